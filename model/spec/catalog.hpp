@@ -1,0 +1,51 @@
+// The catalog of shipped specs (configs/gpus, nodes, clusters, models) and the loaders that turn
+// JSON (a catalog key or an inline object) into spec values, collecting every problem.
+//
+//   Catalog catalog = Catalog::from_default_dir();
+//   Diagnostics diag;
+//   std::optional<JobSpec> job = load_job_file("job.json", catalog, diag);
+//   if (!diag.ok()) { print(diag); return 2; }
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/json_reader.hpp"
+#include "model/spec/job.hpp"
+
+namespace trainplan {
+
+class Catalog {
+ public:
+  explicit Catalog(std::string config_dir) : dir_(std::move(config_dir)) {}
+  // TRAINPLAN_CONFIG_DIR if set, else the configs/ folder of the source tree this was built from.
+  static Catalog from_default_dir();
+
+  [[nodiscard]] const std::string& dir() const { return dir_; }
+  // configs/<kind>/<key>.json, or nullopt.
+  [[nodiscard]] std::optional<std::string> find(const std::string& kind, const std::string& key) const;
+  [[nodiscard]] std::vector<std::string> keys(const std::string& kind) const;
+
+ private:
+  std::string dir_;
+};
+
+GpuSpec read_gpu(const Node& node, const Catalog& catalog);
+NodeSpec read_node(const Node& node, const Catalog& catalog);
+ClusterSpec read_cluster(const Node& node, const Catalog& catalog);
+// base_dir resolves a relative {"hf_config": "path"}.
+ModelSpec read_model(const Node& node, const Catalog& catalog, const std::string& base_dir = ".");
+TrainingSpec read_training(const Node& node);
+PlanSpec read_plan(const Node& node);
+Precision read_precision_value(const Node& node);
+
+// Cross-checks of a whole job (plan against model and cluster). Adds diagnostics.
+void check_job(const JobSpec& job, const Node& root);
+
+std::optional<JobSpec> load_job_file(const std::string& path, const Catalog& catalog, Diagnostics& diag);
+std::optional<ModelSpec> load_model_file(const std::string& path, const Catalog& catalog, Diagnostics& diag);
+std::optional<ClusterSpec> load_cluster_file(const std::string& path, const Catalog& catalog, Diagnostics& diag);
+std::optional<GpuSpec> load_gpu_key(const std::string& key, const Catalog& catalog, Diagnostics& diag);
+
+}  // namespace trainplan

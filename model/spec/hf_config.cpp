@@ -1,0 +1,135 @@
+#include "model/spec/hf_config.hpp"
+
+#include <filesystem>
+
+namespace trainplan {
+
+bool looks_like_hf_config(const Json& j) {
+  return j.is_object() && j.contains("num_hidden_layers") && j.contains("hidden_size");
+}
+
+namespace {
+
+// HF configs carry many keys we do not model (dropout, init ranges, token ids): read what
+// matters, ignore the rest, but type-check every key we read.
+std::optional<long long> get_int(const Node& n, const char* key, bool required, long long min = 1) {
+  Node c = n.at(key);
+  if (!c.json || c.json->is_null()) {
+    if (required) c.error("missing required key; expected an integer");
+    return std::nullopt;
+  }
+  if (!c.json->is_number_integer() || c.json->get<long long>() < min) {
+    c.error("expected an integer >= " + std::to_string(min) + " (got " + describe(*c.json) + ")");
+    return std::nullopt;
+  }
+  return c.json->get<long long>();
+}
+
+bool get_bool(const Node& n, const char* key, bool fallback) {
+  Node c = n.at(key);
+  if (!c.json || c.json->is_null()) return fallback;
+  if (!c.json->is_boolean()) {
+    c.error("expected true or false (got " + describe(*c.json) + ")");
+    return fallback;
+  }
+  return c.json->get<bool>();
+}
+
+}  // namespace
+
+ModelSpec read_hf_config(const Node& node) {
+  ModelSpec m;
+  if (!node.json || !node.json->is_object()) {
+    node.error("expected a Hugging Face config object");
+    return m;
+  }
+  const Json& j = *node.json;
+  std::string model_type = j.value("model_type", std::string("unknown"));
+  m.key = model_type;
+  m.name = j.contains("architectures") && j["architectures"].is_array() && !j["architectures"].empty() &&
+                   j["architectures"][0].is_string()
+               ? j["architectures"][0].get<std::string>()
+               : model_type;
+  m.layers = static_cast<int>(get_int(node, "num_hidden_layers", true).value_or(1));
+  m.hidden = get_int(node, "hidden_size", true).value_or(1);
+  m.heads = static_cast<int>(get_int(node, "num_attention_heads", true).value_or(1));
+  m.kv_heads = static_cast<int>(get_int(node, "num_key_value_heads", false).value_or(m.heads));
+  m.head_dim = static_cast<int>(get_int(node, "head_dim", false).value_or(m.hidden / std::max(1, m.heads)));
+  m.vocab = get_int(node, "vocab_size", true).value_or(1);
+  m.max_sequence = static_cast<int>(get_int(node, "max_position_embeddings", false).value_or(4096));
+  m.tied_embeddings = get_bool(node, "tie_word_embeddings", false);
+  m.activation = Activation::kSwiglu;  // every family read here uses a gated SiLU MLP
+  if (j.contains("hidden_act") && j["hidden_act"].is_string()) {
+    std::string act = j["hidden_act"].get<std::string>();
+    if (act == "gelu" || act == "gelu_new" || act == "gelu_pytorch_tanh") m.activation = Activation::kGelu;
+    else if (act == "relu") m.activation = Activation::kRelu;
+    else if (act == "relu2") m.activation = Activation::kSquaredRelu;
+  }
+  m.layernorm = false;  // RMSNorm
+  // Qwen2 biases q/k/v in code with no field; Qwen2-MoE has qkv_bias; Llama/DeepSeek attention_bias.
+  m.qkv_bias = model_type == "qwen2" || get_bool(node, "attention_bias", false) || get_bool(node, "qkv_bias", false);
+  m.linear_bias = get_bool(node, "mlp_bias", false);
+  m.mtp_layers = static_cast<int>(get_int(node, "num_nextn_predict_layers", false, 0).value_or(0));
+
+  auto intermediate = get_int(node, "intermediate_size", true).value_or(1);
+  // Routed experts under any of the three aliases (interfaces.md §5).
+  std::optional<long long> experts;
+  for (const char* key : {"n_routed_experts", "num_local_experts", "num_experts"})
+    if (!experts) experts = get_int(node, key, false);
+  if (experts && *experts > 1) {
+    MoeSpec e;
+    e.experts = static_cast<int>(*experts);
+    e.top_k = static_cast<int>(get_int(node, "num_experts_per_tok", true).value_or(1));
+    auto moe_ffn = get_int(node, "moe_intermediate_size", false);
+    if (moe_ffn) {
+      e.expert_ffn_hidden = *moe_ffn;
+      m.ffn_hidden = intermediate;  // dense layers (DeepSeek, Qwen-MoE)
+    } else {
+      e.expert_ffn_hidden = intermediate;  // Mixtral: intermediate_size is per expert
+      m.ffn_hidden = intermediate;
+    }
+    if (auto n_shared = get_int(node, "n_shared_experts", false, 0); n_shared && *n_shared > 0) {
+      e.shared_experts = static_cast<int>(*n_shared);
+      e.shared_ffn_hidden = e.expert_ffn_hidden;
+    } else if (auto width = get_int(node, "shared_expert_intermediate_size", false, 0); width && *width > 0) {
+      e.shared_experts = 1;  // Qwen2-MoE gives the total shared width
+      e.shared_ffn_hidden = *width;
+    }
+    e.dense_layers = static_cast<int>(get_int(node, "first_k_dense_replace", false, 0).value_or(0));
+    e.router_bias = model_type.rfind("deepseek_v3", 0) == 0;
+    m.moe = e;
+  } else {
+    m.ffn_hidden = intermediate;
+  }
+  if (auto kv_lora = get_int(node, "kv_lora_rank", false)) {
+    MlaSpec a;
+    a.kv_lora_rank = static_cast<int>(*kv_lora);
+    a.q_lora_rank = static_cast<int>(get_int(node, "q_lora_rank", false, 0).value_or(0));
+    a.qk_nope_head_dim = static_cast<int>(get_int(node, "qk_nope_head_dim", true).value_or(1));
+    a.qk_rope_head_dim = static_cast<int>(get_int(node, "qk_rope_head_dim", true).value_or(1));
+    a.v_head_dim = static_cast<int>(get_int(node, "v_head_dim", true).value_or(1));
+    m.mla = a;
+    m.head_dim = a.qk_nope_head_dim + a.qk_rope_head_dim;
+    m.kv_heads = m.heads;
+  }
+  if (m.heads > 0 && m.kv_heads > 0 && m.heads % m.kv_heads != 0)
+    node.at("num_key_value_heads").error("expected num_key_value_heads to divide num_attention_heads");
+  return m;
+}
+
+ModelSpec read_hf_model_reference(const Node& node, const std::string& base_dir) {
+  ObjectReader r(node);
+  std::string rel = r.string("hf_config");
+  std::string name = r.string("name", "");
+  r.finish();
+  if (rel.empty()) return {};
+  std::filesystem::path p(rel);
+  if (p.is_relative()) p = std::filesystem::path(base_dir) / p;
+  auto doc = load_json_file(p.string(), *node.diag);
+  if (!doc) return {};
+  ModelSpec m = read_hf_config(Node{&*doc, p.string(), "", node.diag});
+  if (!name.empty()) m.name = name;
+  return m;
+}
+
+}  // namespace trainplan

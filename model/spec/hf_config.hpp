@@ -1,0 +1,20 @@
+// Hugging Face config.json → ModelSpec (Llama, Qwen2/3, Qwen2-MoE/Qwen3-MoE, Mixtral, DeepSeek-V3
+// field names; ../shared/docs/interfaces.md §5).
+//
+//   {"model": {"hf_config": "Meta-Llama-3-8B/config.json"}}   in a job, or
+//   trainplan predict ... with a model file that is itself a config.json
+#pragma once
+
+#include <string>
+
+#include "model/json_reader.hpp"
+#include "model/spec/model_spec.hpp"
+
+namespace trainplan {
+
+bool looks_like_hf_config(const Json& j);
+ModelSpec read_hf_config(const Node& node);
+// {"hf_config": "path", "name"?: "..."}: loads the file (relative to base_dir) and reads it.
+ModelSpec read_hf_model_reference(const Node& node, const std::string& base_dir);
+
+}  // namespace trainplan

@@ -1,0 +1,82 @@
+// Training job, parallel plan and the job that puts model, cluster, training and plan together.
+//
+// A job fixes every knob; a plan problem (planner/problem.hpp) leaves knobs free.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "model/spec/hardware.hpp"
+#include "model/spec/model_spec.hpp"
+
+namespace trainplan {
+
+enum class Optimizer { kAdam, kSgd };
+
+struct TrainingSpec {
+  long long global_batch = 1;       // sequences per optimizer step (exact)
+  long long global_batch_max = 0;   // > global_batch when the problem gives a range
+  int sequence_length = 2048;
+  Precision precision = Precision::kBf16;
+  Optimizer optimizer = Optimizer::kAdam;
+  double token_budget = 0;          // tokens to train on (time-to-train); 0 = not given
+  double deadline_days = 0;         // for the fewest-gpus objective; 0 = not given
+  friend bool operator==(const TrainingSpec&, const TrainingSpec&) = default;
+};
+
+enum class Schedule { kGpipe, k1F1B, kInterleaved, kZeroBubble };
+enum class Recompute { kNone, kSelective, kFull };
+enum class OffloadDevice { kNone, kCpu, kNvme };
+enum class Fsdp { kNone, kFullShard, kHybridShard };
+const char* schedule_name(Schedule s);
+const char* recompute_name(Recompute r);
+const char* offload_device_name(OffloadDevice d);
+const char* fsdp_name(Fsdp f);
+
+struct Offload {
+  OffloadDevice device = OffloadDevice::kNone;
+  double fraction = 0.0;  // of the state moved off the GPU
+  friend bool operator==(const Offload&, const Offload&) = default;
+};
+
+struct PlanSpec {
+  int tp = 1;
+  bool sequence_parallel = false;
+  int pp = 1;
+  Schedule schedule = Schedule::k1F1B;
+  int virtual_stages = 1;
+  int first_stage_layers = 0;  // 0: even split
+  int last_stage_layers = 0;
+  int dp = 1;
+  int cp = 1;
+  int ep = 1;
+  int expert_tp = 1;
+  int zero = 0;                // 0..3; Megatron's distributed optimizer is 1
+  Fsdp fsdp = Fsdp::kNone;     // FSDP full shard = ZeRO-3; hybrid shards within a node
+  Offload optimizer_offload;
+  Offload param_offload;
+  Offload activation_offload;
+  Recompute recompute = Recompute::kNone;
+  int recompute_layers = 0;    // with full recompute: layers per stage recomputed (0: all)
+  int micro_batch = 1;
+  bool overlap_grad_reduce = true;
+  bool overlap_param_gather = true;
+  bool overlap_p2p = true;
+  bool tp_comm_overlap = false;
+
+  [[nodiscard]] int gpus() const { return tp * pp * cp * dp; }
+  [[nodiscard]] int effective_zero() const { return fsdp == Fsdp::kNone ? zero : 3; }
+  friend bool operator==(const PlanSpec&, const PlanSpec&) = default;
+};
+
+struct JobSpec {
+  ModelSpec model;
+  ClusterSpec cluster;
+  TrainingSpec training;
+  PlanSpec plan;
+  [[nodiscard]] long long micro_batches() const {
+    return training.global_batch / (static_cast<long long>(plan.micro_batch) * plan.dp);
+  }
+};
+
+}  // namespace trainplan
