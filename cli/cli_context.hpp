@@ -1,0 +1,43 @@
+// Shared pieces of the trainplan command-line tool: the catalog, output conventions and exit codes.
+//
+// Exit status (contract.md): 0 success; 1 the job is infeasible (the JSON says why); 2 bad input,
+// with one message per problem on stderr naming the file, the JSON path and what was expected.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+#include <string>
+
+#include "model/json_reader.hpp"
+#include "model/spec/catalog.hpp"
+
+namespace trainplan::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitInfeasible = 1;
+inline constexpr int kExitBadInput = 2;
+
+struct CliContext {
+  std::string config_dir;  // empty: Catalog::from_default_dir()
+  int exit_code = kExitOk;
+  [[nodiscard]] Catalog catalog() const { return config_dir.empty() ? Catalog::from_default_dir() : Catalog(config_dir); }
+};
+
+inline void print_diagnostics(const Diagnostics& diag) {
+  for (const auto& d : diag.items()) std::cerr << d.to_string() << "\n";
+}
+
+// Prints a JSON document on stdout, the only thing there under --json.
+inline void print_json(const Json& j) { std::cout << j.dump(2) << "\n"; }
+
+// Each subcommand lives in its own cmd_<name>.cpp and registers itself here.
+void add_predict_command(CLI::App& app, CliContext& ctx);
+void add_validate_command(CLI::App& app, CliContext& ctx);
+void add_plan_command(CLI::App& app, CliContext& ctx);
+void add_simulate_command(CLI::App& app, CliContext& ctx);
+void add_export_command(CLI::App& app, CliContext& ctx);
+void add_import_command(CLI::App& app, CliContext& ctx);
+void add_sweep_command(CLI::App& app, CliContext& ctx);
+
+}  // namespace trainplan::cli

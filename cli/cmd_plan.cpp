@@ -1,0 +1,15 @@
+// Placeholder until the plan command lands: registers the subcommand and refuses with a clear message.
+#include "cli/cli_context.hpp"
+
+namespace trainplan::cli {
+
+void add_plan_command(CLI::App& app, CliContext& ctx) {
+  auto* cmd = app.add_subcommand("plan", "(not built yet)");
+  cmd->allow_extras();
+  cmd->callback([&ctx] {
+    std::cerr << "trainplan plan: not available in this build yet\n";
+    ctx.exit_code = kExitBadInput;
+  });
+}
+
+}  // namespace trainplan::cli
