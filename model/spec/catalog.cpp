@@ -121,6 +121,7 @@ GpuSpec read_gpu(const Node& node, const Catalog& catalog) {
   g.name = r.string("name");
   g.architecture = r.choice<std::string>("architecture", {{"volta", "volta"}, {"ampere", "ampere"}, {"hopper", "hopper"},
                                                           {"blackwell", "blackwell"}, {"cdna2", "cdna2"}, {"cdna3", "cdna3"}});
+  g.sm_count = r.integer("sm_count", 1);
   g.memory = r.bytes("memory");
   g.memory_bandwidth = r.rate("memory_bandwidth");
   ObjectReader peak(r.required_child("peak"));

@@ -32,6 +32,7 @@ struct GpuSpec {
   std::string key;
   std::string name;
   std::string architecture;  // volta, ampere, hopper, blackwell, cdna2, cdna3
+  int sm_count = 108;        // streaming multiprocessors (compute units on AMD)
   Bytes memory;
   BytesPerSecond memory_bandwidth;
   std::array<FlopsPerSecond, kPrecisionCount> peak{};  // dense; zero where the GPU lacks it

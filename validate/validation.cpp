@@ -1,0 +1,375 @@
+#include "validate/validation.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "model/cost/compute.hpp"
+
+namespace trainplan {
+
+const char* row_status_name(RowStatus s) {
+  switch (s) {
+    case RowStatus::kPredicted: return "predicted";
+    case RowStatus::kInfeasible: return "infeasible";
+    case RowStatus::kUnsupported: return "unsupported";
+    case RowStatus::kUnusable: return "unusable";
+  }
+  return "?";
+}
+
+namespace {
+
+// The catalog node for a GPU key and scale-up fabric (validation README: system.gpu / scale_up).
+std::string node_for(const std::string& gpu, const std::string& scale_up) {
+  if (gpu == "v100-sxm2-32gb") return scale_up == "nvlink2-nvswitch" || scale_up.empty() ? "dgx2-v100" : "dgx1-v100";
+  if (gpu == "a100-sxm4-40gb") return "dgx-a100-40gb";
+  if (gpu == "a100-sxm4-80gb") return "dgx-a100";
+  if (gpu == "h100-sxm5-80gb") return "dgx-h100";
+  if (gpu == "h800-sxm5-80gb") return "hgx-h800";
+  if (gpu == "h200-sxm-141gb") return "hgx-h200";
+  if (gpu == "b200-sxm-180gb") return "dgx-b200";
+  if (gpu == "gb200-nvl72") return "gb200-nvl72-tray";
+  if (gpu == "gb300-nvl72") return "gb300-nvl72-tray";
+  if (gpu == "mi250x") return "frontier-node";
+  return "";
+}
+
+template <class T>
+std::optional<T> opt(const Json& j, const char* key) {
+  if (!j.is_object() || !j.contains(key) || j[key].is_null()) return std::nullopt;
+  return j[key].get<T>();
+}
+
+}  // namespace
+
+std::optional<RowJob> row_to_job(const Json& run, const Catalog& catalog, std::string& reason) {
+  const Json& sys = run.at("system");
+  const Json& mod = run.at("model");
+  const Json& par = run.at("parallelism");
+  const Json& tr = run.at("training");
+  RowJob rj;
+  JobSpec& job = rj.job;
+  auto gpu = opt<std::string>(sys, "gpu");
+  std::string node_key = gpu ? node_for(*gpu, opt<std::string>(sys, "scale_up").value_or("")) : "";
+  if (node_key.empty()) {
+    reason = "no catalog node for GPU " + gpu.value_or("null");
+    return std::nullopt;
+  }
+  Diagnostics diag;
+  Json node_ref = node_key;
+  job.cluster.node = read_node(Node{&node_ref, "<validation>", "", &diag}, catalog);
+  if (!diag.ok()) {
+    reason = diag.items()[0].to_string();
+    return std::nullopt;
+  }
+  if (auto g = opt<int>(sys, "gpus_per_node")) job.cluster.node.gpus_per_node = *g;
+  if (auto n = opt<int>(sys, "nics_per_node")) job.cluster.node.nics = *n;
+  if (auto r = opt<double>(sys, "nic_gbps")) job.cluster.node.nic.bandwidth = Gbps(*r);
+  job.cluster.node.scale_up_domain = std::max(job.cluster.node.scale_up_domain, job.cluster.node.gpus_per_node);
+  const int gpus = sys.at("num_gpus").get<int>();
+  job.cluster.nodes = (gpus + job.cluster.node.gpus_per_node - 1) / job.cluster.node.gpus_per_node;
+  job.cluster.name = "validation";
+  job.cluster.topology = TopologySpec{TopologyKind::kRailOptimized, 1.0, us(0.5), 32};
+
+  ModelSpec& m = job.model;
+  m.name = mod.value("name", "model");
+  m.layers = mod.at("num_layers").get<int>();
+  m.hidden = mod.at("hidden_size").get<long long>();
+  m.heads = mod.at("num_attention_heads").get<int>();
+  m.kv_heads = opt<int>(mod, "num_kv_heads").value_or(m.heads);
+  m.head_dim = static_cast<int>(m.hidden / m.heads);
+  m.ffn_hidden = mod.at("ffn_hidden_size").get<long long>();
+  m.vocab = mod.at("vocab_size").get<long long>();
+  m.max_sequence = mod.at("seq_len").get<int>();
+  auto act = opt<std::string>(mod, "activation");
+  if (act == "swiglu") {
+    m.activation = Activation::kSwiglu;  // Llama family: RoPE, RMSNorm, no biases, untied
+    m.layernorm = false;
+    m.tied_embeddings = false;
+  } else if (act == "gelu") {
+    // GPT-2/3 and Megatron GPT: learned positions, LayerNorm, biases, tied embeddings, dropout 0.1.
+    m.activation = Activation::kGelu;
+    m.learned_positions = true;
+    m.qkv_bias = m.linear_bias = true;
+    m.tied_embeddings = true;
+  } else {
+    // README: null activation is ReLU or squared ReLU (Nemotron), a two-matrix MLP.
+    m.activation = Activation::kSquaredRelu;
+    m.layernorm = true;
+    m.tied_embeddings = false;
+  }
+  if (mod.contains("moe") && !mod["moe"].is_null()) {
+    const Json& e = mod["moe"];
+    MoeSpec s;
+    s.experts = e.at("num_experts").get<int>();
+    s.top_k = e.at("top_k").get<int>();
+    auto fe = opt<long long>(e, "expert_ffn_hidden_size");
+    s.expert_ffn_hidden = fe.value_or(m.ffn_hidden);
+    s.shared_experts = opt<int>(e, "shared_experts").value_or(0);
+    s.shared_ffn_hidden = s.expert_ffn_hidden;
+    m.moe = s;
+  }
+  if (opt<std::string>(mod, "attention") == "mla") {
+    reason = "multi-latent attention rows carry no MLA dimensions";
+    return std::nullopt;
+  }
+
+  TrainingSpec& t = job.training;
+  auto gbs = opt<long long>(tr, "global_batch_size");
+  if (!gbs) {
+    reason = "no global batch size (the global batch is never guessed)";
+    return std::nullopt;
+  }
+  t.global_batch = *gbs;
+  t.sequence_length = m.max_sequence;
+  auto prec = opt<std::string>(tr, "precision").value_or("bf16");
+  {
+    Json pj = prec;
+    Diagnostics d2;
+    t.precision = read_precision_value(Node{&pj, "", "", &d2});
+    if (!d2.ok()) {
+      reason = "unknown precision " + prec;
+      return std::nullopt;
+    }
+  }
+
+  PlanSpec& p = job.plan;
+  p.tp = par.at("tp").get<int>();
+  p.pp = par.at("pp").get<int>();
+  p.dp = par.at("dp").get<int>();
+  p.cp = opt<int>(par, "cp").value_or(1);
+  p.ep = opt<int>(par, "ep").value_or(1);
+  auto sp = opt<bool>(par, "sequence_parallel");
+  rj.free_sp = !sp.has_value() && p.tp > 1;
+  p.sequence_parallel = sp.value_or(false) && p.tp > 1;
+  auto vp = opt<int>(par, "virtual_pipeline_stages");
+  rj.free_virtual = !vp.has_value() && p.pp > 1;
+  p.virtual_stages = vp.value_or(1);
+  p.schedule = p.virtual_stages > 1 ? Schedule::kInterleaved : Schedule::k1F1B;
+  auto zs = opt<int>(par, "zero_stage");
+  rj.free_zero = !zs.has_value();
+  p.zero = zs.value_or(0);
+  if (auto fsdp = opt<std::string>(par, "fsdp")) {
+    if (*fsdp == "full_shard" || *fsdp == "megatron_fsdp") p.fsdp = Fsdp::kFullShard, p.zero = 0;
+    else if (*fsdp == "shard_grad_op") p.zero = 2;
+  }
+  if (auto off = opt<std::string>(par, "offload")) {
+    if (*off == "params" || *off == "params+optimizer") p.param_offload = {OffloadDevice::kCpu, 1.0};
+    if (*off == "params+optimizer") p.optimizer_offload = {OffloadDevice::kCpu, 1.0};
+  }
+  auto mbs = opt<int>(par, "micro_batch_size");
+  rj.free_micro_batch = !mbs.has_value();
+  p.micro_batch = mbs.value_or(1);
+  auto rc = opt<std::string>(par, "activation_recomputation");
+  rj.free_recompute = !rc.has_value();
+  p.recompute = rc == "full" ? Recompute::kFull : rc == "selective" ? Recompute::kSelective : Recompute::kNone;
+  if (p.tp * p.pp * p.dp * p.cp != gpus) {
+    reason = "tp*pp*dp*cp does not equal num_gpus";
+    return std::nullopt;
+  }
+  if (p.ep > 1 && !m.moe) {
+    reason = "expert parallelism on a dense model";
+    return std::nullopt;
+  }
+  return rj;
+}
+
+namespace {
+
+std::vector<int> divisors_up_to(long long n, int cap) {
+  std::vector<int> out;
+  for (int d = 1; d <= cap && d <= n; d *= 2)
+    if (n % d == 0) out.push_back(d);
+  return out;
+}
+
+// Fastest feasible completion of the free knobs (exhaustive over a small grid).
+std::optional<std::pair<JobSpec, Evaluation>> best_completion(const RowJob& rj, const Evaluator& ev, const Calibration& cal) {
+  const JobSpec& base = rj.job;
+  const PlanSpec& bp = base.plan;
+  std::vector<int> mbs = rj.free_micro_batch ? divisors_up_to(base.training.global_batch / bp.dp, 16) : std::vector<int>{bp.micro_batch};
+  std::vector<Recompute> rcs = rj.free_recompute ? std::vector<Recompute>{Recompute::kNone, Recompute::kSelective, Recompute::kFull}
+                                                 : std::vector<Recompute>{bp.recompute};
+  std::vector<int> vps{bp.virtual_stages};
+  if (rj.free_virtual) {
+    vps = {1};
+    const int per_stage = base.model.layers / bp.pp;
+    if (base.model.layers % bp.pp == 0 && bp.pp > 2)
+      for (int v = 2; v <= per_stage; ++v)
+        if (per_stage % v == 0) vps.push_back(v);
+  }
+  std::vector<int> zeros = rj.free_zero ? std::vector<int>{0, 1} : std::vector<int>{bp.zero};
+  std::vector<bool> sps = rj.free_sp ? std::vector<bool>{false, true} : std::vector<bool>{bp.sequence_parallel};
+  std::optional<std::pair<JobSpec, Evaluation>> best;
+  for (int mb : mbs)
+    for (Recompute rc : rcs)
+      for (int v : vps)
+        for (int z : zeros)
+          for (bool sp : sps) {
+            JobSpec j = base;
+            j.plan.micro_batch = mb;
+            j.plan.recompute = rc;
+            j.plan.virtual_stages = v;
+            j.plan.schedule = v > 1 ? Schedule::kInterleaved : Schedule::k1F1B;
+            if (j.plan.fsdp == Fsdp::kNone) j.plan.zero = z;
+            j.plan.sequence_parallel = sp;
+            if (j.training.global_batch % (static_cast<long long>(mb) * j.plan.dp) != 0) continue;
+            if (j.model.layers % (j.plan.pp * v) != 0 && v > 1) continue;
+            Evaluation e = ev.evaluate(j, cal);
+            if (!e.feasible) {
+              if (!best) best = {j, e};
+              continue;
+            }
+            if (!best || !best->second.feasible || e.step_time < best->second.step_time) best = {j, e};
+          }
+  return best;
+}
+
+}  // namespace
+
+ValidationReport validate_runs(const Json& doc, const std::string& file, const Catalog& catalog, const Evaluator& evaluator,
+                               const CalibrationFor& calibration_for, Diagnostics& diag) {
+  ValidationReport rep;
+  Node root{&doc, file, "", &diag};
+  if (!doc.is_object() || doc.value("schema", "") != "trainplan-validation-runs/1") {
+    root.at("schema").error("expected \"trainplan-validation-runs/1\"");
+    return rep;
+  }
+  if (!doc.contains("runs") || !doc["runs"].is_array()) {
+    root.at("runs").error("expected an array of runs");
+    return rep;
+  }
+  for (size_t i = 0; i < doc["runs"].size(); ++i) {
+    const Json& run = doc["runs"][i];
+    ValidationRow row;
+    Node rn = root.at("runs").at(i);
+    if (!run.is_object() || !run.contains("id") || !run["id"].is_string()) {
+      rn.error("expected a run object with a string id");
+      continue;
+    }
+    row.id = run["id"].get<std::string>();
+    try {
+      if (!run.value("usable", false)) {
+        row.status = RowStatus::kUnusable;
+        row.reason = run.value("unusable_reason", Json()).is_string() ? run["unusable_reason"].get<std::string>() : "usable: false";
+      } else {
+        std::string reason;
+        auto rj = row_to_job(run, catalog, reason);
+        if (!rj) {
+          row.status = RowStatus::kUnsupported;
+          row.reason = reason;
+        } else {
+          row.gpu_architecture = rj->job.cluster.node.gpu.architecture;
+          Calibration cal = calibration_for(rj->job.cluster.node.gpu);
+          auto best = best_completion(*rj, evaluator, cal);
+          // Only now, after predicting, read what was measured.
+          const Json& meas = run.at("measured");
+          const std::string def = meas.value("tflops_definition", Json()).is_string() ? meas["tflops_definition"].get<std::string>() : "model";
+          if (!best || !best->second.feasible) {
+            row.status = RowStatus::kInfeasible;
+            row.reason = best && !best->second.reasons.empty() ? best->second.reasons[0].detail : "no feasible completion";
+          } else {
+            const Evaluation& e = best->second;
+            const JobSpec& j = best->first;
+            row.status = RowStatus::kPredicted;
+            row.job = j;
+            if (rj->free_micro_batch) row.chosen["micro_batch_size"] = j.plan.micro_batch;
+            if (rj->free_recompute) row.chosen["activation_recomputation"] = recompute_name(j.plan.recompute);
+            if (rj->free_virtual) row.chosen["virtual_pipeline_stages"] = j.plan.virtual_stages;
+            if (rj->free_zero) row.chosen["zero_stage"] = j.plan.zero;
+            if (rj->free_sp) row.chosen["sequence_parallel"] = j.plan.sequence_parallel;
+            const char* order[] = {"iteration_time_s", "tflops_per_gpu", "mfu_pct", "tokens_per_s_per_gpu"};
+            for (const char* key : order) {
+              if (!meas.contains(key) || meas[key].is_null()) continue;
+              row.metric = key;
+              row.measured = meas[key].get<double>();
+              const double tflops = def == "hardware" ? e.hardware_tflops_per_gpu : e.model_tflops_per_gpu;
+              if (row.metric == "iteration_time_s") row.predicted = e.step_time.si();
+              else if (row.metric == "tflops_per_gpu") row.predicted = tflops;
+              else if (row.metric == "mfu_pct") {
+                // Against the dense peak of the run's precision the source uses (bf16/fp16 for fp8 rows' MFU).
+                const GpuSpec& g = j.cluster.node.gpu;
+                row.predicted = 100.0 * tflops * 1e12 / effective_peak(g, activation_precision(j.training.precision)).si();
+              } else row.predicted = e.tokens_per_s_per_gpu;
+              break;
+            }
+            if (row.metric.empty()) {
+              row.status = RowStatus::kUnsupported;
+              row.reason = "no measured metric";
+            } else {
+              row.error_pct = 100.0 * (row.predicted - row.measured) / row.measured;
+            }
+          }
+        }
+      }
+    } catch (const Json::exception& ex) {
+      row.status = RowStatus::kUnsupported;
+      row.reason = std::string("malformed run: ") + ex.what();
+      rn.error(row.reason);
+    }
+    row.source_id = run.value("source_id", Json()).is_string() ? run["source_id"].get<std::string>() : "";
+    rep.rows.push_back(std::move(row));
+  }
+  summarize(rep);
+  return rep;
+}
+
+void summarize(ValidationReport& r) {
+  r.usable = r.predicted = r.infeasible = r.unsupported = r.unusable = 0;
+  double sum = 0, mx = 0;
+  for (const auto& row : r.rows) {
+    switch (row.status) {
+      case RowStatus::kPredicted:
+        ++r.predicted;
+        sum += std::fabs(row.error_pct);
+        mx = std::max(mx, std::fabs(row.error_pct));
+        break;
+      case RowStatus::kInfeasible: ++r.infeasible; break;
+      case RowStatus::kUnsupported: ++r.unsupported; break;
+      case RowStatus::kUnusable: ++r.unusable; break;
+    }
+  }
+  r.usable = static_cast<int>(r.rows.size()) - r.unusable;
+  r.mape_pct = r.predicted ? sum / r.predicted : 0;
+  r.max_abs_error_pct = mx;
+}
+
+namespace {
+double r3(double v) { return std::isfinite(v) ? std::round(v * 1000.0) / 1000.0 : 0.0; }
+}  // namespace
+
+Json report_to_json(const ValidationReport& r) {
+  Json rows = Json::array();
+  for (const auto& row : r.rows) {
+    Json j;
+    j["id"] = row.id;
+    j["status"] = row_status_name(row.status);
+    j["reason"] = row.reason.empty() ? Json() : Json(row.reason);
+    if (row.status == RowStatus::kPredicted) {
+      j["metric"] = row.metric;
+      j["measured"] = row.measured;
+      j["predicted"] = r3(row.predicted);
+      j["error_pct"] = r3(row.error_pct);
+    } else {
+      j["metric"] = Json();
+      j["measured"] = Json();
+      j["predicted"] = Json();
+      j["error_pct"] = Json();
+    }
+    j["memory"] = Json();
+    j["chosen"] = row.chosen;
+    rows.push_back(j);
+  }
+  Json summary = {{"rows", r.rows.size()},
+                  {"usable", r.usable},
+                  {"predicted", r.predicted},
+                  {"infeasible", r.infeasible},
+                  {"unsupported", r.unsupported},
+                  {"unusable", r.unusable},
+                  {"mape_pct", r.predicted ? Json(r3(r.mape_pct)) : Json()},
+                  {"max_abs_error_pct", r.predicted ? Json(r3(r.max_abs_error_pct)) : Json()},
+                  {"memory", {{"rows", 0}, {"mape_pct", Json()}}}};
+  return {{"schema", "trainplan-validation-report/1"}, {"summary", summary}, {"rows", rows}};
+}
+
+}  // namespace trainplan

@@ -1,0 +1,63 @@
+// `trainplan validate`: predicts every run of a validation file (schema trainplan-validation-runs/1,
+// configs/validation/public-runs.README.md) from its system, model, parallelism and training fields
+// alone, and compares with what was measured.
+//
+// Unstated knobs (micro-batch, recompute, virtual stages, ZeRO stage, sequence parallel) are filled
+// as a practitioner would tune them: the fastest feasible plan with every stated field held fixed.
+//
+//   ValidationReport r = validate_runs(runs_json, "public-runs.json", catalog, evaluator, diag);
+//   Json out = report_to_json(r);
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/calibration.hpp"
+#include "model/evaluator.hpp"
+#include "model/spec/catalog.hpp"
+
+namespace trainplan {
+
+enum class RowStatus { kPredicted, kInfeasible, kUnsupported, kUnusable };
+const char* row_status_name(RowStatus s);
+
+struct ValidationRow {
+  std::string id;
+  std::string source_id;  // read only after predicting, to group errors (leave-one-source-out)
+  std::string gpu_architecture;
+  RowStatus status = RowStatus::kUnusable;
+  std::string reason;
+  std::string metric;
+  double measured = 0;
+  double predicted = 0;
+  double error_pct = 0;
+  Json chosen = Json::object();
+  std::optional<JobSpec> job;  // the job predicted (with chosen knobs)
+};
+
+struct ValidationReport {
+  std::vector<ValidationRow> rows;
+  int usable = 0, predicted = 0, infeasible = 0, unsupported = 0, unusable = 0;
+  double mape_pct = 0, max_abs_error_pct = 0;
+};
+
+// Turns one run into a job with the catalog's hardware; the unstated knobs are left at their
+// defaults and listed in `free_knobs`. Returns nullopt with a reason when the row cannot be a job.
+struct RowJob {
+  JobSpec job;
+  bool free_micro_batch = false, free_recompute = false, free_virtual = false, free_zero = false, free_sp = false;
+};
+std::optional<RowJob> row_to_job(const Json& run, const Catalog& catalog, std::string& reason);
+
+// Calibration supplier per GPU (so that fitting can vary it).
+using CalibrationFor = std::function<Calibration(const GpuSpec&)>;
+
+ValidationReport validate_runs(const Json& doc, const std::string& file, const Catalog& catalog, const Evaluator& evaluator,
+                               const CalibrationFor& calibration_for, Diagnostics& diag);
+Json report_to_json(const ValidationReport& r);
+// Recomputes the summary of a report from its rows.
+void summarize(ValidationReport& r);
+
+}  // namespace trainplan
