@@ -89,8 +89,8 @@ BytesPerParam bytes_per_param(const TrainingSpec& t) {
     b.grads = 4;
     b.optimizer = t.optimizer == Optimizer::kAdam ? 8 : 4;
   } else {
-    // fp8 (Transformer Engine) keeps bf16 weights plus an fp8 copy with its transpose.
-    b.weights = t.precision == Precision::kFp8 ? 4 : 2;
+    // fp8 (Transformer Engine) keeps bf16 weights plus a cached fp8 copy (1 byte).
+    b.weights = t.precision == Precision::kFp8 ? 3 : 2;
     b.grads = 4;
     b.optimizer = t.optimizer == Optimizer::kAdam ? 12 : 8;
   }
@@ -160,7 +160,7 @@ Evaluation AnalyticEvaluator::evaluate(const JobSpec& job, const Calibration& ca
   ctx.ep = p.ep;
   ctx.etp = p.expert_tp;
   ctx.precision = tr.precision;
-  ctx.flash = cal.arch.flash_attention;
+  ctx.flash = p.attention == AttentionBackend::kAuto ? cal.arch.flash_attention : p.attention == AttentionBackend::kFlash;
   ctx.dropout = model_has_dropout(m);
   ctx.tp_comm_overlap = p.tp_comm_overlap;
   ctx.vocab = padded_vocab(m.vocab, p.tp);

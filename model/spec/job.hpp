@@ -28,6 +28,9 @@ enum class Schedule { kGpipe, k1F1B, kInterleaved, kZeroBubble };
 enum class Recompute { kNone, kSelective, kFull };
 enum class OffloadDevice { kNone, kCpu, kNvme };
 enum class Fsdp { kNone, kFullShard, kHybridShard };
+// Megatron --attention-backend: fused flash attention or materialised scores; auto = the
+// architecture's default in the calibration (flash on sm80+).
+enum class AttentionBackend { kAuto, kFlash, kUnfused };
 const char* schedule_name(Schedule s);
 const char* recompute_name(Recompute r);
 const char* offload_device_name(OffloadDevice d);
@@ -63,6 +66,7 @@ struct PlanSpec {
   bool overlap_param_gather = true;
   bool overlap_p2p = true;
   bool tp_comm_overlap = false;
+  AttentionBackend attention = AttentionBackend::kAuto;
 
   [[nodiscard]] int gpus() const { return tp * pp * cp * dp; }
   [[nodiscard]] int effective_zero() const { return fsdp == Fsdp::kNone ? zero : 3; }
