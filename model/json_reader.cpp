@@ -345,7 +345,7 @@ std::optional<Q> read_unit(ObjectReader& r, std::string_view key, bool required,
   std::optional<Q> v;
   if (c->json->is_string()) v = parse(c->json->template get<std::string>());
   if (!v || (positive && v->si() <= 0)) {
-    c->error(std::string("expected ") + (positive ? "a positive " : "") + what + " with a unit such as \"" + example + "\" (got " +
+    c->error(std::string("expected ") + (positive ? "a positive " : "a ") + what + " with a unit such as \"" + example + "\" (got " +
              describe(*c->json) + ")");
     return std::nullopt;
   }

@@ -1,0 +1,124 @@
+// The memory model against the published formulas: Korthikanti et al. 2022 (activations) and the
+// ZeRO paper (Rajbhandari et al. 2020, §3.1: 2 + 2 + 12 bytes per parameter, sharded by stage).
+#include <gtest/gtest.h>
+
+#include "model/analytic.hpp"
+#include "model/cost/layer.hpp"
+#include "model/params.hpp"
+#include "model/spec/catalog.hpp"
+
+namespace trainplan {
+namespace {
+
+struct Fixture {
+  Catalog catalog{CONFIG_DIR};
+  ModelSpec model;
+  ClusterSpec cluster;
+  Calibration cal;
+  Fixture(const std::string& model_key, const std::string& cluster_key) {
+    Diagnostics d;
+    Json mk = model_key, ck = cluster_key;
+    model = read_model(Node{&mk, "", "", &d}, catalog);
+    cluster = read_cluster(Node{&ck, "", "", &d}, catalog);
+    cal = default_calibration(catalog, cluster.node.gpu, d);
+    EXPECT_TRUE(d.ok());
+  }
+  LayerContext ctx(int tp, bool sp, int b, int s) const {
+    LayerContext c;
+    c.model = &model;
+    c.cluster = &cluster;
+    c.cal = &cal;
+    c.micro_batch = b;
+    c.seq = s;
+    c.tp = tp;
+    c.sp = sp;
+    c.flash = false;
+    c.dropout = true;
+    c.vocab = model.vocab;
+    return c;
+  }
+};
+
+TEST(Memory, KorthikantiActivationsNoParallelism) {
+  Fixture f("gpt3-175b", "dgx-a100-superpod");
+  const double s = 2048, b = 1, h = 12288, a = 96;
+  LayerCost c = layer_cost(f.ctx(1, false, 1, 2048), false);
+  // Table 2, "no parallelism": s·b·h·(34 + 5·a·s/h).
+  EXPECT_DOUBLE_EQ(c.activations / B(1), s * b * h * (34 + 5 * a * s / h));
+}
+
+TEST(Memory, KorthikantiActivationsTensorParallel) {
+  Fixture f("gpt3-175b", "dgx-a100-superpod");
+  const double s = 2048, b = 1, h = 12288, a = 96, t = 8;
+  LayerCost c = layer_cost(f.ctx(8, false, 1, 2048), false);
+  // Table 2, "tensor parallel (baseline)": s·b·h·(10 + 24/t + 5·a·s/(h·t)).
+  EXPECT_NEAR(c.activations / B(1), s * b * h * (10 + 24 / t + 5 * a * s / (h * t)), 1.0);
+}
+
+TEST(Memory, KorthikantiActivationsSequenceParallelAndSelective) {
+  Fixture f("gpt3-175b", "dgx-a100-superpod");
+  const double s = 2048, b = 1, h = 12288, a = 96, t = 8;
+  LayerCost c = layer_cost(f.ctx(8, true, 1, 2048), false);
+  // Table 2: "tensor + sequence parallel": s·b·h·(34/t + 5·a·s/(h·t)); with selective recompute s·b·h·34/t;
+  // full recompute keeps the layer input, 2·s·b·h/t with SP.
+  EXPECT_NEAR(c.activations / B(1), s * b * h * (34 / t + 5 * a * s / (h * t)), 1.0);
+  EXPECT_NEAR(c.activations_selective / B(1), s * b * h * 34 / t, 1.0);
+  EXPECT_NEAR(c.layer_input / B(1), 2 * s * b * h / t, 1.0);
+}
+
+TEST(Memory, ZeroStagesShardModelStates) {
+  Fixture f("llama2-7b", "dgx-a100-superpod");
+  JobSpec job;
+  job.model = f.model;
+  job.cluster = f.cluster;
+  job.cluster.nodes = 8;
+  job.training.global_batch = 64;
+  job.training.sequence_length = 4096;
+  job.training.precision = Precision::kBf16;
+  job.plan.dp = 64;
+  job.plan.recompute = Recompute::kFull;
+  AnalyticEvaluator ev;
+  // Parameters on the single stage: everything, with the padded vocabulary.
+  const double P = total_params(f.model) - 2.0 * f.model.vocab * f.model.hidden +
+                   2.0 * padded_vocab(f.model.vocab, 1) * f.model.hidden;
+  const double n = 64;
+  // Megatron-style mixed precision: 2 (bf16 weights) + 4 (fp32 main grads) + 12 (fp32 master, m, v).
+  const double expected[4][3] = {{2 * P, 4 * P, 12 * P}, {2 * P, 4 * P, 12 * P / n}, {2 * P, 4 * P / n, 12 * P / n}, {2 * P / n, 4 * P / n, 12 * P / n}};
+  for (int z = 0; z <= 3; ++z) {
+    job.plan.zero = z;
+    Evaluation e = ev.evaluate(job, f.cal);
+    const StageMemory& m = e.stage(0);
+    EXPECT_NEAR(m.weights / B(1), expected[z][0], 1e3) << "zero " << z;
+    EXPECT_NEAR(m.gradients / B(1), expected[z][1], 1e3) << "zero " << z;
+    EXPECT_NEAR(m.optimizer / B(1), expected[z][2], 1e3) << "zero " << z;
+  }
+}
+
+TEST(Memory, OneF1BKeepsPMicroBatchesOnTheFirstStage) {
+  Fixture f("gpt3-175b", "dgx-a100-superpod");
+  JobSpec job;
+  job.model = f.model;
+  job.cluster = f.cluster;
+  job.training.global_batch = 64;
+  job.training.sequence_length = 2048;
+  job.plan = PlanSpec{};
+  job.plan.tp = 8;
+  job.plan.sequence_parallel = true;
+  job.plan.pp = 8;
+  job.plan.dp = 1;
+  job.plan.recompute = Recompute::kSelective;
+  Evaluation e = AnalyticEvaluator().evaluate(job, f.cal);
+  LayerContext c = f.ctx(8, true, 1, 2048);
+  c.dropout = true;
+  c.flash = f.cal.arch.flash_attention;
+  LayerCost lc = layer_cost(c, false);
+  LayerCost emb = embedding_cost(c);
+  // Stage 0: 12 layers × selective activations × p = 8 in flight, plus its embedding dropout mask.
+  const double expected = (12 * (lc.activations_selective / B(1)) + emb.activations / B(1)) * 8;
+  EXPECT_NEAR(e.stage(0).activations / B(1), expected, 1e3);
+  // The last stage holds one micro-batch plus its fp32 logits (4·s·b·V/t).
+  EXPECT_LT(e.stage(7).activations, e.stage(0).activations);
+}
+
+}  // namespace
+}  // namespace trainplan

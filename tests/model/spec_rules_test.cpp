@@ -1,0 +1,259 @@
+// One test per input-validation rule: each asserts the file, JSON pointer and message it reports.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "model/spec/catalog.hpp"
+
+namespace trainplan {
+namespace {
+
+const char* kGoodJob = R"({
+  "model": "llama3-8b",
+  "cluster": {"base": "dgx-h100-superpod", "nodes": 2},
+  "training": {"global_batch": 64, "sequence_length": 8192, "precision": "bf16"},
+  "plan": {"tp": 8, "pp": 1, "dp": 2, "micro_batch": 1}
+})";
+
+struct Loaded {
+  std::optional<JobSpec> job;
+  Diagnostics diag;
+  std::string path;
+};
+
+Loaded load(const Json& j) {
+  Loaded out;
+  out.path = (std::filesystem::temp_directory_path() / ("trainplan_rule_" + std::to_string(::getpid()) + ".json")).string();
+  std::ofstream(out.path) << j.dump();
+  out.job = load_job_file(out.path, Catalog(CONFIG_DIR), out.diag);
+  return out;
+}
+
+Json good() { return Json::parse(kGoodJob); }
+
+// The single diagnostic's pointer and whether its message contains `text`.
+void expect_error(const Loaded& l, const std::string& pointer, const std::string& text) {
+  ASSERT_FALSE(l.diag.ok()) << "expected an error at " << pointer;
+  bool found = false;
+  for (const auto& d : l.diag.items()) {
+    if (d.pointer == pointer && d.message.find(text) != std::string::npos) found = true;
+  }
+  std::string all;
+  for (const auto& d : l.diag.items()) all += d.to_string() + "\n";
+  EXPECT_TRUE(found) << "wanted " << pointer << " ~ '" << text << "', got:\n" << all;
+  EXPECT_FALSE(l.job.has_value());
+}
+
+TEST(SpecRules, GoodJobLoads) {
+  Loaded l = load(good());
+  ASSERT_TRUE(l.diag.ok()) << l.diag.items()[0].to_string();
+  EXPECT_EQ(l.job->plan.tp, 8);
+  EXPECT_EQ(l.job->cluster.gpus(), 16);
+  EXPECT_TRUE(l.job->plan.sequence_parallel);  // default on with TP > 1
+}
+
+TEST(SpecRules, UnknownKeyIsAnError) {
+  Json j = good();
+  j["plan"]["tensor_parallel"] = 2;
+  expect_error(load(j), "/plan/tensor_parallel", "unknown key");
+}
+
+TEST(SpecRules, MissingRequiredKey) {
+  Json j = good();
+  j["training"].erase("precision");
+  expect_error(load(j), "/training/precision", "expected one of");
+}
+
+TEST(SpecRules, WrongType) {
+  Json j = good();
+  j["plan"]["tp"] = "eight";
+  expect_error(load(j), "/plan/tp", "expected an integer");
+}
+
+TEST(SpecRules, BareNumberWhereAUnitIsExpected) {
+  Json j = good();
+  j["cluster"]["topology"] = {{"kind", "fat-tree"}, {"hop_latency", 2}};
+  expect_error(load(j), "/cluster/topology/hop_latency", "expected a duration with a unit");
+}
+
+TEST(SpecRules, WrongUnit) {
+  Json j = good();
+  j["cluster"] = {{"base", "dgx-h100-superpod"}, {"nodes", 2},
+                  {"node", {{"base", "dgx-h100"}, {"nics", {{"count", 8}, {"rate", "400GHz"}, {"latency", "1us"}}}}}};
+  expect_error(load(j), "/cluster/node/nics/rate", "expected a positive rate with a unit");
+}
+
+TEST(SpecRules, NegativeRate) {
+  Json j = good();
+  j["cluster"] = {{"base", "dgx-h100-superpod"}, {"nodes", 2},
+                  {"node", {{"base", "dgx-h100"}, {"nics", {{"count", 8}, {"rate", -1}, {"latency", "1us"}}}}}};
+  expect_error(load(j), "/cluster/node/nics/rate", "got -1");
+}
+
+TEST(SpecRules, ZeroBandwidth) {
+  Json j = good();
+  j["cluster"] = {{"base", "dgx-h100-superpod"}, {"nodes", 2},
+                  {"node", {{"base", "dgx-h100"}, {"nics", {{"count", 8}, {"rate", "0Gbps"}, {"latency", "1us"}}}}}};
+  expect_error(load(j), "/cluster/node/nics/rate", "positive");
+}
+
+TEST(SpecRules, ZeroSize) {
+  Json j = good();
+  j["training"]["sequence_length"] = 0;
+  expect_error(load(j), "/training/sequence_length", "expected an integer >= 1");
+}
+
+TEST(SpecRules, UnknownCatalogKey) {
+  Json j = good();
+  j["model"] = "llama9-1t";
+  expect_error(load(j), "/model", "unknown models \"llama9-1t\"");
+}
+
+TEST(SpecRules, ClosedChoice) {
+  Json j = good();
+  j["plan"]["zero"] = "4";
+  expect_error(load(j), "/plan/zero", "expected one of \"0\", \"1\", \"2\", \"3\"");
+}
+
+TEST(SpecRules, PlanLargerThanCluster) {
+  Json j = good();
+  j["plan"]["dp"] = 4;
+  expect_error(load(j), "/plan/dp", "<= the cluster's 16 GPUs");
+}
+
+TEST(SpecRules, DpNotGivenMustDivideCluster) {
+  Json j = good();
+  j["plan"].erase("dp");
+  j["plan"]["tp"] = 1;
+  j["plan"]["pp"] = 3;
+  expect_error(load(j), "/plan/dp", "does not divide the cluster's 16 GPUs");
+}
+
+TEST(SpecRules, TensorParallelMustDivideHeads) {
+  Json j = good();
+  j["plan"]["tp"] = 3;
+  j["plan"]["dp"] = 1;
+  expect_error(load(j), "/plan/tp", "divide the 32 attention heads");
+}
+
+TEST(SpecRules, GlobalBatchDivisibleByMicroBatchTimesDp) {
+  Json j = good();
+  j["plan"]["micro_batch"] = 3;
+  expect_error(load(j), "/plan/micro_batch", "to divide the global batch (64)");
+}
+
+TEST(SpecRules, ContextParallelDividesSequence) {
+  Json j = good();
+  j["training"]["sequence_length"] = 8190;
+  j["plan"]["tp"] = 1;
+  j["plan"]["cp"] = 4;
+  j["plan"]["dp"] = 4;
+  expect_error(load(j), "/plan/cp", "2*cp to divide the sequence length");
+}
+
+TEST(SpecRules, ExpertParallelNeedsMoe) {
+  Json j = good();
+  j["plan"]["ep"] = 2;
+  expect_error(load(j), "/plan/ep", "ep 1 for a dense model");
+}
+
+TEST(SpecRules, LayersSplitOverStages) {
+  Json j = good();
+  j["plan"]["tp"] = 1;
+  j["plan"]["pp"] = 5;
+  j["plan"]["dp"] = 1;
+  expect_error(load(j), "/plan/pp", "split evenly over 5 stages");
+}
+
+TEST(SpecRules, UnevenStagesAccepted) {
+  Json j = good();
+  j["plan"] = {{"tp", 1}, {"pp", 5}, {"dp", 1}, {"first_stage_layers", 8}, {"last_stage_layers", 0 + 6}};
+  // 32 - 8 - 6 = 18 layers over 3 stages.
+  Loaded l = load(j);
+  EXPECT_TRUE(l.diag.ok()) << (l.diag.ok() ? "" : l.diag.items()[0].to_string());
+}
+
+TEST(SpecRules, InterleavedNeedsVirtualStages) {
+  Json j = good();
+  j["plan"]["tp"] = 1;
+  j["plan"]["pp"] = 2;
+  j["plan"]["dp"] = 1;
+  j["plan"]["schedule"] = "interleaved";
+  expect_error(load(j), "/plan/virtual_stages", "virtual_stages > 1");
+}
+
+TEST(SpecRules, ParameterOffloadNeedsZero3) {
+  Json j = good();
+  j["plan"]["offload"] = {{"params", {{"device", "cpu"}}}};
+  expect_error(load(j), "/plan/offload", "zero 3 or fsdp");
+}
+
+TEST(SpecRules, NvmeOffloadNeedsNvme) {
+  Json j = good();
+  j["cluster"] = {{"base", "frontier"}, {"nodes", 2}};
+  j["plan"] = {{"tp", 8}, {"dp", 2}, {"zero", "3"}, {"offload", {{"optimizer", {{"device", "nvme"}}}}}};
+  expect_error(load(j), "/plan/offload", "no NVMe");
+}
+
+TEST(SpecRules, NotJson) {
+  auto path = (std::filesystem::temp_directory_path() / "trainplan_rule_bad.json").string();
+  std::ofstream(path) << "{ not json";
+  Diagnostics diag;
+  EXPECT_FALSE(load_job_file(path, Catalog(CONFIG_DIR), diag));
+  ASSERT_FALSE(diag.ok());
+  EXPECT_EQ(diag.items()[0].file, path);
+  EXPECT_NE(diag.items()[0].message.find("not valid JSON"), std::string::npos);
+}
+
+TEST(SpecRules, SequenceParallelTurnedOffAtTp1) {
+  Json j = good();
+  j["plan"] = {{"tp", 1}, {"sequence_parallel", true}, {"dp", 16}, {"micro_batch", 1}};
+  Loaded l = load(j);
+  ASSERT_TRUE(l.diag.ok());
+  EXPECT_FALSE(l.job->plan.sequence_parallel);
+}
+
+TEST(SpecRules, ManyProblemsReportedTogether) {
+  Json j = good();
+  j["plan"]["tp"] = "x";
+  j["training"]["precision"] = "fp4";
+  j["extra"] = 1;
+  Loaded l = load(j);
+  EXPECT_GE(l.diag.items().size(), 3u);
+}
+
+TEST(SpecRules, EveryCatalogEntryLoads) {
+  Catalog catalog(CONFIG_DIR);
+  for (const std::string kind : {"gpus", "nodes", "clusters", "models"}) {
+    for (const auto& key : catalog.keys(kind)) {
+      Diagnostics diag;
+      Json ref = key;
+      Node n{&ref, "<test>", "", &diag};
+      if (kind == "gpus") read_gpu(n, catalog);
+      if (kind == "nodes") read_node(n, catalog);
+      if (kind == "clusters") read_cluster(n, catalog);
+      if (kind == "models") read_model(n, catalog);
+      EXPECT_TRUE(diag.ok()) << kind << "/" << key << ": " << (diag.ok() ? "" : diag.items()[0].to_string());
+    }
+  }
+}
+
+TEST(SpecRules, HfConfigLlama32_1B) {
+  // Megatron-Bridge tests/unit_tests/models/llama/test_llama_bridge.py reference config.
+  Json cfg = {{"architectures", {"LlamaForCausalLM"}}, {"model_type", "llama"}, {"hidden_size", 2048}, {"intermediate_size", 8192},
+              {"num_hidden_layers", 16}, {"num_attention_heads", 32}, {"num_key_value_heads", 8}, {"head_dim", 64},
+              {"vocab_size", 128256}, {"max_position_embeddings", 131072}, {"tie_word_embeddings", true}, {"rms_norm_eps", 1e-5},
+              {"rope_theta", 500000.0}, {"hidden_act", "silu"}};
+  auto path = (std::filesystem::temp_directory_path() / "trainplan_hf_config.json").string();
+  std::ofstream(path) << cfg.dump();
+  Diagnostics diag;
+  auto m = load_model_file(path, Catalog(CONFIG_DIR), diag);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->layers, 16);
+  EXPECT_EQ(m->kv_heads, 8);
+  EXPECT_TRUE(m->tied_embeddings);
+}
+
+}  // namespace
+}  // namespace trainplan
