@@ -3,6 +3,7 @@
 
 #include "cli/cli_context.hpp"
 #include "model/analytic.hpp"
+#include "validate/fit.hpp"
 #include "validate/validation.hpp"
 
 namespace trainplan::cli {
@@ -13,11 +14,13 @@ void add_validate_command(CLI::App& app, CliContext& ctx) {
     std::string file;
     std::string engine = "analytic";
     bool json = false;
+    bool fit = false;
   };
   auto opts = std::make_shared<Opts>();
   cmd->add_option("RUNS", opts->file, "Validation file (schema trainplan-validation-runs/1)")->required();
   cmd->add_option("--engine", opts->engine, "analytic or sim")->check(CLI::IsMember({"analytic", "sim"}));
   cmd->add_flag("--json", opts->json, "Print one JSON document");
+  cmd->add_flag("--fit", opts->fit, "Fit the GEMM efficiency per architecture to these runs and report the leave-one-source-out error");
   cmd->callback([&ctx, opts] {
     Catalog catalog = ctx.catalog();
     Diagnostics diag;
@@ -29,6 +32,20 @@ void add_validate_command(CLI::App& app, CliContext& ctx) {
     }
     AnalyticEvaluator analytic;
     const Evaluator* evaluator = &analytic;
+    if (opts->fit) {
+      FitResult f = fit_gemm_efficiency(*doc, catalog, *evaluator);
+      Json eff = Json::object();
+      for (const auto& [k, v] : f.efficiency) eff[k.architecture + "/" + precision_name(k.precision)] = v;
+      Json out = {{"fitted_gemm_efficiency", eff},
+                  {"fitted", report_to_json(f.fitted)["summary"]},
+                  {"leave_one_source_out", report_to_json(f.leave_one_source_out)["summary"]}};
+      Json loso = Json::object();
+      for (const auto& r : f.leave_one_source_out.rows)
+        if (r.status == RowStatus::kPredicted) loso[r.id] = std::round(r.error_pct * 100) / 100;
+      out["leave_one_source_out_rows"] = loso;
+      print_json(out);
+      return;
+    }
     auto cal_for = [&](const GpuSpec& gpu) {
       Diagnostics d;
       return load_calibration(catalog, gpu, "", d);

@@ -1,0 +1,102 @@
+#include "validate/fit.hpp"
+
+#include <cmath>
+#include <set>
+
+namespace trainplan {
+
+namespace {
+
+// GEMMs of fp16 and bf16 share one constant; fp8 has its own.
+Precision precision_class(Precision p) { return p == Precision::kFp16 ? Precision::kBf16 : p; }
+
+Calibration with_overrides(const Catalog& catalog, const GpuSpec& gpu, const std::map<FitKey, double>& eff) {
+  Diagnostics d;
+  Calibration cal = default_calibration(catalog, gpu, d);
+  for (const auto& [key, eta] : eff) {
+    if (key.architecture != gpu.architecture) continue;
+    cal.arch.gemm_efficiency[static_cast<int>(key.precision)] = eta;
+    if (key.precision == Precision::kBf16) cal.arch.gemm_efficiency[static_cast<int>(Precision::kFp16)] = eta;
+  }
+  return cal;
+}
+
+// The runs of `doc` whose source is (or is not) `source`.
+Json filter_runs(const Json& doc, const std::string& source, bool keep) {
+  Json out = doc;
+  out["runs"] = Json::array();
+  for (const auto& r : doc["runs"])
+    if ((r.value("source_id", "") == source) == keep) out["runs"].push_back(r);
+  return out;
+}
+
+std::map<FitKey, double> fit(const Json& doc, const Catalog& catalog, const Evaluator& evaluator) {
+  // Find the groups present (one quick pass with defaults).
+  Diagnostics diag;
+  std::map<FitKey, double> eff;
+  auto base_cal = [&](const GpuSpec& g) { return with_overrides(catalog, g, eff); };
+  ValidationReport rep = validate_runs(doc, "<fit>", catalog, evaluator, base_cal, diag);
+  std::set<FitKey> groups;
+  for (const auto& row : rep.rows)
+    if (row.status == RowStatus::kPredicted && row.job)
+      groups.insert({row.job->cluster.node.gpu.architecture, precision_class(row.job->training.precision)});
+  for (const FitKey& key : groups) {
+    auto mape = [&](double eta) {
+      auto e2 = eff;
+      e2[key] = eta;
+      auto cal_for = [&](const GpuSpec& g) { return with_overrides(catalog, g, e2); };
+      Diagnostics d;
+      ValidationReport r = validate_runs(doc, "<fit>", catalog, evaluator, cal_for, d);
+      double sum = 0;
+      int n = 0;
+      for (const auto& row : r.rows) {
+        if (!row.job || row.job->cluster.node.gpu.architecture != key.architecture ||
+            precision_class(row.job->training.precision) != key.precision)
+          continue;
+        if (row.status == RowStatus::kPredicted) sum += std::fabs(row.error_pct), ++n;
+        else if (row.status == RowStatus::kInfeasible) sum += 100, ++n;
+      }
+      return n ? sum / n : 0.0;
+    };
+    // Golden-section search (Kiefer 1953) on [0.3, 0.95].
+    double lo = 0.3, hi = 0.95;
+    const double g = (std::sqrt(5.0) - 1) / 2;
+    double x1 = hi - g * (hi - lo), x2 = lo + g * (hi - lo);
+    double f1 = mape(x1), f2 = mape(x2);
+    for (int it = 0; it < 18; ++it) {
+      if (f1 < f2) {
+        hi = x2, x2 = x1, f2 = f1;
+        x1 = hi - g * (hi - lo);
+        f1 = mape(x1);
+      } else {
+        lo = x1, x1 = x2, f1 = f2;
+        x2 = lo + g * (hi - lo);
+        f2 = mape(x2);
+      }
+    }
+    eff[key] = std::round((lo + hi) / 2 * 1000) / 1000;
+  }
+  return eff;
+}
+
+}  // namespace
+
+FitResult fit_gemm_efficiency(const Json& doc, const Catalog& catalog, const Evaluator& evaluator) {
+  FitResult out;
+  out.efficiency = fit(doc, catalog, evaluator);
+  Diagnostics diag;
+  auto cal_all = [&](const GpuSpec& g) { return with_overrides(catalog, g, out.efficiency); };
+  out.fitted = validate_runs(doc, "<fit>", catalog, evaluator, cal_all, diag);
+  std::set<std::string> sources;
+  for (const auto& r : doc["runs"]) sources.insert(r.value("source_id", ""));
+  for (const auto& src : sources) {
+    auto eff = fit(filter_runs(doc, src, false), catalog, evaluator);
+    auto cal_for = [&](const GpuSpec& g) { return with_overrides(catalog, g, eff); };
+    ValidationReport held = validate_runs(filter_runs(doc, src, true), "<fit>", catalog, evaluator, cal_for, diag);
+    for (auto& row : held.rows) out.leave_one_source_out.rows.push_back(std::move(row));
+  }
+  summarize(out.leave_one_source_out);
+  return out;
+}
+
+}  // namespace trainplan

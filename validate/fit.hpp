@@ -1,0 +1,32 @@
+// Fitting the few global calibration constants (GEMM efficiency per GPU architecture and precision
+// class) to a validation file, and the leave-one-source-out check of that fit.
+//
+// The fit minimises the mean absolute percentage error of each (architecture, precision) group
+// over its predicted rows by golden-section search on η ∈ [0.3, 0.95]; groups are independent
+// because a row's prediction depends only on its own GPU's constants.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "validate/validation.hpp"
+
+namespace trainplan {
+
+struct FitKey {
+  std::string architecture;
+  Precision precision;
+  friend auto operator<=>(const FitKey&, const FitKey&) = default;
+};
+
+struct FitResult {
+  std::map<FitKey, double> efficiency;  // fitted η per group
+  ValidationReport fitted;              // every row predicted with the fitted constants
+  ValidationReport leave_one_source_out;  // each source predicted with constants fitted on the others
+};
+
+// `exclude_source`: rows of that source are left out of the fit (empty: none).
+FitResult fit_gemm_efficiency(const Json& doc, const Catalog& catalog, const Evaluator& evaluator);
+
+}  // namespace trainplan
