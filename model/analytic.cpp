@@ -75,26 +75,26 @@ struct StageTimes {
   [[nodiscard]] Seconds total() const { return fwd + bwd + recompute + tp + cp + ep + offload; }
 };
 
-// Bytes per parameter held on the GPU, before sharding (mixed-precision Adam: bf16/fp16 weights,
-// fp32 main gradients as Megatron keeps them, fp32 master + two moments = 12 bytes; ZeRO paper
-// Rajbhandari et al. 2020 §3.1 counts 2 + 2 + 12 with fp16 gradients).
+// Bytes per parameter held on the GPU before sharding, Megatron-LM's distributed-optimizer table
+// (docs/source/api-guide/dist_optimizer.md): bf16 params + fp32 grads: 2 + 4 + 12 (fp32 main
+// params, Adam m and v), i.e. 18, or 6 + 12/d sharded; fp16 params + fp16 grads: 2 + 2 + 16 (the
+// optimizer also keeps fp32 main grads), 4 + 16/d; fp32: 4 + 4 + 8. ZeRO (Rajbhandari et al. 2020
+// §3.1) counts the same states as 2 + 2 + 12 with fp16 gradients. fp8 (Transformer Engine) keeps
+// bf16 weights plus a cached fp8 copy (1 byte).
 struct BytesPerParam {
   double weights, grads, optimizer;
 };
 
 BytesPerParam bytes_per_param(const TrainingSpec& t) {
-  BytesPerParam b{};
-  if (t.precision == Precision::kFp32 || t.precision == Precision::kTf32) {
-    b.weights = 4;
-    b.grads = 4;
-    b.optimizer = t.optimizer == Optimizer::kAdam ? 8 : 4;
-  } else {
-    // fp8 (Transformer Engine) keeps bf16 weights plus a cached fp8 copy (1 byte).
-    b.weights = t.precision == Precision::kFp8 ? 3 : 2;
-    b.grads = 4;
-    b.optimizer = t.optimizer == Optimizer::kAdam ? 12 : 8;
+  const double moments = t.optimizer == Optimizer::kAdam ? 8 : 4;
+  switch (t.precision) {
+    case Precision::kFp32:
+    case Precision::kTf32: return {4, 4, moments};
+    case Precision::kFp16: return {2, 2, 4 + 4 + moments};
+    case Precision::kBf16: return {2, 4, 4 + moments};
+    case Precision::kFp8: return {3, 4, 4 + moments};
   }
-  return b;
+  return {2, 4, 12};
 }
 
 }  // namespace

@@ -194,7 +194,7 @@ std::optional<std::pair<JobSpec, Evaluation>> best_completion(const RowJob& rj, 
   if (rj.free_virtual) {
     vps = {1};
     const int per_stage = base.model.layers / bp.pp;
-    if (base.model.layers % bp.pp == 0 && bp.pp > 2)
+    if (base.model.layers % bp.pp == 0 && bp.pp >= 2)  // PP 2 interleaves with P2P overlap on (interfaces.md §1.3)
       for (int v = 2; v <= per_stage; ++v)
         if (per_stage % v == 0) vps.push_back(v);
   }

@@ -179,9 +179,12 @@ LayerCost layer_cost(const LayerContext& c, bool moe_layer) {
   // --- Activations (bytes, per micro-batch), Korthikanti et al. 2022 §4.1 generalised.
   const double sb = d.b * d.sl;
   const double tpn = c.sp ? d.t : 1.0;  // divisor of the token-wise tensors
-  double token_wise = 2 * d.h * 4;      // LN1 in, QKV in, LN2 in, MLP in (2 bytes each)
+  // Transformer Engine saves the fp8-cast input of each fp8 GEMM for its backward (1 byte instead
+  // of 2): QKV input, out-proj input, MLP input and fc2 input (TE Linear/LayerNormLinear, fp8).
+  const double gemm_in = c.precision == Precision::kFp8 ? 1.0 : 2.0;
+  double token_wise = 2 * d.h * 2 + gemm_in * d.h * 2;  // LN1 in, LN2 in (bf16); QKV in, MLP in
   if (c.dropout) token_wise += 2 * d.h;  // two dropout masks (1 byte)
-  double tp_split = 2 * (d.q + d.kv) + 2 * d.kv + 2 * d.q;  // Q, K, V, out-proj input
+  double tp_split = 2 * (d.q + d.kv) + 2 * d.kv + gemm_in * d.q;  // Q, K, V, out-proj input
   double core_bytes = 0;
   if (c.flash) {
     tp_split += 4.0 * d.a;  // softmax statistics (fp32 logsumexp per head)
@@ -198,7 +201,8 @@ LayerCost layer_cost(const LayerContext& c, bool moe_layer) {
     if (e.shared_experts > 0) moe_bytes += (mats == 3 ? 6.0 : 4.0) * e.shared_experts * e.shared_ffn_hidden / d.t;
     out.activations = B(sb * (token_wise / tpn + tp_split / d.t + core_bytes / d.t + moe_bytes));
   } else {
-    tp_split += (mats == 3 ? 6.0 : 4.0) * static_cast<double>(m.ffn_hidden);  // act in (2 for gated) + out
+    // Activation input (two tensors when gated) in bf16, its output (the fc2 input) at gemm_in bytes.
+    tp_split += ((mats == 3 ? 4.0 : 2.0) + gemm_in) * static_cast<double>(m.ffn_hidden);
     out.activations = B(sb * (token_wise / tpn + tp_split / d.t + core_bytes / d.t));
   }
   out.activations_selective = out.activations - B(sb * core_bytes / d.t);
