@@ -56,17 +56,21 @@ std::optional<std::string> parse_nvidia_driver_version(std::string_view text) {
   const std::string_view marker = "Kernel Module";
   auto pos = text.find(marker);
   if (pos == std::string_view::npos) return std::nullopt;
-  pos += marker.size();
-  while (pos < text.size() && (text[pos] == ' ' || text[pos] == '\t')) ++pos;
-  // Some builds print "Kernel Module for x86_64  570.86.15"; skip words until a digit.
-  while (pos < text.size() && !std::isdigit(static_cast<unsigned char>(text[pos]))) {
-    if (text[pos] == '\n') return std::nullopt;
-    ++pos;
+  std::string_view rest = text.substr(pos + marker.size());
+  rest = rest.substr(0, rest.find('\n'));
+  // The first word made of digits and dots with a dot in it ("for x86_64" may come before it).
+  while (!rest.empty()) {
+    const auto b = rest.find_first_not_of(" \t");
+    if (b == std::string_view::npos) break;
+    rest.remove_prefix(b);
+    const auto e = std::min(rest.find_first_of(" \t"), rest.size());
+    const std::string_view word = rest.substr(0, e);
+    const bool version = word.find('.') != std::string_view::npos &&
+                         word.find_first_not_of("0123456789.") == std::string_view::npos;
+    if (version) return std::string(word);
+    rest.remove_prefix(e);
   }
-  auto end = pos;
-  while (end < text.size() && (std::isdigit(static_cast<unsigned char>(text[end])) || text[end] == '.')) ++end;
-  if (end == pos) return std::nullopt;
-  return std::string(text.substr(pos, end - pos));
+  return std::nullopt;
 }
 
 std::string cuda_version_string(int encoded) {
