@@ -85,7 +85,12 @@ struct BytesPerParam {
   double weights, grads, optimizer;
 };
 
-BytesPerParam bytes_per_param(const TrainingSpec& t) {
+BytesPerParam bytes_per_param(const TrainingSpec& t, bool grad_bf16) {
+  if (grad_bf16 && t.precision != Precision::kFp32 && t.precision != Precision::kTf32) {
+    BytesPerParam b = bytes_per_param(t, false);
+    b.grads = 2;
+    return b;
+  }
   const double moments = t.optimizer == Optimizer::kAdam ? 8 : 4;
   switch (t.precision) {
     case Precision::kFp32:
@@ -219,7 +224,7 @@ Evaluation AnalyticEvaluator::evaluate(const JobSpec& job, const Calibration& ca
   }
 
   // --- Memory per stage kind.
-  const BytesPerParam bpp = bytes_per_param(tr);
+  const BytesPerParam bpp = bytes_per_param(tr, p.grad_reduce_bf16);
   const int zero = p.effective_zero();
   const double dp_dense = static_cast<double>(p.dp) * p.cp;  // ranks holding the same dense weights
   double shard_dense = dp_dense;

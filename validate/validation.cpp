@@ -200,13 +200,17 @@ std::optional<std::pair<JobSpec, Evaluation>> best_completion(const RowJob& rj, 
   }
   std::vector<int> zeros = rj.free_zero ? std::vector<int>{0, 1} : std::vector<int>{bp.zero};
   std::vector<bool> sps = rj.free_sp ? std::vector<bool>{false, true} : std::vector<bool>{bp.sequence_parallel};
+  // Gradient precision is never stated by a run: a practitioner short of memory reduces in bf16.
+  const std::vector<bool> grad_bf16{false, true};
   std::optional<std::pair<JobSpec, Evaluation>> best;
   for (int mb : mbs)
     for (Recompute rc : rcs)
       for (int v : vps)
         for (int z : zeros)
-          for (bool sp : sps) {
+          for (bool sp : sps)
+            for (bool gb : grad_bf16) {
             JobSpec j = base;
+            j.plan.grad_reduce_bf16 = gb;
             j.plan.micro_batch = mb;
             j.plan.recompute = rc;
             j.plan.virtual_stages = v;
@@ -278,6 +282,7 @@ ValidationReport validate_runs(const Json& doc, const std::string& file, const C
             if (rj->free_virtual) row.chosen["virtual_pipeline_stages"] = j.plan.virtual_stages;
             if (rj->free_zero) row.chosen["zero_stage"] = j.plan.zero;
             if (rj->free_sp) row.chosen["sequence_parallel"] = j.plan.sequence_parallel;
+            row.chosen["grad_reduce_precision"] = j.plan.grad_reduce_bf16 ? "bf16" : "fp32";
             const char* order[] = {"iteration_time_s", "tflops_per_gpu", "mfu_pct", "tokens_per_s_per_gpu"};
             for (const char* key : order) {
               if (!meas.contains(key) || meas[key].is_null()) continue;

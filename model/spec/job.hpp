@@ -62,11 +62,15 @@ struct PlanSpec {
   Recompute recompute = Recompute::kNone;
   int recompute_layers = 0;    // with full recompute: layers per stage recomputed (0: all)
   int micro_batch = 1;
+  // Overlap defaults follow today's stacks (Megatron-Core recipes, NeMo, FSDP): on.
   bool overlap_grad_reduce = true;
   bool overlap_param_gather = true;
   bool overlap_p2p = true;
   bool tp_comm_overlap = false;
   AttentionBackend attention = AttentionBackend::kAuto;
+  // Main gradients and their data-parallel reduction in bf16 instead of fp32 (Megatron
+  // --grad-reduce-in-bf16; Apex DistributedFusedAdam grad_sync_dtype as NeMo uses it).
+  bool grad_reduce_bf16 = false;
 
   [[nodiscard]] int gpus() const { return tp * pp * cp * dp; }
   [[nodiscard]] int effective_zero() const { return fsdp == Fsdp::kNone ? zero : 3; }
