@@ -21,6 +21,7 @@ void read_arch(ObjectReader& r, ArchCalibration& a) {
   }
   a.attention_efficiency = r.number("attention_efficiency", a.attention_efficiency, 0.01, 1.0);
   a.memory_efficiency = r.number("memory_efficiency", a.memory_efficiency, 0.01, 1.0);
+  a.gemm_k_half = r.number("gemm_k_half", a.gemm_k_half, 0.0, 1e6);
   a.tile_m = r.integer("tile_m", a.tile_m, 1);
   a.tile_n = r.integer("tile_n", a.tile_n, 1);
   a.kernel_overhead = r.time("kernel_overhead", a.kernel_overhead);

@@ -25,6 +25,7 @@ struct ArchCalibration {
   double attention_efficiency = 0.6;
   // Achieved fraction of HBM bandwidth for memory-bound kernels (norms, elementwise, optimizer).
   double memory_efficiency = 0.8;
+  double gemm_k_half = 128;  // K at which the per-tile fixed cost halves the efficiency
   int tile_m = 128;  // GEMM output tile the library uses (wave quantization)
   int tile_n = 256;
   Seconds kernel_overhead = us(3);  // per kernel: launch and tail

@@ -59,6 +59,9 @@ Seconds batched_gemm_time(const GemmShape& g, double batch, Precision p, const G
     const double big = std::max(wave_eff(a.tile_m, a.tile_n), wave_eff(a.tile_n, a.tile_m));
     const double half = 0.95 * std::max(wave_eff(a.tile_m / 2.0, a.tile_n), wave_eff(a.tile_m, a.tile_n / 2.0));
     wave = std::max(big, half);
+    // Each output tile pays a fixed prologue/epilogue that its K loop amortises: η ∝ k / (k + k0)
+    // (NVIDIA Matrix Multiplication guide: efficiency grows with K at fixed M, N).
+    wave *= g.k / (g.k + a.gemm_k_half);
   }
   const Seconds compute = flop(g.flops() * batch) / (effective_peak(gpu, p) * (eta * wave));
   const double elem = element_bytes(p == Precision::kFp8 ? Precision::kFp8 : activation_precision(p));
