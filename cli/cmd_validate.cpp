@@ -3,6 +3,9 @@
 
 #include "cli/cli_context.hpp"
 #include "model/analytic.hpp"
+#ifdef TRAINPLAN_HAVE_SIM
+#include "sim/sim_evaluator.hpp"
+#endif
 #include "validate/fit.hpp"
 #include "validate/validation.hpp"
 
@@ -32,6 +35,17 @@ void add_validate_command(CLI::App& app, CliContext& ctx) {
     }
     AnalyticEvaluator analytic;
     const Evaluator* evaluator = &analytic;
+#ifdef TRAINPLAN_HAVE_SIM
+    SimEvaluator sim;
+    const Evaluator* predictor = opts->engine == "sim" ? &sim : nullptr;
+#else
+    const Evaluator* predictor = nullptr;
+    if (opts->engine == "sim") {
+      std::cerr << "trainplan validate: --engine sim needs the SimGrid simulator, which this build does not include\n";
+      ctx.exit_code = kExitBadInput;
+      return;
+    }
+#endif
     if (opts->fit) {
       FitResult f = fit_gemm_efficiency(*doc, catalog, *evaluator);
       Json eff = Json::object();
@@ -50,7 +64,7 @@ void add_validate_command(CLI::App& app, CliContext& ctx) {
       Diagnostics d;
       return load_calibration(catalog, gpu, "", d);
     };
-    ValidationReport rep = validate_runs(*doc, opts->file, catalog, *evaluator, cal_for, diag);
+    ValidationReport rep = validate_runs(*doc, opts->file, catalog, *evaluator, cal_for, diag, predictor);
     if (!diag.ok()) print_diagnostics(diag);
     if (rep.rows.empty() && !diag.ok()) {
       ctx.exit_code = kExitBadInput;

@@ -232,7 +232,7 @@ std::optional<std::pair<JobSpec, Evaluation>> best_completion(const RowJob& rj, 
 }  // namespace
 
 ValidationReport validate_runs(const Json& doc, const std::string& file, const Catalog& catalog, const Evaluator& evaluator,
-                               const CalibrationFor& calibration_for, Diagnostics& diag) {
+                               const CalibrationFor& calibration_for, Diagnostics& diag, const Evaluator* predictor) {
   ValidationReport rep;
   Node root{&doc, file, "", &diag};
   if (!doc.is_object() || doc.value("schema", "") != "trainplan-validation-runs/1") {
@@ -266,6 +266,7 @@ ValidationReport validate_runs(const Json& doc, const std::string& file, const C
           row.gpu_architecture = rj->job.cluster.node.gpu.architecture;
           Calibration cal = calibration_for(rj->job.cluster.node.gpu);
           auto best = best_completion(*rj, evaluator, cal);
+          if (best && best->second.feasible && predictor) best->second = predictor->evaluate(best->first, cal);
           // Only now, after predicting, read what was measured.
           const Json& meas = run.at("measured");
           const std::string def = meas.value("tflops_definition", Json()).is_string() ? meas["tflops_definition"].get<std::string>() : "model";

@@ -54,8 +54,10 @@ std::optional<RowJob> row_to_job(const Json& run, const Catalog& catalog, std::s
 // Calibration supplier per GPU (so that fitting can vary it).
 using CalibrationFor = std::function<Calibration(const GpuSpec&)>;
 
+// `evaluator` fills the unstated knobs (fastest feasible completion) and predicts; when `predictor`
+// is given (the simulator), the chosen plan is predicted again by it and that prediction counts.
 ValidationReport validate_runs(const Json& doc, const std::string& file, const Catalog& catalog, const Evaluator& evaluator,
-                               const CalibrationFor& calibration_for, Diagnostics& diag);
+                               const CalibrationFor& calibration_for, Diagnostics& diag, const Evaluator* predictor = nullptr);
 Json report_to_json(const ValidationReport& r);
 // Recomputes the summary of a report from its rows.
 void summarize(ValidationReport& r);
