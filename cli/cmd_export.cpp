@@ -1,14 +1,74 @@
-// Placeholder until the export command lands: registers the subcommand and refuses with a clear message.
+// trainplan export JOB.json --format megatron|deepspeed|torchtitan|nemo [-o DIR] [--json]:
+// launch configs for the job's plan (planner/export). Refusal -> exit 1 with the reasons.
+#include <filesystem>
+#include <fstream>
+
 #include "cli/cli_context.hpp"
+#include "planner/export/export.hpp"
 
 namespace trainplan::cli {
 
+namespace fs = std::filesystem;
+
 void add_export_command(CLI::App& app, CliContext& ctx) {
-  auto* cmd = app.add_subcommand("export", "(not built yet)");
-  cmd->allow_extras();
-  cmd->callback([&ctx] {
-    std::cerr << "trainplan export: not available in this build yet\n";
-    ctx.exit_code = kExitBadInput;
+  auto* cmd = app.add_subcommand("export", "Write launch configs for a job's plan (Megatron-LM, DeepSpeed, torchtitan, NeMo)");
+  struct Opts {
+    std::string job;
+    std::string format;
+    std::string out_dir;
+    bool json = false;
+  };
+  auto opts = std::make_shared<Opts>();
+  cmd->add_option("JOB", opts->job, "Job spec (JSON)")->required();
+  cmd->add_option("--format", opts->format, "megatron, deepspeed, torchtitan or nemo")
+      ->required()
+      ->check(CLI::IsMember({"megatron", "deepspeed", "torchtitan", "nemo"}));
+  cmd->add_option("-o,--out", opts->out_dir, "Output folder (default ./export-<format>)");
+  cmd->add_flag("--json", opts->json, "Print one JSON document: {format, files} or {format, refused, reasons}");
+  cmd->callback([&ctx, opts] {
+    const auto format = exporter::find_format(opts->format);
+    Catalog catalog = ctx.catalog();
+    Diagnostics diag;
+    auto job = load_job_file(opts->job, catalog, diag);
+    if (!job || !format) {
+      print_diagnostics(diag);
+      ctx.exit_code = kExitBadInput;
+      return;
+    }
+    exporter::ExportResult r = exporter::export_job(*job, *format);
+    for (const auto& note : r.notes) std::cerr << "note: " << note << "\n";
+    if (r.refused()) {
+      for (const auto& why : r.reasons) std::cerr << "trainplan export: " << opts->format << " cannot run this plan: " << why << "\n";
+      if (opts->json) print_json(Json{{"format", opts->format}, {"refused", true}, {"reasons", r.reasons}});
+      ctx.exit_code = kExitInfeasible;
+      return;
+    }
+    const fs::path dir = opts->out_dir.empty() ? fs::path("export-" + opts->format) : fs::path(opts->out_dir);
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) {
+      std::cerr << dir.string() << ": cannot create the output folder (" << ec.message() << ")\n";
+      ctx.exit_code = kExitBadInput;
+      return;
+    }
+    Json files = Json::array();
+    for (const auto& f : r.files) {
+      const fs::path path = dir / f.name;
+      std::ofstream out(path, std::ios::binary);
+      out << f.content;
+      if (!out) {
+        std::cerr << path.string() << ": cannot write\n";
+        ctx.exit_code = kExitBadInput;
+        return;
+      }
+      out.close();
+      if (f.executable)
+        fs::permissions(path, fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec, fs::perm_options::add, ec);
+      files.push_back(path.string());
+      if (!opts->json) std::cout << "wrote " << path.string() << "\n";
+    }
+    if (opts->json) print_json(Json{{"format", opts->format}, {"files", files}});
+    ctx.exit_code = kExitOk;
   });
 }
 

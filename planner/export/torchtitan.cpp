@@ -1,0 +1,245 @@
+// torchtitan export: a v0.2.2 TOML job file plus the same degrees as dotted CLI overrides
+// (interfaces.md §3). FSDP2 is ZeRO-3 with reshard_after_forward, ZeRO-2 without.
+//
+// Decisions (documented here, tested in torchtitan_test.cpp):
+//  * ZeRO-1 with DP > 1 is refused: FSDP2 shards gradients with the optimizer state, so the closest
+//    torchtitan plan (ZeRO-2) holds less memory and moves different traffic than the plan evaluated.
+//  * The model is a registered flavor (torchtitan/models/llama3/__init__.py llama3_configs): a shape
+//    that matches none is refused, since a v0.2.2 TOML cannot describe a model's dimensions.
+#include <array>
+
+#include "planner/export/export.hpp"
+#include "planner/export/rules.hpp"
+
+namespace trainplan::exporter {
+
+namespace {
+
+std::string num(long long v) { return std::to_string(v); }
+std::string quoted(const std::string& s) { return "\"" + s + "\""; }
+
+struct Flavor {
+  const char* name;    // [model] name
+  const char* flavor;  // [model] flavor
+  const char* assets;  // hf_assets_path
+  int layers;
+  long long hidden;
+  int heads;
+  int kv_heads;
+  long long ffn;
+  long long vocab;
+};
+
+// torchtitan/models/llama3/__init__.py (v0.2.2): dim, n_layers, n_heads, n_kv_heads, ffn from
+// ffn_dim_multiplier/multiple_of, vocab 128256.
+constexpr std::array<Flavor, 3> kFlavors = {{
+    {"llama3", "8B", "./assets/hf/Llama-3.1-8B", 32, 4096, 32, 8, 14336, 128256},
+    {"llama3", "70B", "./assets/hf/Llama-3.1-70B", 80, 8192, 64, 8, 28672, 128256},
+    {"llama3", "405B", "./assets/hf/Llama-3.1-405B", 126, 16384, 128, 8, 53248, 128256},
+}};
+
+const Flavor* find_flavor(const ModelSpec& m) {
+  if (m.moe || m.mla || m.activation != Activation::kSwiglu || m.layernorm || m.learned_positions || m.tied_embeddings) return nullptr;
+  for (const auto& f : kFlavors)
+    if (f.layers == m.layers && f.hidden == m.hidden && f.heads == m.heads && f.kv_heads == m.kv_heads && f.ffn == m.ffn_hidden &&
+        f.vocab == m.vocab)
+      return &f;
+  return nullptr;
+}
+
+struct Degrees {
+  int replicate = 1;
+  int shard = 1;
+  const char* reshard = "default";
+};
+
+Degrees data_parallel_degrees(const JobSpec& job) {
+  const PlanSpec& p = job.plan;
+  Degrees d;
+  const int stage = p.effective_zero();
+  if (p.fsdp == Fsdp::kHybridShard) {
+    // HSDP: shard inside a node (dp_shard*cp*tp ranks are the fastest mesh dims), replicate across.
+    int per_node = gpus_per_node_used(job) / (p.tp * p.cp);
+    if (per_node < 1) per_node = 1;
+    d.shard = p.dp % per_node == 0 ? per_node : p.dp;
+    d.replicate = p.dp / d.shard;
+    d.reshard = "always";
+  } else if (stage >= 2) {
+    d.shard = p.dp;
+    d.reshard = stage == 3 ? "always" : "never";  // interfaces.md §3: ZeRO-3 reshards, ZeRO-2 keeps
+  } else {
+    d.replicate = p.dp;  // DDP
+  }
+  return d;
+}
+
+void check_torchtitan(const JobSpec& job, const Degrees& d, Refusals& r) {
+  const PlanSpec& p = job.plan;
+  r.need(find_flavor(job.model) != nullptr,
+         "no torchtitan v0.2.2 flavor has this model's shape (registered: llama3 8B, 70B, 405B); a TOML cannot define a model");
+  r.need(job.training.precision == Precision::kBf16 || job.training.precision == Precision::kFp32,
+         std::string("torchtitan mixed_precision_param is bfloat16 or float32, not ") + precision_name(job.training.precision));
+  r.need(job.training.optimizer == Optimizer::kAdam, "torchtitan builds Adam/AdamW optimizers only");
+  r.need(!(p.zero == 1 && p.fsdp == Fsdp::kNone && p.dp > 1),
+         "torchtitan has no ZeRO-1: FSDP2 shards gradients too (ZeRO-2), a different plan from the one evaluated");
+  // torchtitan/models/llama3/infra/parallelize.py: "DDP has not supported > 1D parallelism".
+  r.need(d.replicate == 1 || d.shard > 1 || (p.tp == 1 && p.pp == 1 && p.cp == 1),
+         "torchtitan DDP (dp replicate without sharding) does not combine with tp/pp/cp");
+  // v0.2.2 applies SequenceParallel to norms with every TP plan (parallelize.py apply_tp).
+  r.need(p.tp == 1 || p.sequence_parallel, "torchtitan v0.2.2 tensor parallelism always shards activations (sequence parallel)");
+  // ETP in {1, TP} (v0.2.2 job_config.py); EP borrows from dp_shard*cp (*tp when ETP 1) (parallel_dims.py).
+  r.need(p.expert_tp == 1 || p.expert_tp == p.tp, "torchtitan expert_tensor_parallel_degree is 1 or tp (got " + num(p.expert_tp) + ")");
+  const long long borrow = static_cast<long long>(d.shard) * p.cp * (p.expert_tp == 1 ? p.tp : 1);
+  r.need(p.ep == 1 || borrow % p.ep == 0, "torchtitan expert parallelism borrows from dp_shard*cp" + std::string(p.expert_tp == 1 ? "*tp" : "") +
+                                              " = " + num(borrow) + ", which ep " + num(p.ep) + " does not divide (parallel_dims.py)");
+  r.need(p.pp == 1 || p.schedule != Schedule::kZeroBubble,
+         "torchtitan's zero-bubble schedules (InterleavedZeroBubble, ZBVZeroBubble) need several stages per rank");
+  r.need(p.virtual_stages == 1 || (p.first_stage_layers == 0 && p.last_stage_layers == 0),
+         "uneven first/last stages with virtual stages are not exported for torchtitan");
+  r.need(p.recompute != Recompute::kFull || p.recompute_layers == 0, "torchtitan full activation checkpointing covers every layer (no recompute_layers)");
+  // FSDP2 CPUOffloadPolicy moves parameters, gradients and optimizer state together (§3 enable_cpu_offload).
+  const bool any_offload = p.optimizer_offload.device != OffloadDevice::kNone || p.param_offload.device != OffloadDevice::kNone;
+  const bool full_cpu_offload = p.optimizer_offload.device == OffloadDevice::kCpu && p.optimizer_offload.fraction >= 1.0 &&
+                                p.param_offload.device == OffloadDevice::kCpu && p.param_offload.fraction >= 1.0;
+  r.need(!any_offload || full_cpu_offload, "torchtitan enable_cpu_offload moves all parameters and optimizer state to CPU: no partial or NVMe offload");
+  r.need(p.activation_offload.device == OffloadDevice::kNone, "torchtitan has no activation offload");
+}
+
+std::string schedule_key(const PlanSpec& p) {
+  if (p.virtual_stages > 1) return "Interleaved1F1B";
+  return p.schedule == Schedule::kGpipe ? "GPipe" : "1F1B";
+}
+
+struct Pipeline {
+  int layers_per_stage = 0;
+  int first_less = 0;
+  int last_less = 0;
+};
+
+// torchtitan splits by layers_per_stage, with the first/last stage holding fewer layers
+// (pipeline_parallel_first/last_stage_less_layers; defaults 1 count the embedding/output as a layer:
+// written as 0 so the split is the plan's).
+Pipeline pipeline_split(const JobSpec& job) {
+  const PlanSpec& p = job.plan;
+  Pipeline s;
+  if (p.first_stage_layers == 0 && p.last_stage_layers == 0) {
+    s.layers_per_stage = job.model.layers / (p.pp * p.virtual_stages);
+    return s;
+  }
+  s.layers_per_stage = middle_stage_layers(job);
+  if (p.first_stage_layers > 0) s.first_less = s.layers_per_stage - p.first_stage_layers;
+  if (p.last_stage_layers > 0) s.last_less = s.layers_per_stage - p.last_stage_layers;
+  return s;
+}
+
+struct Override {
+  std::string key;
+  std::string value;
+};
+
+std::vector<Override> parallelism(const JobSpec& job, const Degrees& d) {
+  const PlanSpec& p = job.plan;
+  std::vector<Override> o = {
+      {"data_parallel_replicate_degree", num(d.replicate)},
+      {"data_parallel_shard_degree", num(d.shard)},
+      {"fsdp_reshard_after_forward", quoted(d.reshard)},
+      {"tensor_parallel_degree", num(p.tp)},
+      {"enable_async_tensor_parallel", p.tp_comm_overlap ? "true" : "false"},
+      {"pipeline_parallel_degree", num(p.pp)},
+  };
+  if (p.pp > 1) {
+    Pipeline s = pipeline_split(job);
+    o.push_back({"pipeline_parallel_schedule", quoted(schedule_key(p))});
+    o.push_back({"pipeline_parallel_layers_per_stage", num(s.layers_per_stage)});
+    o.push_back({"pipeline_parallel_first_stage_less_layers", num(s.first_less)});
+    o.push_back({"pipeline_parallel_last_stage_less_layers", num(s.last_less)});
+    o.push_back({"pipeline_parallel_microbatch_size", num(p.micro_batch)});
+  }
+  o.push_back({"context_parallel_degree", num(p.cp)});
+  o.push_back({"expert_parallel_degree", num(p.ep)});
+  o.push_back({"expert_tensor_parallel_degree", num(p.expert_tp)});
+  return o;
+}
+
+std::string toml(const JobSpec& job, const Degrees& d, const Flavor& f) {
+  const PlanSpec& p = job.plan;
+  // Batch (v0.2.2 train.py L200-215): grad-acc = global/(local*DP). With PP one step feeds the whole
+  // local batch through the pipeline in micro-batches of pipeline_parallel_microbatch_size.
+  const long long local = p.pp > 1 ? job.training.global_batch / p.dp : p.micro_batch;
+  std::string s;
+  s += "# torchtitan v0.2.2 job config (torchtitan/config/job_config.py), written by trainplan.\n";
+  s += "# " + job.model.name + " on " + num(p.gpus()) + " GPUs (" + job.cluster.name + "): dp_replicate*dp_shard*cp*tp*pp = " +
+       num(d.replicate) + "*" + num(d.shard) + "*" + num(p.cp) + "*" + num(p.tp) + "*" + num(p.pp) + " = " + num(p.gpus()) + "\n\n";
+  s += "[job]\ndump_folder = \"./outputs\"\ndescription = " + quoted(job.model.name + " (trainplan export)") + "\n\n";
+  s += "[model]\nname = " + quoted(f.name) + "\nflavor = " + quoted(f.flavor) + "\nhf_assets_path = " + quoted(f.assets) + "\n\n";
+  s += "[optimizer]\nname = \"AdamW\"\nlr = 1e-4\n\n";
+  s += "[training]\n";
+  s += "local_batch_size = " + num(local) + "\n";
+  s += "global_batch_size = " + num(job.training.global_batch) + "\n";
+  s += "seq_len = " + num(job.training.sequence_length) + "\n";
+  s += "steps = " + num(train_iters(job)) + "\n";
+  s += "max_norm = 1.0\n";
+  s += std::string("mixed_precision_param = ") + (job.training.precision == Precision::kBf16 ? "\"bfloat16\"" : "\"float32\"") + "\n";
+  s += std::string("mixed_precision_reduce = ") + (p.grad_reduce_bf16 ? "\"bfloat16\"" : "\"float32\"") + "\n";
+  s += std::string("enable_cpu_offload = ") + (p.param_offload.device == OffloadDevice::kCpu ? "true" : "false") + "\n";
+  s += "dataset = \"c4\"\n\n";
+  s += "[parallelism]\n";
+  for (const auto& o : parallelism(job, d)) s += o.key + " = " + o.value + "\n";
+  s += "\n[activation_checkpoint]\n";
+  if (p.recompute == Recompute::kNone) s += "mode = \"none\"\n";
+  if (p.recompute == Recompute::kFull) s += "mode = \"full\"\n";
+  if (p.recompute == Recompute::kSelective) s += "mode = \"selective\"\nselective_ac_option = \"op\"\n";
+  // Async TP needs torch.compile (§3).
+  if (p.tp_comm_overlap) s += "\n[compile]\nenable = true\n";
+  return s;
+}
+
+std::string launch(const JobSpec& job, const Degrees& d) {
+  std::string overrides;
+  for (const auto& o : parallelism(job, d)) {
+    std::string v = o.value;
+    if (v.size() >= 2 && v.front() == '"') v = v.substr(1, v.size() - 2);
+    overrides += " \\\n    --parallelism." + o.key + " " + v;
+  }
+  std::string s = "#!/bin/bash\n";
+  s += "# torchtitan launch, written by trainplan. The dotted overrides repeat the TOML's [parallelism]\n";
+  s += "# (docs/debugging.md); they also work on torchtitan main, where TOML files are gone (interfaces.md §3).\n";
+  s += "set -euo pipefail\n\n";
+  if (nodes_used(job) == 1) {
+    s += "CONFIG_FILE=./torchtitan.toml NGPU=" + num(gpus_per_node_used(job)) + " ./run_train.sh" + overrides + "\n";
+  } else {
+    s += "# Under Slurm, from the head node (torchtitan multinode script):\n";
+    s += "head_node_ip=${head_node_ip:-$(hostname -i)}\n";
+    s += "srun torchrun --nnodes " + num(nodes_used(job)) + " --nproc_per_node " + num(gpus_per_node_used(job)) +
+         " --rdzv_id 101 --rdzv_backend c10d --rdzv_endpoint \"$head_node_ip:29500\" \\\n";
+    s += "    -m torchtitan.train --job.config_file ./torchtitan.toml" + overrides + "\n";
+  }
+  return s;
+}
+
+}  // namespace
+
+ExportResult export_torchtitan(const JobSpec& job) {
+  Refusals r;
+  check_common(job, r);
+  const Degrees d = data_parallel_degrees(job);
+  check_torchtitan(job, d, r);
+  ExportResult out;
+  // dp_replicate*dp_shard*cp*tp*pp == WORLD_SIZE (parallel_dims.py v0.2.2 L35-60).
+  const long long product = static_cast<long long>(d.replicate) * d.shard * job.plan.cp * job.plan.tp * job.plan.pp;
+  r.need(product == job.plan.gpus(), "the torchtitan degrees multiply to " + num(product) + ", not the world of " + num(job.plan.gpus()));
+  if (!r.reasons.empty()) {
+    out.reasons = r.reasons;
+    return out;
+  }
+  if (job.plan.zero == 1 && job.plan.dp == 1) r.notes.push_back("ZeRO-1 at dp 1 shards nothing: written as plain data parallelism");
+  if (job.plan.tp_comm_overlap) r.notes.push_back("async tensor parallelism needs torch.compile: [compile] enable = true");
+  if (job.training.token_budget <= 0) r.notes.push_back("no token budget: steps = " + num(kDefaultTrainIters) + " is a placeholder");
+  const Flavor& f = *find_flavor(job.model);
+  out.files.push_back({"torchtitan.toml", toml(job, d, f), false});
+  out.files.push_back({"launch.sh", launch(job, d), true});
+  out.notes = r.notes;
+  return out;
+}
+
+}  // namespace trainplan::exporter
