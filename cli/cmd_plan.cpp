@@ -1,15 +1,237 @@
-// Placeholder until the plan command lands: registers the subcommand and refuses with a clear message.
+// trainplan plan PROBLEM.json [--top N] [--objective throughput|cost|time-to-train|fewest-gpus]
+//   [--csv FILE] [--export FORMAT -o DIR] [--simulate-top K] [--threads N] [--time-limit S]
+//   [--json] [--timings] [--calibration FILE]
+// Searches the plan space of a problem (planner/search/problem.hpp describes the file).
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <unistd.h>
+
 #include "cli/cli_context.hpp"
+#include "model/analytic.hpp"
+#include "model/calibration.hpp"
+#include "planner/search/explain.hpp"
+#include "planner/search/problem.hpp"
+#include "planner/search/report.hpp"
+#include "planner/search/rerank.hpp"
+#include "planner/search/search.hpp"
+
+#if defined(TRAINPLAN_HAVE_SIM) && __has_include("sim/sim_evaluator.hpp")
+#include "sim/sim_evaluator.hpp"
+#define TRAINPLAN_PLAN_SIM 1
+#endif
+#if __has_include("planner/export/export.hpp")
+#include "planner/export/export.hpp"
+#define TRAINPLAN_PLAN_EXPORT 1
+#endif
 
 namespace trainplan::cli {
 
-void add_plan_command(CLI::App& app, CliContext& ctx) {
-  auto* cmd = app.add_subcommand("plan", "(not built yet)");
-  cmd->allow_extras();
-  cmd->callback([&ctx] {
-    std::cerr << "trainplan plan: not available in this build yet\n";
+namespace {
+
+struct PlanOpts {
+  std::string problem;
+  std::string calibration;
+  std::string objective = "throughput";
+  std::string csv;
+  std::string export_format;
+  std::string out_dir;
+  int top = 10;
+  int simulate_top = 0;
+  int threads = 0;
+  double time_limit = 0;
+  bool json = false;
+  bool timings = false;
+};
+
+void print_text(const planner::PlanProblem& problem, const Json& report) {
+  std::printf("%s on up to %d x %s: %lld plans evaluated, %lld feasible%s\n", problem.model.name.c_str(), problem.max_gpus(),
+              problem.cluster.node.gpu.name.c_str(), report["evaluated"].get<long long>(), report["feasible"].get<long long>(),
+              report["complete"].get<bool>() ? "" : " (stopped by the time limit: best so far)");
+  for (auto it = report["infeasible_by_reason"].begin(); it != report["infeasible_by_reason"].end(); ++it)
+    std::printf("  infeasible, %s: %lld\n", it.key().c_str(), it->get<long long>());
+  std::printf("%-4s %-6s %-4s %-3s %-14s %-5s %-3s %-4s %-5s %-10s %-3s %-6s %10s %8s %7s %9s\n", "rank", "gpus", "tp", "sp", "pp", "dp",
+              "cp", "ep", "zero", "recompute", "mb", "sched", "tokens/s", "step_s", "mfu%", "mem_GiB");
+  for (const auto& p : report["plans"]) {
+    const Json& k = p["plan"];
+    std::string pp = std::to_string(k["pp"].get<int>());
+    if (k.contains("first_stage_layers")) pp += "(" + std::to_string(k["first_stage_layers"].get<int>()) + "/" +
+                                              std::to_string(k.value("last_stage_layers", 0)) + ")";
+    std::string sched = k["schedule"].get<std::string>();
+    if (k["virtual_stages"].get<int>() > 1) sched = "v" + std::to_string(k["virtual_stages"].get<int>());
+    std::printf("%-4d %-6d %-4d %-3s %-14s %-5d %-3d %-4d %-5s %-10s %-3d %-6s %10.0f %8.3f %7.1f %9.1f\n", p["rank"].get<int>(),
+                p["gpus"].get<int>(), k["tp"].get<int>(), k["sequence_parallel"].get<bool>() ? "on" : "off", pp.c_str(), k["dp"].get<int>(),
+                k["cp"].get<int>(), k["ep"].get<int>(), k["zero"].get<std::string>().c_str(), k["recompute"].get<std::string>().c_str(),
+                k["micro_batch"].get<int>(), sched.c_str(), p["tokens_per_s"].get<double>(), p["step_time_s"].get<double>(),
+                p["mfu_pct"].get<double>(), p["peak_memory_gib"].get<double>());
+  }
+  if (report["explanation"].contains("summary")) std::printf("why: %s\n", report["explanation"]["summary"].get<std::string>().c_str());
+  std::printf("pareto front: %zu plans (throughput, memory headroom, GPUs, cost); use --json to see them\n", report["pareto"].size());
+}
+
+void run_plan(const PlanOpts& o, CliContext& ctx) {
+  Catalog catalog = ctx.catalog();
+  Diagnostics diag;
+  auto objective = planner::parse_objective(o.objective);
+  if (!objective) {
+    std::cerr << "--objective: expected one of throughput, cost, time-to-train, fewest-gpus (got \"" << o.objective << "\")\n";
     ctx.exit_code = kExitBadInput;
-  });
+    return;
+  }
+  auto problem = planner::load_problem_file(o.problem, catalog, diag);
+  if (!problem) {
+    print_diagnostics(diag);
+    ctx.exit_code = kExitBadInput;
+    return;
+  }
+  Calibration cal = load_calibration(catalog, problem->cluster.node.gpu, o.calibration, diag);
+  if (!diag.ok()) {
+    print_diagnostics(diag);
+    ctx.exit_code = kExitBadInput;
+    return;
+  }
+  const planner::ObjectiveContext octx = planner::make_objective_context(*objective, *problem);
+  if (auto missing = planner::objective_missing_input(octx)) {
+    std::cerr << o.problem << ":/training: " << *missing << "\n";
+    ctx.exit_code = kExitBadInput;
+    return;
+  }
+  if (!o.export_format.empty()) {
+#ifdef TRAINPLAN_PLAN_EXPORT
+    if (!exporter::find_format(o.export_format)) {
+      std::cerr << "--export: expected one of megatron, deepspeed, torchtitan, nemo (got \"" << o.export_format << "\")\n";
+      ctx.exit_code = kExitBadInput;
+      return;
+    }
+    if (o.out_dir.empty()) {
+      std::cerr << "--export needs -o DIR\n";
+      ctx.exit_code = kExitBadInput;
+      return;
+    }
+#else
+    std::cerr << "--export: the export library is not part of this build\n";
+    ctx.exit_code = kExitBadInput;
+    return;
+#endif
+  }
+
+  std::unique_ptr<std::ofstream> csv;
+  if (!o.csv.empty()) {
+    csv = std::make_unique<std::ofstream>(o.csv);
+    if (!*csv) {
+      std::cerr << o.csv << ": cannot write the CSV file\n";
+      ctx.exit_code = kExitBadInput;
+      return;
+    }
+  }
+  planner::SearchOptions so;
+  so.objective = *objective;
+  so.top = std::max(o.top, std::max(1, o.simulate_top));
+  so.threads = o.threads;
+  so.time_limit_s = o.time_limit;
+  so.csv = csv.get();
+  // Progress bar on stderr once the search has run for a second.
+  const auto t0 = std::chrono::steady_clock::now();
+  bool drew = false;
+  const bool tty = isatty(STDERR_FILENO) != 0;
+  int last_decile = -1;
+  so.progress = [&](double done, long long evaluated) {
+    if (std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() < 1.0) return;
+    if (!tty) {  // a log, not a terminal: one line per 10%
+      if (static_cast<int>(done * 10) == last_decile) return;
+      last_decile = static_cast<int>(done * 10);
+    }
+    const int width = 30, filled = static_cast<int>(done * width);
+    std::fprintf(stderr, "%s[%s%s] %3.0f%%  %lld plans", tty ? "\r" : "", std::string(filled, '#').c_str(),
+                 std::string(width - filled, ' ').c_str(), done * 100, evaluated);
+    if (!tty) std::fprintf(stderr, "\n");
+    drew = true;
+  };
+  planner::SearchResult result = planner::run_search(*problem, cal, so);
+  if (drew && tty) std::fprintf(stderr, "\n");
+
+  std::vector<Evaluation> simulated;
+  const char* sim_name = nullptr;
+  if (o.simulate_top > 0) {
+#ifdef TRAINPLAN_PLAN_SIM
+    const SimEvaluator sim;
+    simulated = planner::simulate_top(*problem, cal, octx, &sim, o.simulate_top, result);
+    sim_name = sim.name();
+#else
+    std::cerr << "--simulate-top: the simulator is not part of this build (configure with -DTRAINPLAN_BUILD_SIM=ON); "
+                 "the plans are ranked by the analytic model alone\n";
+    simulated = planner::simulate_top(*problem, cal, octx, nullptr, o.simulate_top, result);
+#endif
+  }
+
+  AnalyticEvaluator analytic;
+  planner::ReportOptions ro;
+  ro.top = o.top;
+  ro.timings = o.timings;
+  ro.simulated = simulated.empty() ? nullptr : &simulated;
+  ro.simulator_name = sim_name;
+  Json report = planner::report_json(*problem, cal, octx, analytic, result, ro);
+  if (o.timings)
+    std::fprintf(stderr, "searched %lld plans (%lld evaluator calls) in %.3f s on %d threads\n", result.evaluated, result.evaluator_calls,
+                 result.wall_s, o.threads);
+  if (o.json) print_json(report);
+  else print_text(*problem, report);
+
+  if (result.top.empty()) {
+    if (!o.json) std::fprintf(stderr, "no feasible plan: see infeasible_by_reason\n");
+    ctx.exit_code = kExitInfeasible;
+    return;
+  }
+#ifdef TRAINPLAN_PLAN_EXPORT
+  if (!o.export_format.empty()) {
+    const JobSpec job = planner::make_job(*problem, result.top.front().plan, result.top.front().global_batch);
+    exporter::ExportResult ex = exporter::export_job(job, *exporter::find_format(o.export_format));
+    if (ex.refused()) {
+      for (const auto& why : ex.reasons) std::cerr << "export refused: " << why << "\n";
+      ctx.exit_code = kExitInfeasible;
+      return;
+    }
+    std::error_code ec;
+    std::filesystem::create_directories(o.out_dir, ec);
+    for (const auto& f : ex.files) {
+      const auto path = std::filesystem::path(o.out_dir) / f.name;
+      std::filesystem::create_directories(path.parent_path(), ec);
+      std::ofstream out(path);
+      out << f.content;
+      if (!out) {
+        std::cerr << path.string() << ": cannot write\n";
+        ctx.exit_code = kExitBadInput;
+        return;
+      }
+      if (f.executable)
+        std::filesystem::permissions(path, std::filesystem::perms::owner_exec | std::filesystem::perms::group_exec, std::filesystem::perm_options::add, ec);
+    }
+    for (const auto& n : ex.notes) std::cerr << "export note: " << n << "\n";
+  }
+#endif
+  ctx.exit_code = kExitOk;
+}
+
+}  // namespace
+
+void add_plan_command(CLI::App& app, CliContext& ctx) {
+  auto* cmd = app.add_subcommand("plan", "Search the plan space of a problem (model, cluster, training; knobs free)");
+  auto o = std::make_shared<PlanOpts>();
+  cmd->add_option("PROBLEM", o->problem, "Plan problem (JSON; see planner/search/problem.hpp)")->required();
+  cmd->add_option("--top", o->top, "Plans to report (default 10)")->check(CLI::Range(1, 100000));
+  cmd->add_option("--objective", o->objective, "throughput | cost | time-to-train | fewest-gpus (default throughput)");
+  cmd->add_option("--csv", o->csv, "Write every evaluated plan with its prediction or infeasibility reason");
+  cmd->add_option("--export", o->export_format, "Write launch configs of the best plan: megatron | deepspeed | torchtitan | nemo");
+  cmd->add_option("-o,--out", o->out_dir, "Folder for --export");
+  cmd->add_option("--simulate-top", o->simulate_top, "Re-rank the best K plans with the simulator (off by default)")->check(CLI::Range(0, 1000));
+  cmd->add_option("--threads", o->threads, "Threads (default: all cores)")->check(CLI::Range(0, 1024));
+  cmd->add_option("--time-limit", o->time_limit, "Stop after S seconds with the best plans so far (\"complete\": false)")->check(CLI::Range(0.0, 1e9));
+  cmd->add_option("--calibration", o->calibration, "Calibration file (default: configs/calibration/<gpu-key>.json if present)");
+  cmd->add_flag("--json", o->json, "Print one JSON document");
+  cmd->add_flag("--timings", o->timings, "Add wall-clock figures (JSON \"timings\" and a line on stderr)");
+  cmd->callback([&ctx, o] { run_plan(*o, ctx); });
 }
 
 }  // namespace trainplan::cli

@@ -1,0 +1,148 @@
+#include "planner/search/explain.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <functional>
+
+#include "planner/search/report.hpp"
+#include "planner/search/rules.hpp"
+#include "planner/search/search.hpp"
+#include "planner/search/space.hpp"
+
+namespace trainplan::planner {
+
+namespace {
+
+double r4(double v) {
+  if (!std::isfinite(v) || v == 0) return 0.0;
+  const double mag = std::pow(10.0, 4 - static_cast<int>(std::ceil(std::log10(std::fabs(v)))));
+  return std::round(v * mag) / mag;
+}
+
+struct Knob {
+  const char* name;
+  std::function<Json(const PlanSpec&)> get;
+  std::function<void(PlanSpec&, const PlanSpec&)> copy;  // from the runner-up
+};
+
+const std::vector<Knob>& knobs() {
+  static const std::vector<Knob> k = {
+      {"tp", [](const PlanSpec& p) { return Json(p.tp); }, [](PlanSpec& a, const PlanSpec& b) { a.tp = b.tp; a.sequence_parallel = a.sequence_parallel && a.tp > 1; }},
+      {"sequence_parallel", [](const PlanSpec& p) { return Json(p.sequence_parallel); }, [](PlanSpec& a, const PlanSpec& b) { a.sequence_parallel = b.sequence_parallel; }},
+      {"pp", [](const PlanSpec& p) { return Json{{"pp", p.pp}, {"first_stage_layers", p.first_stage_layers}, {"last_stage_layers", p.last_stage_layers}}; },
+       [](PlanSpec& a, const PlanSpec& b) { a.pp = b.pp; a.first_stage_layers = b.first_stage_layers; a.last_stage_layers = b.last_stage_layers; }},
+      {"schedule", [](const PlanSpec& p) { return Json{{"schedule", schedule_name(p.schedule)}, {"virtual_stages", p.virtual_stages}}; },
+       [](PlanSpec& a, const PlanSpec& b) { a.schedule = b.schedule; a.virtual_stages = b.virtual_stages; }},
+      {"dp", [](const PlanSpec& p) { return Json(p.dp); }, [](PlanSpec& a, const PlanSpec& b) { a.dp = b.dp; }},
+      {"cp", [](const PlanSpec& p) { return Json(p.cp); }, [](PlanSpec& a, const PlanSpec& b) { a.cp = b.cp; }},
+      {"ep", [](const PlanSpec& p) { return Json(p.ep); }, [](PlanSpec& a, const PlanSpec& b) { a.ep = b.ep; }},
+      {"expert_tp", [](const PlanSpec& p) { return Json(p.expert_tp); }, [](PlanSpec& a, const PlanSpec& b) { a.expert_tp = b.expert_tp; }},
+      {"zero", [](const PlanSpec& p) { return Json{{"zero", p.zero}, {"fsdp", fsdp_name(p.fsdp)}}; },
+       [](PlanSpec& a, const PlanSpec& b) { a.zero = b.zero; a.fsdp = b.fsdp; }},
+      {"offload", [](const PlanSpec& p) { return plan_to_json(p)["offload"]; },
+       [](PlanSpec& a, const PlanSpec& b) { a.optimizer_offload = b.optimizer_offload; a.param_offload = b.param_offload; a.activation_offload = b.activation_offload; }},
+      {"recompute", [](const PlanSpec& p) { return Json{{"recompute", recompute_name(p.recompute)}, {"recompute_layers", p.recompute_layers}}; },
+       [](PlanSpec& a, const PlanSpec& b) { a.recompute = b.recompute; a.recompute_layers = b.recompute_layers; }},
+      {"micro_batch", [](const PlanSpec& p) { return Json(p.micro_batch); }, [](PlanSpec& a, const PlanSpec& b) { a.micro_batch = b.micro_batch; }},
+      {"tp_comm_overlap", [](const PlanSpec& p) { return Json(p.tp_comm_overlap); }, [](PlanSpec& a, const PlanSpec& b) { a.tp_comm_overlap = b.tp_comm_overlap; }},
+  };
+  return k;
+}
+
+}  // namespace
+
+std::vector<std::pair<const char*, double>> breakdown_terms(const TimeBreakdown& b) {
+  return {{"compute", b.compute.si()}, {"recompute", b.recompute.si()}, {"tp_comm", b.tp_comm.si()}, {"cp_comm", b.cp_comm.si()},
+          {"ep_comm", b.ep_comm.si()}, {"pp_comm", b.pp_comm.si()},     {"dp_comm", b.dp_comm.si()}, {"bubble", b.bubble.si()},
+          {"optimizer", b.optimizer.si()}, {"offload", b.offload.si()}};
+}
+
+Json explain_winner(const PlanProblem& problem, const Calibration& cal, const ObjectiveContext& ctx, const Evaluator& evaluator,
+                    const std::vector<Candidate>& ranked) {
+  Json out = Json::object();
+  if (ranked.empty()) return out;
+  const Candidate& w = ranked.front();
+  const Evaluation ew = evaluator.evaluate(make_job(problem, w.plan, w.global_batch), cal);
+  const double step = ew.step_time.si();
+  const auto terms = breakdown_terms(ew.breakdown);
+  const char* bound = terms.front().first;
+  double bound_s = -1;
+  Json shares = Json::object();
+  for (const auto& [name, v] : terms) {
+    shares[name] = step > 0 ? r4(100.0 * v / step) : 0.0;
+    if (v > bound_s) {
+      bound_s = v;
+      bound = name;
+    }
+  }
+  out["bound_by"] = bound;
+  out["time_breakdown_pct"] = shares;
+  const double mem_gib = problem.cluster.node.gpu.memory / GiB(1);
+  const bool tight = w.headroom_gib < 0.10 * mem_gib;
+  out["memory"] = {{"peak_gib", r4(w.peak_memory_gib)}, {"headroom_gib", r4(w.headroom_gib)}, {"limits", tight}};
+  char buf[400];
+  std::snprintf(buf, sizeof buf, "the winner's %.4g s step is bound by %s (%.0f%%)%s", step, bound, step > 0 ? 100.0 * bound_s / step : 0.0,
+                tight ? "; memory is nearly full, which rules out larger micro-batches or less recomputation" : "");
+  std::string summary = buf;
+
+  if (ranked.size() >= 2) {
+    const Candidate& r = ranked[1];
+    const Evaluation er = evaluator.evaluate(make_job(problem, r.plan, r.global_batch), cal);
+    Json ru;
+    ru["tokens_per_s_change_pct"] = w.tokens_per_s > 0 ? r4(100.0 * (r.tokens_per_s - w.tokens_per_s) / w.tokens_per_s) : 0.0;
+    ru["step_time_change_s"] = r4(er.step_time.si() - step);
+    Json diff = Json::object();
+    const auto rterms = breakdown_terms(er.breakdown);
+    for (size_t i = 0; i < terms.size(); ++i)
+      if (std::fabs(rterms[i].second - terms[i].second) > 1e-9 * std::max(1.0, step)) diff[terms[i].first] = r4(rterms[i].second - terms[i].second);
+    ru["breakdown_change_s"] = diff;
+    Json ks = Json::array();
+    std::string differs;
+    for (const Knob& k : knobs()) {
+      const Json a = k.get(w.plan), b = k.get(r.plan);
+      if (a == b) continue;
+      differs += (differs.empty() ? "" : ", ") + std::string(k.name);
+      Json item{{"knob", k.name}, {"winner", a}, {"runner_up", b}};
+      PlanSpec alt = w.plan;
+      k.copy(alt, r.plan);
+      long long gb = w.global_batch;
+      auto v = check_rules(problem, alt, gb);
+      if (v && v->rule == Rule::kBatchByMicroBatchDp) {
+        gb = pick_global_batch(problem, static_cast<long long>(alt.micro_batch) * alt.dp);
+        v = gb > 0 ? check_rules(problem, alt, gb) : v;
+      }
+      Json effect;
+      if (v) {
+        effect = {{"alone", "not a valid plan"}, {"rule", rule_key(v->rule)}, {"detail", v->message}};
+      } else {
+        const Evaluation ea = evaluator.evaluate(make_job(problem, alt, gb), cal);
+        effect["feasible"] = ea.feasible;
+        if (!ea.feasible && !ea.reasons.empty()) effect["reason"] = reason_key(ea.reasons.front().reason);
+        effect["tokens_per_s_change_pct"] = w.tokens_per_s > 0 ? r4(100.0 * (ea.tokens_per_s - w.tokens_per_s) / w.tokens_per_s) : 0.0;
+        effect["peak_memory_change_gib"] = r4(ea.peak_memory / GiB(1) - w.peak_memory_gib);
+        const auto aterms = breakdown_terms(ea.breakdown);
+        double best = 0;
+        const char* most = nullptr;
+        for (size_t i = 0; i < terms.size(); ++i)
+          if (std::fabs(aterms[i].second - terms[i].second) > std::fabs(best)) {
+            best = aterms[i].second - terms[i].second;
+            most = terms[i].first;
+          }
+        if (most) effect["largest_breakdown_change"] = {{"term", most}, {"change_s", r4(best)}};
+      }
+      item["effect_alone"] = effect;
+      ks.push_back(item);
+    }
+    ru["knobs"] = ks;
+    out["runner_up"] = ru;
+    std::snprintf(buf, sizeof buf, "; the runner-up differs in %s and is %.3g%% %s", differs.empty() ? "nothing but the batch" : differs.c_str(),
+                  std::fabs(100.0 * (r.tokens_per_s - w.tokens_per_s) / std::max(w.tokens_per_s, 1e-300)),
+                  r.tokens_per_s <= w.tokens_per_s ? "slower" : "faster (ranked lower by the objective)");
+    summary += buf;
+  }
+  out["objective"] = objective_name(ctx.objective);
+  out["summary"] = summary;
+  return out;
+}
+
+}  // namespace trainplan::planner

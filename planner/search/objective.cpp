@@ -1,0 +1,138 @@
+#include "planner/search/objective.hpp"
+
+#include <cmath>
+
+namespace trainplan::planner {
+
+const char* objective_name(Objective o) {
+  switch (o) {
+    case Objective::kThroughput: return "throughput";
+    case Objective::kCost: return "cost";
+    case Objective::kTimeToTrain: return "time-to-train";
+    case Objective::kFewestGpus: return "fewest-gpus";
+  }
+  return "throughput";
+}
+
+std::optional<Objective> parse_objective(std::string_view name) {
+  for (Objective o : {Objective::kThroughput, Objective::kCost, Objective::kTimeToTrain, Objective::kFewestGpus})
+    if (name == objective_name(o)) return o;
+  return std::nullopt;
+}
+
+ObjectiveContext make_objective_context(Objective o, const PlanProblem& problem) {
+  ObjectiveContext c;
+  c.objective = o;
+  const GpuSpec& g = problem.cluster.node.gpu;
+  c.price_per_gpu_hour = g.price_usd_per_hour.value_or(0.0);
+  c.power_w = g.power ? g.power->si() : 0.0;
+  c.token_budget = problem.training.token_budget;
+  c.deadline_days = problem.training.deadline_days;
+  return c;
+}
+
+std::optional<std::string> objective_missing_input(const ObjectiveContext& ctx) {
+  if (ctx.objective == Objective::kCost && ctx.price_per_gpu_hour <= 0)
+    return "the cost objective needs the GPU's price_per_hour (set it in the cluster's GPU spec)";
+  if (ctx.objective == Objective::kTimeToTrain && ctx.token_budget <= 0)
+    return "the time-to-train objective needs training.token_budget";
+  if (ctx.objective == Objective::kFewestGpus && ctx.deadline_days > 0 && ctx.token_budget <= 0)
+    return "a deadline needs training.token_budget";
+  return std::nullopt;
+}
+
+PlanKey plan_key(const PlanSpec& p, long long gb) {
+  return {p.gpus(),
+          p.tp,
+          p.pp,
+          p.cp,
+          p.dp,
+          p.ep,
+          p.expert_tp,
+          p.virtual_stages,
+          static_cast<int>(p.schedule),
+          p.first_stage_layers,
+          p.last_stage_layers,
+          p.sequence_parallel ? 1 : 0,
+          p.zero,
+          static_cast<int>(p.fsdp),
+          static_cast<int>(p.optimizer_offload.device),
+          static_cast<int>(std::lround(p.optimizer_offload.fraction * 1000)),
+          static_cast<int>(p.param_offload.device),
+          static_cast<int>(std::lround(p.param_offload.fraction * 1000)),
+          static_cast<int>(p.activation_offload.device),
+          static_cast<int>(p.recompute),
+          p.recompute_layers,
+          p.micro_batch,
+          static_cast<int>(gb),
+          p.tp_comm_overlap ? 1 : 0};
+}
+
+double usd_per_million_tokens(const ObjectiveContext& ctx, int gpus, double tps) {
+  return tps > 0 ? gpus * ctx.price_per_gpu_hour / 3600.0 / tps * 1e6 : 0.0;
+}
+
+bool meets_deadline(const ObjectiveContext& ctx, double tps) {
+  if (ctx.deadline_days <= 0 || ctx.token_budget <= 0) return true;
+  return tps > 0 && ctx.token_budget / tps / 86400.0 <= ctx.deadline_days;
+}
+
+void score(const ObjectiveContext& ctx, Candidate& c) {
+  switch (ctx.objective) {
+    case Objective::kThroughput:
+      c.primary = -c.tokens_per_s;
+      c.secondary = 0;
+      break;
+    case Objective::kCost:
+      c.primary = usd_per_million_tokens(ctx, c.gpus, c.tokens_per_s);
+      c.secondary = -c.tokens_per_s;
+      break;
+    case Objective::kTimeToTrain:
+      c.primary = c.tokens_per_s > 0 ? ctx.token_budget / c.tokens_per_s / 86400.0 : 1e300;
+      c.secondary = c.gpus;
+      break;
+    case Objective::kFewestGpus:
+      c.primary = c.gpus;
+      c.secondary = -c.tokens_per_s;
+      break;
+  }
+}
+
+bool ranks_before(const Candidate& a, const Candidate& b) {
+  if (a.primary != b.primary) return a.primary < b.primary;
+  if (a.secondary != b.secondary) return a.secondary < b.secondary;
+  return plan_key(a.plan, a.global_batch) < plan_key(b.plan, b.global_batch);
+}
+
+namespace {
+double r4(double v) {
+  if (!std::isfinite(v) || v == 0) return 0.0;
+  const double mag = std::pow(10.0, 6 - static_cast<int>(std::ceil(std::log10(std::fabs(v)))));
+  return std::round(v * mag) / mag;
+}
+}  // namespace
+
+Json objective_json(const ObjectiveContext& ctx, const Candidate& c) {
+  Json j;
+  j["name"] = objective_name(ctx.objective);
+  switch (ctx.objective) {
+    case Objective::kThroughput: j["value"] = r4(c.tokens_per_s); j["unit"] = "tokens/s"; break;
+    case Objective::kCost: j["value"] = r4(c.primary); j["unit"] = "USD per million tokens"; break;
+    case Objective::kTimeToTrain: j["value"] = r4(c.primary); j["unit"] = "days"; break;
+    case Objective::kFewestGpus: j["value"] = c.gpus; j["unit"] = "GPUs"; break;
+  }
+  if (ctx.price_per_gpu_hour > 0) j["usd_per_million_tokens"] = r4(usd_per_million_tokens(ctx, c.gpus, c.tokens_per_s));
+  if (ctx.token_budget > 0 && c.tokens_per_s > 0) {
+    const double days = ctx.token_budget / c.tokens_per_s / 86400.0;
+    j["days"] = r4(days);
+    const double gpu_hours = days * 24.0 * c.gpus;
+    j["gpu_hours"] = r4(gpu_hours);
+    if (ctx.price_per_gpu_hour > 0) j["usd"] = r4(gpu_hours * ctx.price_per_gpu_hour);
+    // GPU board power only (no host, network or cooling overhead).
+    if (ctx.power_w > 0) j["energy_mwh"] = r4(gpu_hours * ctx.power_w / 1e6);
+    if (ctx.deadline_days > 0) j["meets_deadline"] = days <= ctx.deadline_days;
+  }
+  return j;
+}
+
+}  // namespace trainplan::planner

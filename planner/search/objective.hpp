@@ -1,0 +1,71 @@
+// What the planner optimizes and the total order it ranks plans by.
+//
+// Objectives (smaller primary value is better; secondary breaks ties):
+//   throughput     primary −tokens/s
+//   cost           primary USD per million tokens = gpus · price_per_gpu_hour / 3600 / tokens/s · 10⁶
+//   time-to-train  primary days = token_budget / tokens/s / 86400 (also USD and energy reported)
+//   fewest-gpus    primary GPUs (plans missing the deadline are infeasible), secondary −tokens/s
+// Ties on the objective are broken by the plan itself (plan_order): fewer GPUs, then smaller TP,
+// PP, CP, DP, EP, expert TP, virtual stages, schedule, uneven first/last stage layers, sequence
+// parallel off before on, smaller ZeRO stage, FSDP, offload devices, recompute, recompute layers,
+// micro-batch, global batch, TP overlap — i.e. the simpler plan first. Distinct plans never compare
+// equal, so the ranking is the same whatever the thread count.
+//
+//   ObjectiveContext ctx = make_objective_context(Objective::kCost, problem);
+//   score(ctx, candidate);                 // fills candidate.primary / secondary
+//   bool a_first = ranks_before(a, b);
+#pragma once
+
+#include <array>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "model/json_reader.hpp"
+#include "planner/search/problem.hpp"
+
+namespace trainplan::planner {
+
+enum class Objective { kThroughput, kCost, kTimeToTrain, kFewestGpus };
+const char* objective_name(Objective o);
+std::optional<Objective> parse_objective(std::string_view name);
+
+struct ObjectiveContext {
+  Objective objective = Objective::kThroughput;
+  double price_per_gpu_hour = 0;  // USD; 0 when the GPU has none
+  double power_w = 0;             // per GPU; 0 when unknown
+  double token_budget = 0;
+  double deadline_days = 0;
+  double tokens_per_step_min = 0;
+};
+
+ObjectiveContext make_objective_context(Objective o, const PlanProblem& problem);
+// The problem's data the objective needs, or a message naming what is missing.
+std::optional<std::string> objective_missing_input(const ObjectiveContext& ctx);
+
+// A plan the search found feasible: the plan and the figures the ranking and Pareto front use.
+struct Candidate {
+  PlanSpec plan;
+  long long global_batch = 0;
+  double tokens_per_s = 0;
+  double step_time_s = 0;
+  double peak_memory_gib = 0;
+  double headroom_gib = 0;  // GPU memory minus the peak
+  int gpus = 0;
+  double primary = 0, secondary = 0;
+};
+
+using PlanKey = std::array<int, 24>;
+PlanKey plan_key(const PlanSpec& p, long long global_batch);
+
+void score(const ObjectiveContext& ctx, Candidate& c);
+// Whether the plan meets the problem's deadline (true when no deadline or no token budget).
+bool meets_deadline(const ObjectiveContext& ctx, double tokens_per_s);
+double usd_per_million_tokens(const ObjectiveContext& ctx, int gpus, double tokens_per_s);
+// The total order (objective, then plan_key).
+bool ranks_before(const Candidate& a, const Candidate& b);
+
+// {"name", "value", "unit"} plus the derived figures: days, USD and energy where computable.
+Json objective_json(const ObjectiveContext& ctx, const Candidate& c);
+
+}  // namespace trainplan::planner

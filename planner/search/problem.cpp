@@ -1,0 +1,137 @@
+#include "planner/search/problem.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <utility>
+
+namespace trainplan::planner {
+
+bool KnobFilter::allows(int v) const {
+  return allowed_.empty() || std::find(allowed_.begin(), allowed_.end(), v) != allowed_.end();
+}
+
+int PlanProblem::max_gpus() const {
+  const int cluster_gpus = cluster.gpus();
+  return search.max_gpus > 0 ? std::min(search.max_gpus, cluster_gpus) : cluster_gpus;
+}
+
+namespace {
+
+using NameTable = std::vector<std::pair<std::string, int>>;
+
+// One value or an array of values; each is an integer >= min, or (with names) one of the names.
+KnobFilter read_filter(ObjectReader& r, std::string_view key, int min, const NameTable* names) {
+  auto c = r.child(key);
+  if (!c) return {};
+  std::vector<int> out;
+  auto one = [&](const Node& n) {
+    const Json& j = *n.json;
+    if (names) {
+      std::string text = j.is_string() ? j.get<std::string>() : (j.is_number_integer() ? std::to_string(j.get<long long>()) : "");
+      if (j.is_boolean()) text = j.get<bool>() ? "true" : "false";
+      for (const auto& [name, v] : *names)
+        if (name == text) {
+          out.push_back(v);
+          return;
+        }
+      std::vector<std::string> all;
+      for (const auto& [name, v] : *names) all.push_back("\"" + name + "\"");
+      n.error("expected one of " + join_names(all) + " (got " + describe(j) + ")");
+      return;
+    }
+    if (!j.is_number_integer() || j.get<long long>() < min || j.get<long long>() > 1'000'000) {
+      n.error("expected an integer >= " + std::to_string(min) + " (got " + describe(j) + ")");
+      return;
+    }
+    out.push_back(static_cast<int>(j.get<long long>()));
+  };
+  if (c->json->is_array()) {
+    if (c->json->empty()) c->error("expected at least one allowed value");
+    for (size_t i = 0; i < c->json->size(); ++i) one(c->at(i));
+  } else {
+    one(*c);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return KnobFilter(std::move(out));
+}
+
+const NameTable kBool = {{"false", 0}, {"true", 1}};
+const NameTable kZero = {{"0", 0}, {"1", 1}, {"2", 2}, {"3", 3}};
+const NameTable kSchedule = {{"1f1b", static_cast<int>(Schedule::k1F1B)},
+                             {"interleaved", static_cast<int>(Schedule::kInterleaved)},
+                             {"zero-bubble", static_cast<int>(Schedule::kZeroBubble)},
+                             {"gpipe", static_cast<int>(Schedule::kGpipe)}};
+const NameTable kRecompute = {{"none", static_cast<int>(Recompute::kNone)},
+                              {"selective", static_cast<int>(Recompute::kSelective)},
+                              {"full", static_cast<int>(Recompute::kFull)}};
+const NameTable kFsdp = {{"none", static_cast<int>(Fsdp::kNone)},
+                         {"full_shard", static_cast<int>(Fsdp::kFullShard)},
+                         {"hybrid_shard", static_cast<int>(Fsdp::kHybridShard)}};
+const NameTable kDevice = {{"none", static_cast<int>(OffloadDevice::kNone)},
+                           {"cpu", static_cast<int>(OffloadDevice::kCpu)},
+                           {"nvme", static_cast<int>(OffloadDevice::kNvme)}};
+
+}  // namespace
+
+SearchSettings read_search_settings(const Node& node) {
+  SearchSettings s;
+  if (!node.json) return s;
+  ObjectReader r(node);
+  if (!r.valid()) return s;
+  s.max_gpus = r.integer("max_gpus", 0, 1);
+  s.min_gpus = r.integer("min_gpus", 1, 1);
+  s.memory_headroom = r.number("memory_headroom", 0.05, 0.0, 0.9);
+  s.allow_tp_across_nodes = r.boolean("allow_tp_across_nodes", false);
+  s.max_micro_batch = r.integer("max_micro_batch", 8, 1);
+  s.min_cp_sequence = r.integer("min_cp_sequence", 1024, 1);
+  s.max_virtual_stages = r.integer("max_virtual_stages", 8, 1);
+  s.offload = r.boolean("offload", true);
+  s.tp = read_filter(r, "tp", 1, nullptr);
+  s.pp = read_filter(r, "pp", 1, nullptr);
+  s.dp = read_filter(r, "dp", 1, nullptr);
+  s.cp = read_filter(r, "cp", 1, nullptr);
+  s.ep = read_filter(r, "ep", 1, nullptr);
+  s.expert_tp = read_filter(r, "expert_tp", 1, nullptr);
+  s.virtual_stages = read_filter(r, "virtual_stages", 1, nullptr);
+  s.micro_batch = read_filter(r, "micro_batch", 1, nullptr);
+  s.recompute_layers = read_filter(r, "recompute_layers", 0, nullptr);
+  s.zero = read_filter(r, "zero", 0, &kZero);
+  s.sequence_parallel = read_filter(r, "sequence_parallel", 0, &kBool);
+  s.tp_comm_overlap = read_filter(r, "tp_comm_overlap", 0, &kBool);
+  s.schedule = read_filter(r, "schedule", 0, &kSchedule);
+  s.recompute = read_filter(r, "recompute", 0, &kRecompute);
+  s.fsdp = read_filter(r, "fsdp", 0, &kFsdp);
+  s.optimizer_offload = read_filter(r, "optimizer_offload", 0, &kDevice);
+  s.param_offload = read_filter(r, "param_offload", 0, &kDevice);
+  s.activation_offload = read_filter(r, "activation_offload", 0, &kDevice);
+  if (s.max_gpus > 0 && s.min_gpus > s.max_gpus) node.at("min_gpus").error("expected min_gpus <= max_gpus (" + std::to_string(s.max_gpus) + ")");
+  r.finish();
+  return s;
+}
+
+std::optional<PlanProblem> load_problem_file(const std::string& path, const Catalog& catalog, Diagnostics& diag) {
+  auto doc = load_json_file(path, diag);
+  if (!doc) return std::nullopt;
+  Node root{&*doc, path, "", &diag};
+  ObjectReader r(root);
+  if (!r.valid()) return std::nullopt;
+  PlanProblem p;
+  p.file = path;
+  const auto parent = std::filesystem::path(path).parent_path();
+  p.model = read_model(r.required_child("model"), catalog, parent.empty() ? std::string(".") : parent.string());
+  p.cluster = read_cluster(r.required_child("cluster"), catalog);
+  p.training = read_training(r.required_child("training"));
+  if (auto s = r.child("search")) p.search = read_search_settings(*s);
+  r.child("description");
+  if (r.has("plan")) root.at("plan").error("a plan problem leaves the plan free; use \"search\" to fix knobs (or run `trainplan predict` on a job)");
+  r.child("plan");
+  r.finish();
+  if (!diag.ok()) return std::nullopt;
+  if (p.search.min_gpus > p.max_gpus())
+    root.at("search").at("min_gpus").error("expected min_gpus <= the " + std::to_string(p.max_gpus()) + " GPUs available");
+  if (!diag.ok()) return std::nullopt;
+  return p;
+}
+
+}  // namespace trainplan::planner

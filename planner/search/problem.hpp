@@ -1,0 +1,101 @@
+// A plan problem: model, cluster and training job fixed, the knobs of the plan left free (or
+// narrowed). The planner (planner/search/search.hpp) searches the plans that solve it.
+//
+// File format (JSON; units in values as everywhere in trainplan):
+//   {
+//     "description": "optional text",
+//     "model":    catalog key of configs/models or an object (as in a job),
+//     "cluster":  catalog key of configs/clusters or an object; its GPU count is an UPPER LIMIT,
+//     "training": as in a job: "global_batch" exact (sequences) or {"min": a, "max": b} (a range),
+//                 or "global_batch_tokens"; "sequence_length", "precision", "optimizer";
+//                 "token_budget" (tokens, for time-to-train and fewest-gpus) and "deadline"
+//                 (a time such as "30d"... any time unit, for fewest-gpus),
+//     "search": {                           every key optional; defaults below
+//       "max_gpus": 1024,                   at most this many GPUs (default: the cluster's)
+//       "min_gpus": 1,                      at least this many
+//       "memory_headroom": 0.05,            fraction of each GPU's memory a plan must leave free
+//       "allow_tp_across_nodes": false,     TP groups stay inside one scale-up domain unless true
+//       "max_micro_batch": 8,               largest micro-batch tried
+//       "min_cp_sequence": 1024,            CP only while each rank keeps >= this many tokens
+//       "max_virtual_stages": 8,            largest interleaving depth tried
+//       "offload": true,                    try CPU/NVMe offload for plans that do not fit without
+//       knob filters: a value or an array of allowed values for any plan knob:
+//       "tp", "pp", "dp", "cp", "ep", "expert_tp", "virtual_stages", "micro_batch",
+//       "recompute_layers" (integers); "zero" ("0".."3" or 0..3); "sequence_parallel",
+//       "tp_comm_overlap" (booleans); "schedule" ("1f1b", "interleaved", "zero-bubble", "gpipe");
+//       "recompute" ("none", "selective", "full"); "fsdp" ("none", "full_shard", "hybrid_shard");
+//       "optimizer_offload", "param_offload", "activation_offload" ("none", "cpu", "nvme")
+//     }
+//   }
+// Example: {"model": "gpt3-175b", "cluster": {"base": "dgx-a100-superpod", "nodes": 128},
+//           "training": {"global_batch": 1536, "sequence_length": 2048, "precision": "bf16"},
+//           "search": {"tp": 8, "max_gpus": 1024}}
+//
+// Knobs the search does not vary unless a filter names them (each with the reason):
+//   gpipe schedule: 1F1B has the same step time in the analytic model and never more activation
+//     memory, so GPipe is dominated;
+//   tp_comm_overlap: off (it needs Transformer Engine userbuffers; set it to search it);
+//   overlap_grad_reduce / overlap_param_gather / overlap_p2p: on (overlap never adds time);
+//   recompute_layers: 0 (all layers of a stage) with full recompute;
+//   fsdp full_shard: the same prediction as ZeRO-3, so only "zero": 3 is listed;
+//   attention backend: the calibration's default; gradient reduction in fp32.
+//
+//   Diagnostics diag;
+//   std::optional<PlanProblem> p = load_problem_file("problem.json", Catalog::from_default_dir(), diag);
+//   if (!p) { for (auto& d : diag.items()) std::cerr << d.to_string() << "\n"; return 2; }
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/spec/catalog.hpp"
+#include "model/spec/job.hpp"
+
+namespace trainplan::planner {
+
+// Allowed values of one knob; empty = free (the search picks).
+class KnobFilter {
+ public:
+  KnobFilter() = default;
+  explicit KnobFilter(std::vector<int> allowed) : allowed_(std::move(allowed)) {}
+  [[nodiscard]] bool free() const { return allowed_.empty(); }
+  [[nodiscard]] bool allows(int v) const;
+  [[nodiscard]] const std::vector<int>& values() const { return allowed_; }
+
+ private:
+  std::vector<int> allowed_;
+};
+
+struct SearchSettings {
+  int max_gpus = 0;  // 0: the cluster's GPUs
+  int min_gpus = 1;
+  double memory_headroom = 0.05;
+  bool allow_tp_across_nodes = false;
+  int max_micro_batch = 8;
+  int min_cp_sequence = 1024;
+  int max_virtual_stages = 8;
+  bool offload = true;
+  // Knob filters; enums hold their underlying values, booleans 0/1.
+  KnobFilter tp, pp, dp, cp, ep, expert_tp, virtual_stages, micro_batch, recompute_layers, zero;
+  KnobFilter sequence_parallel, tp_comm_overlap, schedule, recompute, fsdp;
+  KnobFilter optimizer_offload, param_offload, activation_offload;
+};
+
+struct PlanProblem {
+  std::string file;
+  ModelSpec model;
+  ClusterSpec cluster;
+  TrainingSpec training;  // global_batch_max > global_batch for a range
+  SearchSettings search;
+  [[nodiscard]] int max_gpus() const;
+  [[nodiscard]] long long batch_min() const { return training.global_batch; }
+  [[nodiscard]] long long batch_max() const {
+    return training.global_batch_max > training.global_batch ? training.global_batch_max : training.global_batch;
+  }
+};
+
+SearchSettings read_search_settings(const Node& node);
+std::optional<PlanProblem> load_problem_file(const std::string& path, const Catalog& catalog, Diagnostics& diag);
+
+}  // namespace trainplan::planner

@@ -1,0 +1,216 @@
+// One test per validity rule of planner/search/rules.hpp: a valid base plan, one knob broken.
+#include <gtest/gtest.h>
+
+#include "planner/search/problem.hpp"
+#include "planner/search/rules.hpp"
+#include "planner/search/space.hpp"
+
+namespace trainplan::planner {
+namespace {
+
+PlanProblem small_problem() {
+  Diagnostics diag;
+  auto p = load_problem_file(TEST_DATA_DIR "/small-problem.json", Catalog(CONFIG_DIR), diag);
+  EXPECT_TRUE(diag.ok());
+  return *p;
+}
+
+// GPT-3 1.3B: 24 layers, 24 heads; 16 GPUs; global batch 64; sequence 2048.
+PlanSpec base_plan() {
+  PlanSpec p;
+  p.tp = 2;
+  p.sequence_parallel = true;
+  p.pp = 2;
+  p.dp = 4;
+  p.micro_batch = 2;
+  return p;
+}
+
+std::optional<Rule> broken(const PlanProblem& pr, const PlanSpec& p, long long gb = 64) {
+  auto v = check_rules(pr, p, gb);
+  return v ? std::optional<Rule>(v->rule) : std::nullopt;
+}
+
+TEST(PlannerRules, BasePlanIsValid) { EXPECT_EQ(broken(small_problem(), base_plan()), std::nullopt); }
+
+TEST(PlannerRules, HeadsDivisibleByTp) {
+  PlanSpec p = base_plan();
+  p.tp = 5;
+  EXPECT_EQ(broken(small_problem(), p), Rule::kHeadsByTp);
+}
+
+TEST(PlannerRules, KvHeadsDivisibleByTp) {
+  PlanProblem pr = small_problem();
+  pr.model.kv_heads = 2;  // GQA with 2 groups: tp 4 would split a group
+  PlanSpec p = base_plan();
+  p.tp = 4;
+  p.dp = 2;
+  EXPECT_EQ(broken(pr, p), Rule::kKvHeadsByTp);
+}
+
+TEST(PlannerRules, TpInsideScaleUpDomainUnlessAllowed) {
+  PlanProblem pr = small_problem();
+  pr.cluster.node.scale_up_domain = 4;  // e.g. two NVLink islands of 4 per node
+  PlanSpec p = base_plan();
+  p.tp = 8;
+  p.pp = 1;
+  p.dp = 2;
+  p.micro_batch = 1;
+  EXPECT_EQ(broken(pr, p), Rule::kTpInScaleUp);
+  pr.search.allow_tp_across_nodes = true;
+  EXPECT_EQ(broken(pr, p), std::nullopt);
+}
+
+TEST(PlannerRules, SequenceParallelNeedsTp) {
+  PlanSpec p = base_plan();
+  p.tp = 1;
+  EXPECT_EQ(broken(small_problem(), p), Rule::kSequenceParallelTp);
+}
+
+TEST(PlannerRules, LayersSplitOverStagesWithUnevenEnds) {
+  PlanProblem pr = small_problem();
+  PlanSpec p = base_plan();
+  p.pp = 5;  // 24 layers do not split evenly over 5 stages
+  p.dp = 1;
+  EXPECT_EQ(broken(pr, p), Rule::kLayersByStages);
+  p.first_stage_layers = 3;  // 3 + 3·6 + 3 = 24: uneven first and last stages are allowed
+  p.last_stage_layers = 3;
+  EXPECT_EQ(broken(pr, p), std::nullopt);
+  p.pp = 4;
+  p.first_stage_layers = p.last_stage_layers = 0;
+  p.virtual_stages = 4;  // 24 / (4 x 4) is not whole
+  p.schedule = Schedule::kInterleaved;
+  EXPECT_EQ(broken(pr, p), Rule::kLayersByStages);
+}
+
+TEST(PlannerRules, GlobalBatchDivisibleByMicroBatchTimesDp) {
+  PlanSpec p = base_plan();
+  p.micro_batch = 3;
+  EXPECT_EQ(broken(small_problem(), p), Rule::kBatchByMicroBatchDp);
+}
+
+TEST(PlannerRules, ExpertsDivisibleByEp) {
+  PlanSpec p = base_plan();
+  p.ep = 2;  // a dense model has no experts
+  EXPECT_EQ(broken(small_problem(), p), Rule::kExpertsByEp);
+  PlanProblem pr = small_problem();
+  pr.model.moe = MoeSpec{8, 2, 4096};
+  p.ep = 3;
+  EXPECT_EQ(broken(pr, p), Rule::kExpertsByEp);
+}
+
+TEST(PlannerRules, EpDividesDpTimesCp) {
+  PlanProblem pr = small_problem();
+  pr.model.moe = MoeSpec{8, 2, 4096};
+  PlanSpec p = base_plan();
+  p.ep = 8;  // dp x cp = 4
+  EXPECT_EQ(broken(pr, p), Rule::kEpDividesDpCp);
+}
+
+TEST(PlannerRules, ExpertTpDividesTp) {
+  PlanSpec p = base_plan();
+  p.expert_tp = 4;
+  EXPECT_EQ(broken(small_problem(), p), Rule::kExpertTpDividesTp);
+}
+
+TEST(PlannerRules, SequenceDivisibleByTwiceCp) {
+  PlanProblem pr = small_problem();
+  pr.training.sequence_length = 2000;  // 2 x 16 does not divide 2000
+  PlanSpec p = base_plan();
+  p.cp = 16;
+  p.tp = 1;
+  p.sequence_parallel = false;
+  p.pp = 1;
+  p.dp = 1;
+  EXPECT_EQ(broken(pr, p), Rule::kSequenceByCp);
+}
+
+TEST(PlannerRules, GpuCountWithinTheCluster) {
+  PlanSpec p = base_plan();
+  p.dp = 8;  // 2 x 2 x 8 = 32 > 16
+  p.micro_batch = 1;
+  EXPECT_EQ(broken(small_problem(), p), Rule::kGpuCount);
+}
+
+TEST(PlannerRules, InterleavedNeedsVirtualStages) {
+  PlanSpec p = base_plan();
+  p.schedule = Schedule::kInterleaved;
+  EXPECT_EQ(broken(small_problem(), p), Rule::kScheduleVirtual);
+}
+
+TEST(PlannerRules, InterleavedNeedsMicroBatchesDivisibleByPp) {
+  PlanProblem pr = small_problem();
+  PlanSpec p = base_plan();
+  p.schedule = Schedule::kInterleaved;
+  p.virtual_stages = 2;
+  p.pp = 4;
+  p.dp = 2;
+  p.micro_batch = 1;
+  EXPECT_EQ(broken(pr, p, 64), std::nullopt);  // 32 micro-batches over 4 stages
+  pr.training.global_batch = 36;                 // 18 micro-batches
+  EXPECT_EQ(broken(pr, p, 36), Rule::kInterleavedMicroBatches);
+}
+
+TEST(PlannerRules, ZeroAndFsdpExclusive) {
+  PlanSpec p = base_plan();
+  p.zero = 1;
+  p.fsdp = Fsdp::kFullShard;
+  EXPECT_EQ(broken(small_problem(), p), Rule::kZeroOrFsdp);
+}
+
+TEST(PlannerRules, ParamOffloadNeedsZero3) {
+  PlanSpec p = base_plan();
+  p.param_offload = {OffloadDevice::kCpu, 1.0};
+  EXPECT_EQ(broken(small_problem(), p), Rule::kParamOffloadZero3);
+  p.zero = 3;
+  EXPECT_EQ(broken(small_problem(), p), std::nullopt);
+}
+
+TEST(PlannerRules, NvmeOffloadNeedsNvme) {
+  PlanProblem pr = small_problem();
+  pr.cluster.node.nvme_capacity.reset();
+  PlanSpec p = base_plan();
+  p.optimizer_offload = {OffloadDevice::kNvme, 1.0};
+  EXPECT_EQ(broken(pr, p), Rule::kNvmeAvailable);
+}
+
+TEST(PlannerRules, RecomputeLayersNeedFullRecompute) {
+  PlanSpec p = base_plan();
+  p.recompute_layers = 2;
+  EXPECT_EQ(broken(small_problem(), p), Rule::kRecomputeLayers);
+}
+
+TEST(PlannerRules, GlobalBatchInsideTheRange) {
+  PlanSpec p = base_plan();
+  EXPECT_EQ(broken(small_problem(), p, 128), Rule::kGlobalBatchRange);
+}
+
+TEST(PlannerSpace, UnevenLayoutWhenStagesDoNotDivideLayers) {
+  PlanProblem pr = small_problem();  // 24 layers
+  for (const StageLayout& l : stage_layouts(pr, 24)) {
+    if (24 % l.pp == 0) EXPECT_EQ(l.first, 0);
+    else EXPECT_EQ(l.first + l.last + l.middle * (l.pp - 2), 24) << "pp " << l.pp;
+  }
+}
+
+TEST(PlannerSpace, TpCandidatesStayInTheNode) {
+  // 24 heads, 8 GPUs per NVSwitch domain.
+  EXPECT_EQ(tp_candidates(small_problem()), (std::vector<int>{1, 2, 3, 4, 6, 8}));
+}
+
+TEST(PlannerProblem, BadInputNamesFileAndPointer) {
+  Diagnostics diag;
+  auto p = load_problem_file(TEST_DATA_DIR "/bad-problem.json", Catalog(CONFIG_DIR), diag);
+  EXPECT_FALSE(p.has_value());
+  std::vector<std::string> pointers;
+  for (const auto& d : diag.items()) {
+    EXPECT_NE(d.file.find("bad-problem.json"), std::string::npos);
+    pointers.push_back(d.pointer);
+  }
+  EXPECT_NE(std::find(pointers.begin(), pointers.end(), "/search/tp/1"), pointers.end());
+  EXPECT_NE(std::find(pointers.begin(), pointers.end(), "/search/memory_headroom"), pointers.end());
+  EXPECT_NE(std::find(pointers.begin(), pointers.end(), "/search/colour"), pointers.end());
+}
+
+}  // namespace
+}  // namespace trainplan::planner
