@@ -83,7 +83,7 @@ void check_torchtitan(const JobSpec& job, const Degrees& d, Refusals& r) {
   r.need(!(p.zero == 1 && p.fsdp == Fsdp::kNone && p.dp > 1),
          "torchtitan has no ZeRO-1: FSDP2 shards gradients too (ZeRO-2), a different plan from the one evaluated");
   // torchtitan/models/llama3/infra/parallelize.py: "DDP has not supported > 1D parallelism".
-  r.need(d.replicate == 1 || d.shard > 1 || (p.tp == 1 && p.pp == 1 && p.cp == 1),
+  r.need(p.zero == 1 || d.replicate == 1 || d.shard > 1 || (p.tp == 1 && p.pp == 1 && p.cp == 1),
          "torchtitan DDP (dp replicate without sharding) does not combine with tp/pp/cp");
   // v0.2.2 applies SequenceParallel to norms with every TP plan (parallelize.py apply_tp).
   r.need(p.tp == 1 || p.sequence_parallel, "torchtitan v0.2.2 tensor parallelism always shards activations (sequence parallel)");

@@ -1,0 +1,41 @@
+#!/bin/bash
+# Megatron-Bridge launch for Llama 3 8B on 32 GPUs (DGX A100 SuperPOD (Selene)), written by trainplan.
+# Run once per node with NODE_RANK = 0..3; the overrides are those of overrides.txt.
+set -euo pipefail
+
+export CUDA_DEVICE_MAX_CONNECTIONS=1
+NODE_RANK=${NODE_RANK:-0}
+MASTER_ADDR=${MASTER_ADDR:-localhost}
+
+python -m torch.distributed.run --nproc_per_node 8 --nnodes 4 --node_rank $NODE_RANK --master_addr $MASTER_ADDR --master_port 29500 \
+    pretrain_cli_overrides.py \
+    model.num_layers=32 \
+    model.hidden_size=4096 \
+    model.ffn_hidden_size=14336 \
+    model.num_attention_heads=32 \
+    model.num_query_groups=8 \
+    model.kv_channels=128 \
+    model.seq_length=8192 \
+    model.tensor_model_parallel_size=1 \
+    model.pipeline_model_parallel_size=1 \
+    model.virtual_pipeline_model_parallel_size=null \
+    model.context_parallel_size=1 \
+    model.sequence_parallel=false \
+    model.expert_model_parallel_size=1 \
+    model.expert_tensor_parallel_size=1 \
+    model.overlap_p2p_comm=false \
+    model.recompute_granularity=full \
+    model.recompute_method=uniform \
+    model.recompute_num_layers=1 \
+    train.global_batch_size=256 \
+    train.micro_batch_size=2 \
+    train.train_iters=1000 \
+    ddp.use_distributed_optimizer=true \
+    optimizer.use_distributed_optimizer=true \
+    ddp.use_megatron_fsdp=true \
+    ddp.data_parallel_sharding_strategy=optim_grads_params \
+    ddp.overlap_grad_reduce=true \
+    ddp.overlap_param_gather=true \
+    ddp.grad_reduce_in_fp32=true \
+    optimizer.optimizer=adam \
+    mixed_precision=bf16_mixed

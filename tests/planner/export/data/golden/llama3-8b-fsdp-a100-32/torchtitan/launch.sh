@@ -1,0 +1,18 @@
+#!/bin/bash
+# torchtitan launch, written by trainplan. The dotted overrides repeat the TOML's [parallelism]
+# (docs/debugging.md); they also work on torchtitan main, where TOML files are gone (interfaces.md §3).
+set -euo pipefail
+
+# Under Slurm, from the head node (torchtitan multinode script):
+head_node_ip=${head_node_ip:-$(hostname -i)}
+srun torchrun --nnodes 4 --nproc_per_node 8 --rdzv_id 101 --rdzv_backend c10d --rdzv_endpoint "$head_node_ip:29500" \
+    -m torchtitan.train --job.config_file ./torchtitan.toml \
+    --parallelism.data_parallel_replicate_degree 1 \
+    --parallelism.data_parallel_shard_degree 32 \
+    --parallelism.fsdp_reshard_after_forward always \
+    --parallelism.tensor_parallel_degree 1 \
+    --parallelism.enable_async_tensor_parallel false \
+    --parallelism.pipeline_parallel_degree 1 \
+    --parallelism.context_parallel_degree 1 \
+    --parallelism.expert_parallel_degree 1 \
+    --parallelism.expert_tensor_parallel_degree 1

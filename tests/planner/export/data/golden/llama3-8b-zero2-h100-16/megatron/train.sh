@@ -1,0 +1,81 @@
+#!/bin/bash
+# Megatron-LM pretrain_gpt.py for Llama 3 8B on 16 GPUs (DGX H100 SuperPOD), written by trainplan.
+# tp 2, pp 1, vpp 1, cp 1, ep 1, dp 8; 8 micro-batches of 2 per step.
+# Run this script once on every node, with NODE_RANK = 0..1 and MASTER_ADDR = node 0:
+#   NODE_RANK=0 MASTER_ADDR=worker-0 ./train.sh
+set -euo pipefail
+
+export CUDA_DEVICE_MAX_CONNECTIONS=1  # set by every Megatron example (interfaces.md §1.4)
+
+GPUS_PER_NODE=8
+NUM_NODES=2
+NODE_RANK=${NODE_RANK:-0}
+MASTER_ADDR=${MASTER_ADDR:-localhost}
+MASTER_PORT=${MASTER_PORT:-29500}
+
+DISTRIBUTED_ARGS=(
+    --nproc_per_node $GPUS_PER_NODE
+    --nnodes $NUM_NODES
+    --node_rank $NODE_RANK
+    --master_addr $MASTER_ADDR
+    --master_port $MASTER_PORT
+)
+
+MODEL_ARGS=(
+    --num-layers 32
+    --hidden-size 4096
+    --num-attention-heads 32
+    --ffn-hidden-size 14336
+    --group-query-attention
+    --num-query-groups 8
+    --seq-length 4096
+    --max-position-embeddings 8192
+    --position-embedding-type rope
+    --normalization RMSNorm
+    --swiglu
+    --disable-bias-linear
+    --untie-embeddings-and-output-weights
+    --vocab-size 128256
+    --make-vocab-size-divisible-by 128
+)
+
+MODEL_PARALLEL_ARGS=(
+    --tensor-model-parallel-size 2
+    --pipeline-model-parallel-size 1
+    --context-parallel-size 1
+)
+
+DATA_PARALLEL_ARGS=(
+    --use-megatron-fsdp
+    --data-parallel-sharding-strategy optim_grads
+    --no-gradient-accumulation-fusion
+    --ckpt-format fsdp_dtensor
+    --use-distributed-optimizer
+    --overlap-grad-reduce
+    --overlap-param-gather
+)
+
+TRAINING_ARGS=(
+    --micro-batch-size 2
+    --global-batch-size 128
+    --train-iters 1000
+    --optimizer adam
+    --lr 1.0e-4
+    --min-lr 1.0e-5
+    --lr-decay-style cosine
+    --clip-grad 1.0
+    --bf16
+    --grad-reduce-in-bf16
+)
+
+DATA_ARGS=(
+    --mock-data
+    --tokenizer-type NullTokenizer
+)
+
+torchrun ${DISTRIBUTED_ARGS[@]} pretrain_gpt.py \
+    ${MODEL_ARGS[@]} \
+    ${MODEL_PARALLEL_ARGS[@]} \
+    ${DATA_PARALLEL_ARGS[@]} \
+    ${TRAINING_ARGS[@]} \
+    ${DATA_ARGS[@]}

@@ -1,0 +1,113 @@
+// Export then import gives back the same PlanSpec, per format that has an importer, for every
+// example job the format can express; the imported job also loads as a job file.
+#include <fstream>
+
+#include "export_test_support.hpp"
+
+namespace trainplan::exporter {
+namespace {
+
+using testing::load_example;
+
+ImportOptions options_for(const JobSpec& job) {
+  ImportOptions opt;
+  opt.cluster = job.cluster.key;
+  opt.gpus_per_node = job.cluster.node.gpus_per_node;
+  return opt;
+}
+
+// Writes the imported job and reads it back as every command does.
+std::optional<JobSpec> reload(const ImportedJob& imported, const ImportOptions& opt, const std::string& name) {
+  const std::string path = ::testing::TempDir() + "round_trip_" + name + ".json";
+  {
+    std::ofstream out(path);
+    out << job_to_json(imported, opt).dump(2);
+  }
+  Diagnostics diag;
+  auto job = load_job_file(path, Catalog(CONFIG_DIR), diag);
+  for (const auto& d : diag.items()) ADD_FAILURE() << d.to_string();
+  return job;
+}
+
+TEST(RoundTrip, MegatronPlanSurvivesExportAndImport) {
+  int checked = 0;
+  for (const auto& name : testing::example_jobs()) {
+    JobSpec job = load_example(name);
+    ExportResult r = export_megatron(job);
+    if (r.refused()) continue;
+    ImportOptions opt = options_for(job);
+    ImportResult back = import_megatron({{"train.sh", r.find_file("train.sh")->content}}, opt);
+    ASSERT_TRUE(back.ok()) << name << ": " << (back.errors.empty() ? "" : back.errors.front());
+    EXPECT_EQ(back.job->plan, job.plan) << name;
+    EXPECT_EQ(back.job->world, job.plan.gpus()) << name;
+    auto reloaded = reload(*back.job, opt, name + "_megatron");
+    ASSERT_TRUE(reloaded) << name;
+    EXPECT_EQ(reloaded->plan, job.plan) << name;
+    EXPECT_EQ(reloaded->training.global_batch, job.training.global_batch) << name;
+    EXPECT_EQ(reloaded->training.sequence_length, job.training.sequence_length) << name;
+    EXPECT_EQ(reloaded->training.precision, job.training.precision) << name;
+    ++checked;
+  }
+  EXPECT_GE(checked, 5);
+}
+
+TEST(RoundTrip, DeepSpeedPlanSurvivesExportAndImport) {
+  int checked = 0;
+  for (const auto& name : testing::example_jobs()) {
+    JobSpec job = load_example(name);
+    if (job.plan.fsdp == Fsdp::kFullShard) continue;  // written as ZeRO-3: the same plan under another name
+    ExportResult r = export_deepspeed(job);
+    if (r.refused()) continue;
+    ImportOptions opt = options_for(job);
+    opt.model = Json(job.model.key);
+    std::vector<InputFile> files;
+    for (const auto& f : r.files) files.push_back({f.name, f.content});
+    ImportResult back = import_deepspeed(files, opt);
+    ASSERT_TRUE(back.ok()) << name << ": " << (back.errors.empty() ? "" : back.errors.front());
+    EXPECT_EQ(back.job->plan, job.plan) << name;
+    auto reloaded = reload(*back.job, opt, name + "_deepspeed");
+    ASSERT_TRUE(reloaded) << name;
+    EXPECT_EQ(reloaded->plan, job.plan) << name;
+    EXPECT_EQ(reloaded->model, job.model) << name;
+    ++checked;
+  }
+  EXPECT_GE(checked, 3);
+}
+
+TEST(RoundTrip, MegatronKnobVariants) {
+  // Knobs the examples leave at their defaults.
+  JobSpec base = load_example("gpt3-175b-a100-1024");
+  std::vector<PlanSpec> variants;
+  PlanSpec p = base.plan;
+  p.optimizer_offload = {OffloadDevice::kCpu, 0.25};
+  p.grad_reduce_bf16 = true;
+  p.attention = AttentionBackend::kFlash;
+  variants.push_back(p);
+  p = base.plan;
+  p.overlap_grad_reduce = false;
+  p.overlap_param_gather = true;  // not applicable without grad overlap: the default comes back
+  p.tp_comm_overlap = true;
+  p.recompute = Recompute::kFull;
+  p.recompute_layers = 4;
+  variants.push_back(p);
+  p = base.plan;
+  p.zero = 3;  // Megatron-FSDP optim_grads_params
+  p.overlap_param_gather = false;
+  variants.push_back(p);
+  for (const PlanSpec& v : variants) {
+    JobSpec job = base;
+    job.plan = v;
+    ExportResult r = export_megatron(job);
+    ASSERT_FALSE(r.refused()) << r.reasons.front();
+    ImportResult back = import_megatron({{"args", r.find_file("megatron_args.txt")->content}}, [&] {
+      ImportOptions o;
+      o.gpus = job.plan.gpus();
+      return o;
+    }());
+    ASSERT_TRUE(back.ok());
+    EXPECT_EQ(back.job->plan, job.plan);
+  }
+}
+
+}  // namespace
+}  // namespace trainplan::exporter

@@ -1,0 +1,142 @@
+// torchtitan export: v0.2.2 TOML + dotted overrides (interfaces.md §3, §9).
+#include <map>
+#include <sstream>
+
+#include "export_test_support.hpp"
+
+namespace trainplan::exporter {
+namespace {
+
+using testing::contains;
+using testing::load_example;
+
+// key = value lines of one TOML table.
+std::map<std::string, std::string> table(const std::string& toml, const std::string& name) {
+  std::map<std::string, std::string> out;
+  std::istringstream in(toml);
+  std::string line, current;
+  while (std::getline(in, line)) {
+    if (line.starts_with("[")) current = line.substr(1, line.find(']') - 1);
+    else if (current == name && line.find(" = ") != std::string::npos) out[line.substr(0, line.find(" = "))] = line.substr(line.find(" = ") + 3);
+  }
+  return out;
+}
+
+std::map<std::string, std::string> parallelism_of(const ExportResult& r) {
+  if (r.refused()) {
+    ADD_FAILURE() << "refused: " << r.reasons.front();
+    return {};
+  }
+  return table(r.find_file("torchtitan.toml")->content, "parallelism");
+}
+
+// torchtitan v0.2.2 always runs TP with sequence parallelism.
+JobSpec zero2_with_sp() {
+  JobSpec job = load_example("llama3-8b-zero2-h100-16");
+  job.plan.sequence_parallel = true;
+  return job;
+}
+
+TEST(TorchtitanRefusal, TensorParallelWithoutSequenceParallel) {
+  EXPECT_TRUE(export_torchtitan(load_example("llama3-8b-zero2-h100-16")).refused());
+}
+
+TEST(TorchtitanExport, ProductOfDegreesIsTheWorld) {
+  for (const auto& name : testing::example_jobs()) {
+    JobSpec job = load_example(name);
+    ExportResult r = export_torchtitan(job);
+    if (r.refused()) continue;
+    auto p = parallelism_of(r);
+    const long long product = std::stoll(p["data_parallel_replicate_degree"]) * std::stoll(p["data_parallel_shard_degree"]) *
+                              std::stoll(p["context_parallel_degree"]) * std::stoll(p["tensor_parallel_degree"]) *
+                              std::stoll(p["pipeline_parallel_degree"]);
+    EXPECT_EQ(product, job.plan.gpus()) << name;  // parallel_dims.py v0.2.2 L35-60
+  }
+}
+
+TEST(TorchtitanExport, Zero3ReshardsAfterForwardZero2DoesNot) {
+  auto p = parallelism_of(export_torchtitan(load_example("llama3-8b-fsdp-a100-32")));
+  EXPECT_EQ(p["data_parallel_shard_degree"], "32");
+  EXPECT_EQ(p["fsdp_reshard_after_forward"], "\"always\"");
+  auto q = parallelism_of(export_torchtitan(zero2_with_sp()));
+  EXPECT_EQ(q["data_parallel_shard_degree"], "8");
+  EXPECT_EQ(q["fsdp_reshard_after_forward"], "\"never\"");
+}
+
+TEST(TorchtitanExport, CpuOffloadIsEnableCpuOffload) {
+  ExportResult r = export_torchtitan(load_example("llama3-70b-zero3-cpu-offload-a100-16"));
+  ASSERT_FALSE(r.refused()) << r.reasons.front();
+  EXPECT_EQ(table(r.find_file("torchtitan.toml")->content, "training")["enable_cpu_offload"], "true");
+}
+
+TEST(TorchtitanExport, OverrideLineRepeatsTheParallelismTable) {
+  ExportResult r = export_torchtitan(zero2_with_sp());
+  ASSERT_FALSE(r.refused()) << r.reasons.front();
+  const std::string& launch = r.find_file("launch.sh")->content;
+  for (const auto& [k, v] : parallelism_of(r)) {
+    std::string bare = v.starts_with("\"") ? v.substr(1, v.size() - 2) : v;
+    EXPECT_TRUE(contains(launch, "--parallelism." + k + " " + bare)) << k;
+  }
+}
+
+TEST(TorchtitanExport, PipelineBatchAndUnevenStages) {
+  JobSpec job = load_example("llama3-405b-h100-16384");
+  job.plan.zero = 3;  // FSDP instead of ZeRO-1, which torchtitan lacks
+  ExportResult r = export_torchtitan(job);
+  ASSERT_FALSE(r.refused()) << r.reasons.front();
+  auto p = parallelism_of(r);
+  EXPECT_EQ(p["pipeline_parallel_layers_per_stage"], "8");
+  EXPECT_EQ(p["pipeline_parallel_first_stage_less_layers"], "1");  // 8 - 7
+  EXPECT_EQ(p["pipeline_parallel_last_stage_less_layers"], "1");
+  EXPECT_EQ(p["pipeline_parallel_microbatch_size"], "1");
+  auto t = table(r.find_file("torchtitan.toml")->content, "training");
+  EXPECT_EQ(t["local_batch_size"], std::to_string(2048 / 128));  // all micro-batches of a DP rank
+  EXPECT_EQ(t["global_batch_size"], "2048");
+}
+
+TEST(TorchtitanExport, EvenPipelineWritesZeroLessLayers) {
+  JobSpec job = load_example("llama3-70b-h100-64");
+  job.plan.zero = 3;
+  auto p = parallelism_of(export_torchtitan(job));
+  EXPECT_EQ(p["pipeline_parallel_schedule"], "\"Interleaved1F1B\"");
+  EXPECT_EQ(p["pipeline_parallel_layers_per_stage"], std::to_string(80 / (4 * 5)));
+  EXPECT_EQ(p["pipeline_parallel_first_stage_less_layers"], "0");  // defaults are 1
+}
+
+TEST(TorchtitanRefusal, Zero1WithDataParallelism) {
+  ExportResult r = export_torchtitan(load_example("gpt3-175b-a100-1024"));
+  ASSERT_TRUE(r.refused());
+  bool zero1 = false;
+  for (const auto& why : r.reasons) zero1 |= contains(why, "no ZeRO-1");
+  EXPECT_TRUE(zero1);
+}
+
+TEST(TorchtitanRefusal, ExpertTensorParallelMustBeOneOrTp) {
+  JobSpec job = load_example("llama3-8b-zero2-h100-16");
+  job.plan.tp = 4;
+  job.plan.dp = 4;
+  job.plan.sequence_parallel = true;
+  job.plan.expert_tp = 2;
+  ExportResult r = export_torchtitan(job);
+  ASSERT_TRUE(r.refused());
+  EXPECT_TRUE(contains(r.reasons.front(), "expert_tensor_parallel_degree"));
+}
+
+TEST(TorchtitanRefusal, ModelWithoutFlavor) {
+  EXPECT_TRUE(export_torchtitan(load_example("mixtral-8x7b-h100-64")).refused());
+}
+
+TEST(TorchtitanRefusal, Fp16) {
+  JobSpec job = load_example("llama3-8b-fsdp-a100-32");
+  job.training.precision = Precision::kFp16;
+  EXPECT_TRUE(export_torchtitan(job).refused());
+}
+
+TEST(TorchtitanRefusal, PartialOffload) {
+  JobSpec job = load_example("llama3-70b-zero3-cpu-offload-a100-16");
+  job.plan.param_offload.fraction = 0.5;
+  EXPECT_TRUE(export_torchtitan(job).refused());
+}
+
+}  // namespace
+}  // namespace trainplan::exporter
