@@ -1,6 +1,7 @@
 #include "model/analytic.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <string>
 
@@ -51,6 +52,27 @@ double layer_fwd_flops(const ModelSpec& m, int layer, double s) {
     f += 2.0 * s * mats * h * static_cast<double>(m.ffn_hidden);
   }
   return f;
+}
+
+// MoE layers among [first, first + count): the layers from moe->dense_layers on are MoE.
+int moe_layers_in(const ModelSpec& m, int first, int count) {
+  if (!m.moe) return 0;
+  const int lo = std::max(first, m.moe->dense_layers), hi = first + count;
+  return std::max(0, hi - lo);
+}
+
+// Forward FLOPs of all layers for one sequence: layers differ only in being dense or MoE.
+double all_layers_fwd_flops(const ModelSpec& m, double s) {
+  const int moe = moe_layers_in(m, 0, m.layers);
+  const int dense = m.layers - moe;
+  return (dense > 0 ? dense * layer_fwd_flops(m, 0, s) : 0.0) + (moe > 0 ? moe * layer_fwd_flops(m, m.layers - 1, s) : 0.0);
+}
+
+// "%.1f" without printf's cost (the planner formats a reason for every infeasible plan).
+std::string fixed1(double v) {
+  char buf[32];
+  auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, 1);
+  return std::string(buf, r.ptr);
 }
 
 double attention_core_flops(const ModelSpec& m, double s) {
@@ -108,7 +130,7 @@ bool model_has_dropout(const ModelSpec& m) { return m.learned_positions && m.lay
 
 double model_flops_per_step(const ModelSpec& m, long long global_batch, int seq, long long vocab) {
   double per_seq = 0;
-  for (int l = 0; l < m.layers; ++l) per_seq += layer_fwd_flops(m, l, seq);
+  per_seq += all_layers_fwd_flops(m, seq);
   per_seq += 2.0 * seq * static_cast<double>(m.hidden) * static_cast<double>(vocab);
   return 3.0 * per_seq * static_cast<double>(global_batch);
 }
@@ -116,8 +138,7 @@ double model_flops_per_step(const ModelSpec& m, long long global_batch, int seq,
 double recompute_flops_per_step(const ModelSpec& m, long long global_batch, int seq, Recompute r, int recompute_layers, int pp) {
   if (r == Recompute::kNone) return 0;
   if (r == Recompute::kSelective) return attention_core_flops(m, seq) * m.layers * static_cast<double>(global_batch);
-  double per_seq = 0;
-  for (int l = 0; l < m.layers; ++l) per_seq += layer_fwd_flops(m, l, seq);
+  const double per_seq = all_layers_fwd_flops(m, seq);
   double frac = 1.0;
   if (recompute_layers > 0) frac = std::min(1.0, static_cast<double>(recompute_layers) * pp / m.layers);
   return per_seq * frac * static_cast<double>(global_batch);
@@ -177,20 +198,22 @@ Evaluation AnalyticEvaluator::evaluate(const JobSpec& job, const Calibration& ca
   // PCIe bandwidth per GPU for offload traffic.
   const BytesPerSecond pcie = cl.node.pcie.bandwidth;
 
+  // Layers differ only in being dense or MoE: their parameters once each.
+  const LayerParams lp_dense = layer_params(m, m.moe ? std::max(0, m.moe->dense_layers - 1) : 0);
+  const LayerParams lp_moe = layer_params(m, m.layers - 1);
   std::array<StageTimes, 3> times{};
   std::array<double, 3> stage_params{}, stage_expert_params{};
   for (int k = 0; k < nkinds; ++k) {
     const StageKind& sk = kinds[k];
     StageTimes& st = times[k];
-    int moe_layers = 0;
+    const int moe_layers = moe_layers_in(m, sk.first_layer, sk.layers);
     double dense_params = 0, expert_params = 0;
-    for (int l = sk.first_layer; l < sk.first_layer + sk.layers; ++l) {
-      const bool is_moe = m.is_moe_layer(l);
-      moe_layers += is_moe;
-      LayerParams lp = layer_params(m, l);
-      dense_params += (lp.attention + lp.mlp + lp.shared_experts) / p.tp + lp.router + lp.norms;
-      expert_params += lp.routed_experts / (static_cast<double>(p.ep) * p.expert_tp);
-    }
+    auto add_params = [&](const LayerParams& lp, int n) {
+      dense_params += ((lp.attention + lp.mlp + lp.shared_experts) / p.tp + lp.router + lp.norms) * n;
+      expert_params += lp.routed_experts / (static_cast<double>(p.ep) * p.expert_tp) * n;
+    };
+    add_params(lp_dense, sk.layers - moe_layers);
+    if (moe_layers > 0) add_params(lp_moe, moe_layers);
     const int dense_layers = sk.layers - moe_layers;
     auto acc = [&](const LayerCost& c, double n) {
       st.fwd += c.fwd * n;
@@ -265,8 +288,7 @@ Evaluation AnalyticEvaluator::evaluate(const JobSpec& job, const Calibration& ca
         in_flight = std::min<double>(m_mb * 1.0, (p.pp - i) * (1.0 + (p.pp - 1.0) / (static_cast<double>(p.pp) * v)));
         break;
     }
-    int moe_layers = 0;
-    for (int l = sk.first_layer; l < sk.first_layer + sk.layers; ++l) moe_layers += m.is_moe_layer(l);
+    const int moe_layers = moe_layers_in(m, sk.first_layer, sk.layers);
     const int dense_layers = sk.layers - moe_layers;
     Bytes per_mb;
     Bytes transient;
@@ -309,9 +331,8 @@ Evaluation AnalyticEvaluator::evaluate(const JobSpec& job, const Calibration& ca
   // --- Feasibility.
   if (ev.peak_memory > gpu.memory) {
     ev.feasible = false;
-    char buf[160];
-    std::snprintf(buf, sizeof buf, "stage %d needs %.1f GiB of %.1f GiB", ev.peak_stage, ev.peak_memory / GiB(1), gpu.memory / GiB(1));
-    ev.reasons.push_back({InfeasibleReason::kOutOfMemory, buf});
+    ev.reasons.push_back({InfeasibleReason::kOutOfMemory, "stage " + std::to_string(ev.peak_stage) + " needs " +
+                                                              fixed1(ev.peak_memory / GiB(1)) + " GiB of " + fixed1(gpu.memory / GiB(1)) + " GiB"});
   }
   if (host_per_gpu * cl.node.gpus_per_node > cl.node.host_memory * 0.9) {
     ev.feasible = false;
