@@ -1,0 +1,166 @@
+#include "gui/pareto_chart.hpp"
+
+#include <QChart>
+#include <QChartView>
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QScatterSeries>
+#include <QValueAxis>
+#include <QVBoxLayout>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace trainplan::gui {
+namespace {
+
+QScatterSeries* make_series(const QString& name, QColor fill, QColor border, double size) {
+  auto* s = new QScatterSeries;
+  s->setName(name);
+  s->setColor(fill);
+  s->setBorderColor(border);
+  s->setMarkerSize(size);
+  return s;
+}
+
+// A "nice" axis range around [lo, hi].
+void fit_axis(QValueAxis* axis, double lo, double hi) {
+  if (!(hi > lo)) {
+    lo -= 1;
+    hi += 1;
+  }
+  const double pad = (hi - lo) * 0.08;
+  axis->setRange(lo >= 0 ? std::max(0.0, lo - pad) : lo - pad, hi + pad);
+  axis->applyNiceNumbers();
+}
+
+}  // namespace
+
+ParetoChart::ParetoChart(QWidget* parent) : QWidget(parent) {
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(0, 0, 0, 0);
+  auto* bar = new QHBoxLayout;
+  bar->addWidget(new QLabel(tr("Throughput vs")));
+  x_choice_ = new QComboBox;
+  x_choice_->addItem(tr("memory headroom (GiB)"));
+  x_choice_->addItem(tr("cost ($ per M tokens)"));
+  x_choice_->addItem(tr("GPUs"));
+  bar->addWidget(x_choice_);
+  bar->addStretch();
+  layout->addLayout(bar);
+
+  chart_ = new QChart;
+  chart_->setTitle(tr("Plans and Pareto front"));
+  chart_->setMargins(QMargins(4, 4, 4, 4));
+  chart_->legend()->setAlignment(Qt::AlignBottom);
+  others_ = make_series(tr("plans"), QColor(0x9a, 0xa5, 0xb1, 170), QColor(0x70, 0x7a, 0x86), 8);
+  front_ = make_series(tr("Pareto front"), QColor(0xf2, 0xa9, 0x00), QColor(0x9a, 0x5b, 0x00), 9);
+  selected_ = make_series(tr("selected"), QColor(0x1f, 0x6f, 0xd1, 60), QColor(0x1f, 0x6f, 0xd1), 22);
+  selected_->setPen(QPen(QColor(0x1f, 0x6f, 0xd1), 3));
+  x_ = new QValueAxis;
+  y_ = new QValueAxis;
+  y_->setTitleText(tr("tokens / s"));
+  y_->setLabelFormat(QStringLiteral("%.0f"));
+  chart_->addAxis(x_, Qt::AlignBottom);
+  chart_->addAxis(y_, Qt::AlignLeft);
+  for (QScatterSeries* s : {others_, front_, selected_}) {
+    chart_->addSeries(s);
+    s->attachAxis(x_);
+    s->attachAxis(y_);
+  }
+  connect(others_, &QScatterSeries::clicked, this, &ParetoChart::on_clicked);
+  connect(front_, &QScatterSeries::clicked, this, &ParetoChart::on_clicked);
+  connect(selected_, &QScatterSeries::clicked, this, &ParetoChart::on_clicked);
+
+  view_ = new QChartView(chart_);
+  view_->setRenderHint(QPainter::Antialiasing);
+  view_->setToolTip(tr("Click a point to select its plan"));
+  layout->addWidget(view_);
+  connect(x_choice_, &QComboBox::currentIndexChanged, this, [this](int i) { set_x_axis(static_cast<XAxis>(i)); });
+  rebuild();
+}
+
+void ParetoChart::set_outcome(std::shared_ptr<const PlanOutcome> outcome) {
+  outcome_ = std::move(outcome);
+  selected_row_ = -1;
+  rebuild();
+}
+
+void ParetoChart::set_x_axis(XAxis x) {
+  x_mode_ = x;
+  if (x_choice_->currentIndex() != static_cast<int>(x)) x_choice_->setCurrentIndex(static_cast<int>(x));
+  rebuild();
+}
+
+QPointF ParetoChart::point_of(int row) const {
+  const PlanRow& r = outcome_->rows[static_cast<size_t>(row)];
+  double x = 0;
+  switch (x_mode_) {
+    case XAxis::kHeadroom: x = r.headroom_gib; break;
+    case XAxis::kCost: x = r.usd_per_mtok; break;
+    case XAxis::kGpus: x = r.eval.gpus; break;
+  }
+  return {x, r.eval.tokens_per_s};
+}
+
+void ParetoChart::rebuild() {
+  others_->clear();
+  front_->clear();
+  switch (x_mode_) {
+    case XAxis::kHeadroom: x_->setTitleText(tr("memory headroom (GiB)")); break;
+    case XAxis::kCost: x_->setTitleText(tr("cost ($ per million tokens)")); break;
+    case XAxis::kGpus: x_->setTitleText(tr("GPUs")); break;
+  }
+  x_->setLabelFormat(x_mode_ == XAxis::kGpus ? QStringLiteral("%.0f") : QStringLiteral("%.1f"));
+  double xlo = std::numeric_limits<double>::max(), xhi = -xlo, yhi = 0;
+  if (outcome_) {
+    for (int i = 0; i < static_cast<int>(outcome_->rows.size()); ++i) {
+      const QPointF p = point_of(i);
+      (outcome_->rows[static_cast<size_t>(i)].pareto ? front_ : others_)->append(p);
+      xlo = std::min(xlo, p.x());
+      xhi = std::max(xhi, p.x());
+      yhi = std::max(yhi, p.y());
+    }
+  }
+  if (xhi < xlo) {
+    xlo = 0;
+    xhi = 1;
+  }
+  fit_axis(x_, xlo, xhi);
+  y_->setRange(0, yhi > 0 ? yhi * 1.1 : 1);
+  y_->applyNiceNumbers();
+  set_selected(selected_row_);
+}
+
+void ParetoChart::set_selected(int row) {
+  selected_row_ = row;
+  selected_->clear();
+  if (outcome_ && row >= 0 && row < static_cast<int>(outcome_->rows.size())) selected_->append(point_of(row));
+}
+
+int ParetoChart::point_count() const { return static_cast<int>(others_->count() + front_->count()); }
+
+std::optional<QPointF> ParetoChart::selected_point() const {
+  if (selected_->count() == 0) return std::nullopt;
+  return selected_->at(0);
+}
+
+void ParetoChart::on_clicked(const QPointF& p) {
+  if (!outcome_ || outcome_->rows.empty()) return;
+  // Nearest plan in axis-normalized distance.
+  const double sx = std::max(1e-12, x_->max() - x_->min()), sy = std::max(1e-12, y_->max() - y_->min());
+  int best = -1;
+  double best_d = std::numeric_limits<double>::max();
+  for (int i = 0; i < static_cast<int>(outcome_->rows.size()); ++i) {
+    const QPointF q = point_of(i);
+    const double d = std::hypot((q.x() - p.x()) / sx, (q.y() - p.y()) / sy);
+    if (d < best_d) {
+      best_d = d;
+      best = i;
+    }
+  }
+  if (best >= 0) emit plan_clicked(best);
+}
+
+}  // namespace trainplan::gui

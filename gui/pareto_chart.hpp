@@ -1,0 +1,56 @@
+// Throughput against memory headroom, cost per token or GPU count: every plan as a grey point, the
+// Pareto front in amber, the selected plan ringed in blue. Clicking a point selects its plan.
+#pragma once
+
+#include <QWidget>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "gui/plan_runner.hpp"
+
+class QChart;
+class QChartView;
+class QComboBox;
+class QScatterSeries;
+class QValueAxis;
+
+namespace trainplan::gui {
+
+class ParetoChart : public QWidget {
+  Q_OBJECT
+
+ public:
+  enum class XAxis { kHeadroom, kCost, kGpus };
+
+  explicit ParetoChart(QWidget* parent = nullptr);
+
+  void set_outcome(std::shared_ptr<const PlanOutcome> outcome);
+  void set_selected(int row);
+  void set_x_axis(XAxis x);
+  // Points drawn (all series but the selection marker), and the marker's point (for tests).
+  [[nodiscard]] int point_count() const;
+  [[nodiscard]] std::optional<QPointF> selected_point() const;
+  [[nodiscard]] QPointF point_of(int row) const;
+
+ signals:
+  void plan_clicked(int row);
+
+ private:
+  void rebuild();
+  void on_clicked(const QPointF& p);
+
+  QComboBox* x_choice_ = nullptr;
+  QChart* chart_ = nullptr;
+  QChartView* view_ = nullptr;
+  QScatterSeries* others_ = nullptr;
+  QScatterSeries* front_ = nullptr;
+  QScatterSeries* selected_ = nullptr;
+  QValueAxis* x_ = nullptr;
+  QValueAxis* y_ = nullptr;
+  std::shared_ptr<const PlanOutcome> outcome_;
+  XAxis x_mode_ = XAxis::kHeadroom;
+  int selected_row_ = -1;
+};
+
+}  // namespace trainplan::gui

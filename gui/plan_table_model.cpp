@@ -1,0 +1,104 @@
+#include "gui/plan_table_model.hpp"
+
+#include <QBrush>
+#include <QColor>
+#include <QFont>
+
+#include "gui/format.hpp"
+
+namespace trainplan::gui {
+
+void PlanTableModel::set_outcome(std::shared_ptr<const PlanOutcome> outcome) {
+  beginResetModel();
+  outcome_ = std::move(outcome);
+  endResetModel();
+}
+
+const PlanRow* PlanTableModel::row_at(int row) const {
+  if (!outcome_ || row < 0 || row >= static_cast<int>(outcome_->rows.size())) return nullptr;
+  return &outcome_->rows[static_cast<size_t>(row)];
+}
+
+int PlanTableModel::rowCount(const QModelIndex& parent) const {
+  return parent.isValid() || !outcome_ ? 0 : static_cast<int>(outcome_->rows.size());
+}
+
+int PlanTableModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : kColumnCount; }
+
+QVariant PlanTableModel::data(const QModelIndex& index, int role) const {
+  const PlanRow* r = row_at(index.row());
+  if (!r) return {};
+  const Evaluation& e = r->eval;
+  const double peak = e.peak_memory / GiB(1);
+  if (role == kSortRole) {
+    switch (index.column()) {
+      case kRank: return r->rank > 0 ? r->rank : 1'000'000;
+      case kPlan: return plan_summary(r->job.plan);
+      case kGpus: return e.gpus;
+      case kTokensPerS: return e.tokens_per_s;
+      case kTokensPerSPerGpu: return e.tokens_per_s_per_gpu;
+      case kMfu: return e.mfu_pct;
+      case kStepTime: return e.step_time / s(1);
+      case kPeakMemory: return peak;
+      case kHeadroom: return r->headroom_gib;
+      case kCost: return r->usd_per_mtok;
+      case kPareto: return r->pareto ? 1 : 0;
+      default: return {};
+    }
+  }
+  if (role == Qt::DisplayRole) {
+    switch (index.column()) {
+      case kRank: return r->rank > 0 ? QString::number(r->rank) : QStringLiteral("–");
+      case kPlan: return plan_summary(r->job.plan);
+      case kGpus: return e.gpus;
+      case kTokensPerS: return si_number(e.tokens_per_s);
+      case kTokensPerSPerGpu: return QString::number(e.tokens_per_s_per_gpu, 'f', 0);
+      case kMfu: return QString::number(e.mfu_pct, 'f', 1);
+      case kStepTime: return QString::number(e.step_time / s(1), 'f', 2);
+      case kPeakMemory: return QString::number(peak, 'f', 1);
+      case kHeadroom: return QString::number(r->headroom_gib, 'f', 1);
+      case kCost: return r->usd_per_mtok > 0 ? QString::number(r->usd_per_mtok, 'f', 2) : QStringLiteral("–");
+      case kPareto: return r->pareto ? QStringLiteral("★") : QString();
+      default: return {};
+    }
+  }
+  if (role == Qt::TextAlignmentRole) {
+    return index.column() == kPlan ? int(Qt::AlignLeft | Qt::AlignVCenter) : int(Qt::AlignRight | Qt::AlignVCenter);
+  }
+  if (role == Qt::ForegroundRole) {
+    if (!e.feasible) return QBrush(QColor(0xb0, 0x30, 0x30));
+    if (index.column() == kPareto) return QBrush(QColor(0xd0, 0x8a, 0x00));
+  }
+  if (role == Qt::ToolTipRole) {
+    QString tip = plan_summary(r->job.plan);
+    for (const auto& why : e.reasons) tip += QStringLiteral("\ninfeasible: ") + QString::fromStdString(why.detail);
+    return tip;
+  }
+  return {};
+}
+
+QVariant PlanTableModel::headerData(int section, Qt::Orientation orientation, int role) const {
+  if (orientation != Qt::Horizontal) return {};
+  if (role == Qt::DisplayRole) {
+    static constexpr const char* kNames[kColumnCount] = {"#", "Plan", "GPUs", "Tok/s", "/GPU", "MFU%", "Step", "Peak",
+                                                         "Free", "$/Mtok", "★"};
+    return section >= 0 && section < kColumnCount ? QString::fromUtf8(kNames[section]) : QVariant();
+  }
+  if (role == Qt::ToolTipRole) {
+    switch (section) {
+      case kRank: return QStringLiteral("Rank by the objective (– : on the Pareto front only)");
+      case kTokensPerS: return QStringLiteral("Tokens per second, whole job");
+      case kTokensPerSPerGpu: return QStringLiteral("Tokens per second per GPU");
+      case kMfu: return QStringLiteral("Model FLOPs utilization, % (Megatron counting, no recompute)");
+      case kStepTime: return QStringLiteral("Step time, seconds");
+      case kPeakMemory: return QStringLiteral("GiB per GPU on the fullest pipeline stage");
+      case kHeadroom: return QStringLiteral("GiB of GPU memory left free on the fullest pipeline stage");
+      case kCost: return QStringLiteral("USD per million tokens at the GPU's catalog price");
+      case kPareto: return QStringLiteral("On the Pareto front of throughput, memory headroom, GPUs and cost");
+      default: return {};
+    }
+  }
+  return {};
+}
+
+}  // namespace trainplan::gui

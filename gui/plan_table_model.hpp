@@ -1,0 +1,33 @@
+// The plans of an outcome as a table (one row per plan). Qt::DisplayRole holds the text,
+// kSortRole the number a QSortFilterProxyModel sorts by, so every column sorts numerically.
+#pragma once
+
+#include <QAbstractTableModel>
+#include <memory>
+
+#include "gui/plan_runner.hpp"
+
+namespace trainplan::gui {
+
+class PlanTableModel : public QAbstractTableModel {
+  Q_OBJECT
+
+ public:
+  enum Column { kRank, kPlan, kGpus, kTokensPerS, kTokensPerSPerGpu, kMfu, kStepTime, kPeakMemory, kHeadroom, kCost, kPareto, kColumnCount };
+  static constexpr int kSortRole = Qt::UserRole + 1;
+
+  explicit PlanTableModel(QObject* parent = nullptr) : QAbstractTableModel(parent) {}
+
+  void set_outcome(std::shared_ptr<const PlanOutcome> outcome);
+  [[nodiscard]] const PlanRow* row_at(int row) const;
+
+  [[nodiscard]] int rowCount(const QModelIndex& parent = {}) const override;
+  [[nodiscard]] int columnCount(const QModelIndex& parent = {}) const override;
+  [[nodiscard]] QVariant data(const QModelIndex& index, int role) const override;
+  [[nodiscard]] QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
+
+ private:
+  std::shared_ptr<const PlanOutcome> outcome_;
+};
+
+}  // namespace trainplan::gui

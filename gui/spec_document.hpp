@@ -1,0 +1,54 @@
+// A spec the GUI holds: a job (every knob fixed) or a plan problem (knobs free), kept as its JSON
+// text plus the file it came from, and parsed on demand with every problem reported at its place.
+//
+// Parsing runs the same readers as the CLI (model/spec/catalog.hpp, planner/search/problem.hpp) on
+// the in-memory JSON, so an edited, unsaved document reports "llama.json:/plan/tp: ..." exactly as
+// `trainplan predict` would for the saved file.
+//
+//   ParsedSpec p = parse_spec(doc, catalog);
+//   if (!p.diagnostics.ok()) show(p.diagnostics);
+//   else if (p.job) predict(*p.job); else plan(*p.problem);
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "model/json_reader.hpp"
+#include "model/spec/catalog.hpp"
+#include "model/spec/job.hpp"
+
+#ifdef TRAINPLAN_GUI_HAVE_PLANNER
+#include "planner/search/problem.hpp"
+#endif
+
+namespace trainplan::gui {
+
+enum class SpecKind { kJob, kProblem };
+
+struct SpecDocument {
+  std::string path;  // where it was loaded from / will be saved ("untitled.json" when new)
+  Json json = Json::object();
+  // A document with a "plan" object is a job; otherwise a plan problem.
+  [[nodiscard]] SpecKind kind() const { return json.is_object() && json.contains("plan") ? SpecKind::kJob : SpecKind::kProblem; }
+};
+
+struct ParsedSpec {
+  Diagnostics diagnostics;
+  std::optional<JobSpec> job;
+#ifdef TRAINPLAN_GUI_HAVE_PLANNER
+  std::optional<planner::PlanProblem> problem;
+#endif
+  [[nodiscard]] bool ok() const { return diagnostics.ok(); }
+};
+
+// Reads a JSON file into a document; a syntax error or a missing file lands in diag.
+std::optional<SpecDocument> load_spec_document(const std::string& path, Diagnostics& diag);
+// Parses and checks the document (job or plan problem).
+ParsedSpec parse_spec(const SpecDocument& doc, const Catalog& catalog);
+// Writes the document (pretty, two-space indent); false with a message on failure.
+bool save_spec_document(const SpecDocument& doc, const std::string& path, std::string& error);
+
+// One text per problem: "file:/json/pointer: message".
+std::string diagnostics_text(const Diagnostics& diag);
+
+}  // namespace trainplan::gui

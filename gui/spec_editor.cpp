@@ -1,0 +1,136 @@
+#include "gui/spec_editor.hpp"
+
+#include <QFontDatabase>
+#include <QLabel>
+#include <QListWidget>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QTabWidget>
+#include <QVBoxLayout>
+
+#include "gui/spec_form.hpp"
+
+namespace trainplan::gui {
+
+SpecEditor::SpecEditor(const Catalog& catalog, QWidget* parent) : QWidget(parent), catalog_(catalog) {
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(0, 0, 0, 0);
+  tabs_ = new QTabWidget;
+  form_ = new SpecForm(catalog_);
+  auto* scroll = new QScrollArea;
+  scroll->setWidget(form_);
+  scroll->setWidgetResizable(true);
+  scroll->setFrameShape(QFrame::NoFrame);
+  scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+  tabs_->addTab(scroll, tr("Form"));
+  json_ = new QPlainTextEdit;
+  json_->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+  json_->setLineWrapMode(QPlainTextEdit::NoWrap);
+  tabs_->addTab(json_, tr("JSON"));
+  layout->addWidget(tabs_, 1);
+
+  auto* apply = new QPushButton(tr("Apply && validate"));
+  apply->setToolTip(tr("Take the edits of the visible tab into the spec and check it"));
+  layout->addWidget(apply);
+  auto* label = new QLabel(tr("Problems"));
+  label->setStyleSheet(QStringLiteral("font-weight:600"));
+  layout->addWidget(label);
+  problems_ = new QListWidget;
+  problems_->setWordWrap(true);
+  problems_->setMaximumHeight(110);
+  layout->addWidget(problems_);
+
+  connect(form_, &SpecForm::edited, this, [this] { form_dirty_ = true; });
+  connect(json_, &QPlainTextEdit::textChanged, this, [this] { json_dirty_ = true; });
+  connect(apply, &QPushButton::clicked, this, [this] {
+    if (apply_edits()) {
+      validate();
+      emit document_changed();
+    }
+  });
+}
+
+void SpecEditor::set_document(SpecDocument doc) {
+  doc_ = std::move(doc);
+  refresh_views();
+  problems_->clear();
+}
+
+void SpecEditor::refresh_views() {
+  form_->load(doc_.json);
+  const QSignalBlocker block(json_);
+  json_->setPlainText(QString::fromStdString(doc_.json.dump(2)));
+  json_dirty_ = form_dirty_ = false;
+}
+
+bool SpecEditor::apply_edits() {
+  if (tabs_->currentWidget() == json_ && json_dirty_) {
+    try {
+      Json j = Json::parse(json_->toPlainText().toStdString());
+      if (!j.is_object()) throw std::runtime_error("expected a JSON object");
+      doc_.json = std::move(j);
+    } catch (const std::exception& e) {
+      Diagnostics diag;
+      diag.add(doc_.path, "", std::string("JSON syntax: ") + e.what());
+      show_problems(diag);
+      return false;
+    }
+  } else if (form_dirty_) {
+    form_->store(doc_.json);
+  }
+  refresh_views();
+  return true;
+}
+
+ParsedSpec SpecEditor::validate() {
+  ParsedSpec p = parse_spec(doc_, catalog_);
+  show_problems(p.diagnostics);
+  return p;
+}
+
+void SpecEditor::show_problems(const Diagnostics& diag) {
+  problems_->clear();
+  for (const auto& d : diag.items()) {
+    auto* item = new QListWidgetItem(QString::fromStdString(d.to_string()));
+    item->setForeground(QColor(0xb0, 0x30, 0x30));
+    problems_->addItem(item);
+  }
+  if (diag.ok()) {
+    auto* item = new QListWidgetItem(doc_.kind() == SpecKind::kJob ? tr("✓ valid job") : tr("✓ valid plan problem"));
+    item->setForeground(QColor(0x2a, 0x7d, 0x4f));
+    problems_->addItem(item);
+  }
+}
+
+bool SpecEditor::import_hf_config(const QString& path, QString& error) {
+  Diagnostics diag;
+  auto model = load_model_file(path.toStdString(), catalog_, diag);
+  if (!model) {
+    error = QString::fromStdString(diagnostics_text(diag));
+    show_problems(diag);
+    return false;
+  }
+  Json ref = Json::object();
+  ref["hf_config"] = path.toStdString();
+  set_model_json(ref);
+  return true;
+}
+
+void SpecEditor::set_model_json(const Json& model) {
+  apply_edits();
+  doc_.json["model"] = model;
+  refresh_views();
+  validate();
+  emit document_changed();
+}
+
+void SpecEditor::set_cluster_json(const Json& cluster) {
+  apply_edits();
+  doc_.json["cluster"] = cluster;
+  refresh_views();
+  validate();
+  emit document_changed();
+}
+
+}  // namespace trainplan::gui

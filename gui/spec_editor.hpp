@@ -1,0 +1,58 @@
+// The spec panel: a form and the raw JSON of the document, and the problems the readers found
+// ("file:/json/pointer: message"), refreshed on every apply.
+//
+//   SpecEditor editor(catalog);
+//   editor.set_document(doc);
+//   ParsedSpec p = editor.validate();   // also lists the problems under the tabs
+#pragma once
+
+#include <QWidget>
+
+#include "gui/spec_document.hpp"
+
+class QListWidget;
+class QPlainTextEdit;
+class QTabWidget;
+
+namespace trainplan::gui {
+
+class SpecForm;
+
+class SpecEditor : public QWidget {
+  Q_OBJECT
+
+ public:
+  explicit SpecEditor(const Catalog& catalog, QWidget* parent = nullptr);
+
+  void set_document(SpecDocument doc);
+  [[nodiscard]] const SpecDocument& document() const { return doc_; }
+  // Takes the visible tab's edits into the document; false (and problems listed) on a JSON syntax error.
+  bool apply_edits();
+  ParsedSpec validate();
+  // Sets the model to {"hf_config": path} after checking the file reads as a model.
+  bool import_hf_config(const QString& path, QString& error);
+  void set_model_json(const Json& model);
+  void set_cluster_json(const Json& cluster);
+
+  [[nodiscard]] SpecForm* form() const { return form_; }
+  [[nodiscard]] QPlainTextEdit* json_editor() const { return json_; }
+  [[nodiscard]] QListWidget* problems() const { return problems_; }
+
+ signals:
+  void document_changed();
+
+ private:
+  void refresh_views();
+  void show_problems(const Diagnostics& diag);
+
+  const Catalog& catalog_;
+  SpecDocument doc_;
+  QTabWidget* tabs_ = nullptr;
+  SpecForm* form_ = nullptr;
+  QPlainTextEdit* json_ = nullptr;
+  QListWidget* problems_ = nullptr;
+  bool json_dirty_ = false;
+  bool form_dirty_ = false;
+};
+
+}  // namespace trainplan::gui

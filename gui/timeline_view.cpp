@@ -1,0 +1,168 @@
+#include "gui/timeline_view.hpp"
+
+#include <QMouseEvent>
+#include <QPainter>
+#include <QWheelEvent>
+#include <algorithm>
+#include <cmath>
+
+#include "gui/chart_palette.hpp"
+
+namespace trainplan::gui {
+namespace {
+
+constexpr int kHeaderHeight = 26;
+constexpr int kFooterHeight = 22;
+
+QColor block_color(const TimelineBlock& b) {
+  switch (b.kind) {
+    case TimelineBlock::kForward: return palette::compute().lighter(125);
+    case TimelineBlock::kBackward: return palette::backward();
+    case TimelineBlock::kP2p: return palette::pp_comm();
+    case TimelineBlock::kDpComm: return palette::dp_comm();
+    case TimelineBlock::kOptimizer: return palette::optimizer();
+    case TimelineBlock::kOffload: return palette::offload();
+  }
+  return Qt::gray;
+}
+
+// A tick step of 1, 2 or 5 × 10^k giving about `target` seconds.
+double nice_step(double target) {
+  const double e = std::pow(10.0, std::floor(std::log10(target)));
+  for (double k : {1.0, 2.0, 5.0, 10.0})
+    if (k * e >= target) return k * e;
+  return 10 * e;
+}
+
+}  // namespace
+
+TimelineView::TimelineView(QWidget* parent) : QWidget(parent) {
+  setMinimumHeight(160);
+  setMouseTracking(false);
+  setToolTip(QString::fromUtf8(analytic_timeline_note()));
+}
+
+void TimelineView::set_timeline(Timeline timeline, QString source) {
+  timeline_ = std::move(timeline);
+  source_ = std::move(source);
+  fit();
+}
+
+void TimelineView::fit() {
+  const double span = std::max(timeline_.end_s, 1e-6);
+  sec_per_px_ = span * 1.02 / std::max(50, width() - plot_left() - 8);
+  t0_ = 0;
+  fitted_ = true;
+  update();
+}
+
+void TimelineView::zoom(double factor, double anchor_x) {
+  const double anchor_t = t0_ + (anchor_x - plot_left()) * sec_per_px_;
+  sec_per_px_ = std::clamp(sec_per_px_ / factor, 1e-9, 1e3);
+  t0_ = anchor_t - (anchor_x - plot_left()) * sec_per_px_;
+  fitted_ = false;
+  update();
+}
+
+void TimelineView::resizeEvent(QResizeEvent* event) {
+  QWidget::resizeEvent(event);
+  if (fitted_) fit();
+}
+
+void TimelineView::wheelEvent(QWheelEvent* event) {
+  const double steps = event->angleDelta().y() / 120.0;
+  if (steps != 0) zoom(std::pow(1.25, steps), event->position().x());
+  event->accept();
+}
+
+void TimelineView::mousePressEvent(QMouseEvent* event) { drag_x_ = static_cast<int>(event->position().x()); }
+
+void TimelineView::mouseMoveEvent(QMouseEvent* event) {
+  const int x = static_cast<int>(event->position().x());
+  t0_ -= (x - drag_x_) * sec_per_px_;
+  drag_x_ = x;
+  fitted_ = false;
+  update();
+}
+
+void TimelineView::mouseDoubleClickEvent(QMouseEvent*) { fit(); }
+
+void TimelineView::paintEvent(QPaintEvent*) {
+  QPainter p(this);
+  p.fillRect(rect(), palette().base());
+  const int rows = std::max(1, timeline_.stages * 2);
+  const double row_h = std::clamp((height() - kHeaderHeight - kFooterHeight) / static_cast<double>(rows), 6.0, 34.0);
+  const int plot_right = width() - 4;
+
+  // Time axis.
+  p.setPen(palette().text().color());
+  QFont small = font();
+  small.setPointSizeF(font().pointSizeF() * 0.85);
+  p.setFont(small);
+  const double step = nice_step(sec_per_px_ * 90);
+  const double first = std::ceil(t0_ / step) * step;
+  for (double t = first; x_of(t) < plot_right; t += step) {
+    const int x = static_cast<int>(x_of(t));
+    p.setPen(QColor(0xe4, 0xe7, 0xeb));
+    p.drawLine(x, kHeaderHeight, x, height() - kFooterHeight);
+    p.setPen(palette().text().color());
+    const QString label = step >= 1 ? QString::number(t, 'f', 0) + "s"
+                          : step >= 1e-3 ? QString::number(t * 1e3, 'f', step >= 1e-2 ? 0 : 1) + "ms"
+                                         : QString::number(t * 1e6, 'f', 0) + "µs";
+    p.drawText(QRect(x - 40, 4, 80, kHeaderHeight - 6), Qt::AlignHCenter | Qt::AlignBottom, label);
+  }
+
+  // Row labels and bands.
+  for (int s = 0; s < timeline_.stages; ++s) {
+    for (int lane = 0; lane < 2; ++lane) {
+      const int r = s * 2 + lane;
+      const QRectF band(0, kHeaderHeight + r * row_h, width(), row_h);
+      if (s % 2 == 0) p.fillRect(band, QColor(0xf6, 0xf7, 0xf9));
+      p.setPen(palette().text().color());
+      p.drawText(QRectF(4, band.top(), plot_left() - 8, row_h), Qt::AlignVCenter | Qt::AlignLeft,
+                 lane == 0 ? tr("stage %1").arg(s) : tr("  comm"));
+    }
+  }
+
+  // Blocks, clipped to the plot.
+  p.setClipRect(QRect(plot_left(), kHeaderHeight, plot_right - plot_left(), height() - kHeaderHeight - kFooterHeight));
+  p.setRenderHint(QPainter::Antialiasing, false);
+  for (const TimelineBlock& b : timeline_.blocks) {
+    const double x0 = x_of(b.start_s), x1 = x_of(b.end_s);
+    if (x1 < plot_left() || x0 > plot_right) continue;
+    const int r = b.stage * 2 + b.lane;
+    const QRectF box(x0, kHeaderHeight + r * row_h + 2, std::max(1.0, x1 - x0), row_h - 4);
+    const QColor c = block_color(b);
+    p.fillRect(box, c);
+    if (box.width() > 4) {
+      p.setPen(c.darker(140));
+      p.drawRect(box);
+    }
+    if (b.micro_batch >= 0 && b.lane == TimelineBlock::kComputeLane && box.width() > 18 && row_h > 12) {
+      p.setPen(b.kind == TimelineBlock::kBackward ? Qt::white : Qt::black);
+      p.drawText(box, Qt::AlignCenter, QString::number(b.micro_batch));
+    }
+  }
+  p.setClipping(false);
+
+  // Legend and source.
+  int x = plot_left();
+  const int y = height() - kFooterHeight + 4;
+  auto legend = [&](QColor c, const QString& text) {
+    p.fillRect(QRect(x, y + 3, 12, 10), c);
+    p.setPen(palette().text().color());
+    p.drawText(QRect(x + 16, y, 120, 16), Qt::AlignVCenter | Qt::AlignLeft, text);
+    x += 16 + p.fontMetrics().horizontalAdvance(text) + 14;
+  };
+  legend(palette::compute().lighter(125), tr("forward"));
+  legend(palette::backward(), tr("backward"));
+  legend(palette::pp_comm(), tr("PP send"));
+  legend(palette::dp_comm(), tr("DP reduce"));
+  legend(palette::optimizer(), tr("optimizer"));
+  legend(palette::offload(), tr("offload"));
+  p.setPen(palette().placeholderText().color());
+  p.drawText(QRect(x, y, std::max(0, plot_right - x), 16), Qt::AlignVCenter | Qt::AlignRight,
+             tr("%1 · %2 micro-batches · step %3 s").arg(source_).arg(timeline_.micro_batches).arg(timeline_.end_s, 0, 'f', 2));
+}
+
+}  // namespace trainplan::gui

@@ -1,0 +1,45 @@
+// A Gantt chart of one step: a compute and a communication row per pipeline stage, time to the
+// right. Wheel zooms around the cursor, dragging pans, a double-click fits the whole step.
+#pragma once
+
+#include <QWidget>
+
+#include "gui/pipeline_schedule.hpp"
+
+namespace trainplan::gui {
+
+class TimelineView : public QWidget {
+  Q_OBJECT
+
+ public:
+  explicit TimelineView(QWidget* parent = nullptr);
+  void set_timeline(Timeline timeline, QString source);
+  [[nodiscard]] const Timeline& timeline() const { return timeline_; }
+  // Seconds per pixel and the time at the left edge of the plot (for tests).
+  [[nodiscard]] double seconds_per_pixel() const { return sec_per_px_; }
+  void zoom(double factor, double anchor_x);
+  void fit();
+
+  [[nodiscard]] QSize sizeHint() const override { return {900, 260}; }
+
+ protected:
+  void paintEvent(QPaintEvent* event) override;
+  void wheelEvent(QWheelEvent* event) override;
+  void mousePressEvent(QMouseEvent* event) override;
+  void mouseMoveEvent(QMouseEvent* event) override;
+  void mouseDoubleClickEvent(QMouseEvent* event) override;
+  void resizeEvent(QResizeEvent* event) override;
+
+ private:
+  [[nodiscard]] int plot_left() const { return 92; }
+  [[nodiscard]] double x_of(double t) const { return plot_left() + (t - t0_) / sec_per_px_; }
+
+  Timeline timeline_;
+  QString source_;
+  double sec_per_px_ = 1e-3;
+  double t0_ = 0;
+  int drag_x_ = 0;
+  bool fitted_ = false;
+};
+
+}  // namespace trainplan::gui

@@ -1,0 +1,235 @@
+// The explorer driven end to end on the offscreen platform: load an example, run the planner (or a
+// prediction), select a plan, check that the chart, the table and the detail views hold its data,
+// export it; bad files end in messages naming the file and the JSON path, never a crash.
+#include <QAction>
+#include <QComboBox>
+#include <QTabWidget>
+#include <QGroupBox>
+#include <QListWidget>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QSortFilterProxyModel>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTextBrowser>
+#include <QtTest>
+
+#include "gui/format.hpp"
+#include "gui/main_window.hpp"
+#include "gui/pareto_chart.hpp"
+#include "gui/plan_table_model.hpp"
+#include "gui/spec_editor.hpp"
+#include "gui/spec_form.hpp"
+#include "gui/stage_memory_chart.hpp"
+#include "gui/time_breakdown_chart.hpp"
+#include "gui/timeline_view.hpp"
+
+using namespace trainplan;
+using gui::MainWindow;
+
+namespace {
+
+QString example(const char* name) { return QStringLiteral(CONFIG_DIR "/examples/") + QString::fromUtf8(name); }
+
+QString write_file(const QTemporaryDir& dir, const char* name, const char* text) {
+  const QString path = dir.filePath(QString::fromUtf8(name));
+  QFile f(path);
+  f.open(QIODevice::WriteOnly);
+  f.write(text);
+  return path;
+}
+
+}  // namespace
+
+class MainWindowTest : public QObject {
+  Q_OBJECT
+
+ private:
+  Catalog catalog_{CONFIG_DIR};
+
+ private slots:
+  void plan_problem_fills_table_chart_and_details() {
+    if (!gui::planner_available()) QSKIP("this build has no planner");
+    MainWindow w(catalog_, {.interactive = false});
+    QVERIFY(w.open_spec(example("llama3-70b-h100-plan.json")));
+    QVERIFY(w.run_now());
+    const gui::PlanOutcome* out = w.outcome();
+    QVERIFY(out);
+    QCOMPARE(out->kind, gui::SpecKind::kProblem);
+    QVERIFY(out->evaluated > 0);
+    QVERIFY(!out->rows.empty());
+    const auto& parts = w.parts();
+    QCOMPARE(parts.model->rowCount(), static_cast<int>(out->rows.size()));
+    QCOMPARE(parts.pareto->point_count(), static_cast<int>(out->rows.size()));
+    QCOMPARE(w.selected_row(), 0);  // the best plan is selected after a run
+
+    // Select the best plan with a pipeline, as a user clicking the table would.
+    int row = 0;
+    for (int i = 0; i < static_cast<int>(out->rows.size()); ++i)
+      if (out->rows[static_cast<size_t>(i)].job.plan.pp > 1) {
+        row = i;
+        break;
+      }
+    const QModelIndex proxy_index = parts.proxy->mapFromSource(parts.model->index(row, gui::PlanTableModel::kPlan));
+    parts.table->setCurrentIndex(proxy_index);
+    QCOMPARE(w.selected_row(), row);
+    const gui::PlanRow& r = out->rows[static_cast<size_t>(row)];
+
+    // Table: the row shows the plan and its throughput.
+    QCOMPARE(parts.model->data(parts.model->index(row, gui::PlanTableModel::kPlan), Qt::DisplayRole).toString(), gui::plan_summary(r.job.plan));
+    QCOMPARE(parts.model->data(parts.model->index(row, gui::PlanTableModel::kTokensPerS), gui::PlanTableModel::kSortRole).toDouble(),
+             r.eval.tokens_per_s);
+    // Pareto chart: the selection marker sits on the plan's point (headroom, tokens/s).
+    const auto marker = parts.pareto->selected_point();
+    QVERIFY(marker.has_value());
+    QCOMPARE(marker->x(), r.headroom_gib);
+    QCOMPARE(marker->y(), r.eval.tokens_per_s);
+    // Time breakdown: the selected bar adds up to the step time.
+    QVERIFY(qAbs(parts.time->selected_total_s() - r.eval.step_time / s(1)) < 1e-6 * (r.eval.step_time / s(1)) + 1e-9);
+    // Memory: one bar per stage, each the stage's total.
+    QCOMPARE(parts.memory->stage_count(), r.eval.pp);
+    for (int st = 0; st < r.eval.pp; ++st) QVERIFY(qAbs(parts.memory->stage_total_gib(st) - r.eval.stage(st).total() / GiB(1)) < 1e-6);
+    // Explanation and timeline follow the selection.
+    QVERIFY(parts.explanation->toPlainText().contains(gui::plan_summary(r.job.plan)));
+    QCOMPARE(parts.timeline->timeline().stages, r.eval.pp);
+
+    // Sorting the table by throughput keeps the selection on the same plan.
+    parts.table->sortByColumn(gui::PlanTableModel::kTokensPerS, Qt::DescendingOrder);
+    QCOMPARE(w.selected_row(), row);
+
+    // The other x axes of the Pareto chart.
+    parts.pareto->set_x_axis(gui::ParetoChart::XAxis::kGpus);
+    QCOMPARE(parts.pareto->selected_point()->x(), static_cast<double>(r.eval.gpus));
+  }
+
+  void selected_plan_exports() {
+    if (!gui::planner_available() || !gui::export_available()) QSKIP("this build has no planner or exporter");
+    MainWindow w(catalog_, {.interactive = false});
+    QVERIFY(w.open_spec(example("llama3-70b-h100-plan.json")));
+    QVERIFY(w.run_now());
+    QTemporaryDir dir;
+    bool any = false;
+    for (const char* format : {"megatron", "deepspeed", "torchtitan", "nemo"}) {
+      const QString out = dir.filePath(QString::fromUtf8(format));
+      const bool ok = w.export_selected(QString::fromUtf8(format), out);
+      // A framework may refuse a plan it cannot express; then the message names the format.
+      if (ok) QVERIFY(!QDir(out).entryList(QDir::Files).isEmpty());
+      else QVERIFY(w.last_error().contains(QString::fromUtf8(format)));
+      any = any || ok;
+    }
+    QVERIFY(any);
+  }
+
+  void threaded_run_reports_progress_and_finishes() {
+    MainWindow w(catalog_, {.interactive = false});
+    QVERIFY(w.open_spec(example(gui::planner_available() ? "llama3-70b-h100-plan.json" : "llama3-70b-h100-64.json")));
+    w.run();
+    QVERIFY(!w.parts().run->isEnabled());
+    QVERIFY(w.parts().cancel->isEnabled());
+    QTRY_VERIFY_WITH_TIMEOUT(w.outcome() != nullptr, 60000);
+    QVERIFY(w.parts().run->isEnabled());
+    QVERIFY(!w.parts().cancel->isEnabled());
+    QCOMPARE(w.parts().progress->value(), 1000);
+    QVERIFY(w.parts().model->rowCount() > 0);
+  }
+
+  void cancel_gives_control_back_at_once() {
+    MainWindow w(catalog_, {.interactive = false});
+    QVERIFY(w.open_spec(example(gui::planner_available() ? "turing-530b-a100-5120-plan.json" : "llama3-70b-h100-64.json")));
+    w.run();
+    w.parts().cancel->trigger();
+    QVERIFY(w.parts().run->isEnabled());
+    QVERIFY(!w.parts().cancel->isEnabled());
+    QTest::qWait(50);
+    QVERIFY(w.outcome() == nullptr);  // a cancelled run never lands
+  }
+
+  void job_is_predicted_with_one_row_per_plan() {
+    MainWindow w(catalog_, {.interactive = false});
+    QVERIFY(w.open_spec(example("gpt3-175b-a100-1024.json")));
+    QVERIFY(w.run_now());
+    const auto* out = w.outcome();
+    QCOMPARE(out->kind, gui::SpecKind::kJob);
+    QCOMPARE(static_cast<int>(out->rows.size()), 1);
+    const auto& r = out->rows.front();
+    QCOMPARE(r.job.plan.pp, 8);
+    QCOMPARE(w.parts().memory->stage_count(), 8);
+    // 1F1B: every stage runs a forward and a backward per micro-batch.
+    int computes = 0;
+    for (const auto& b : w.parts().timeline->timeline().blocks)
+      if (b.lane == gui::TimelineBlock::kComputeLane && b.micro_batch >= 0) ++computes;
+    QCOMPARE(computes, static_cast<int>(2 * 8 * r.eval.micro_batches));
+    // Zooming with the wheel changes the scale.
+    const double before = w.parts().timeline->seconds_per_pixel();
+    w.parts().timeline->zoom(2.0, 200);
+    QVERIFY(w.parts().timeline->seconds_per_pixel() < before);
+  }
+
+  void form_edits_become_json_and_validate() {
+    MainWindow w(catalog_, {.interactive = false});
+    QVERIFY(w.open_spec(example("gpt3-175b-a100-1024.json")));
+    gui::SpecEditor* editor = w.parts().editor;
+    gui::SpecForm* form = editor->form();
+    form->model_choice()->setCurrentIndex(form->model_choice()->findData(QStringLiteral("gpt3-13b")));
+    form->gpu_choice()->setCurrentIndex(form->gpu_choice()->findData(QStringLiteral("h100-sxm5-80gb")));
+    QVERIFY(editor->apply_edits());
+    const Json& doc = editor->document().json;
+    QCOMPARE(QString::fromStdString(doc["model"].get<std::string>()), QStringLiteral("gpt3-13b"));
+    QCOMPARE(QString::fromStdString(doc["cluster"]["node"]["gpu"].get<std::string>()), QStringLiteral("h100-sxm5-80gb"));
+    const gui::ParsedSpec parsed = editor->validate();
+    QVERIFY2(parsed.ok(), gui::diagnostics_text(parsed.diagnostics).c_str());
+    QCOMPARE(QString::fromStdString(parsed.job->cluster.node.gpu.key), QStringLiteral("h100-sxm5-80gb"));
+    // Unchecking the plan turns the job into a plan problem.
+    form->plan_group()->setChecked(false);
+    QVERIFY(editor->apply_edits());
+    QCOMPARE(editor->document().kind(), gui::SpecKind::kProblem);
+  }
+
+  void bad_values_name_file_and_pointer() {
+    QTemporaryDir dir;
+    const QString path = write_file(dir, "bad-job.json", R"({"model": "llama3-8b",
+      "cluster": {"base": "dgx-h100-superpod", "nodes": 1},
+      "training": {"global_batch": 8, "sequence_length": 2048, "precision": "bf16"},
+      "plan": {"tp": 8, "zero": "4"}})");
+    MainWindow w(catalog_, {.interactive = false});
+    QVERIFY(!w.open_spec(path));
+    QVERIFY2(w.last_error().contains(QStringLiteral("bad-job.json:/plan/zero")), qPrintable(w.last_error()));
+    // The document stays open for fixing; its problems are listed under the editor.
+    QVERIFY(w.parts().editor->problems()->count() > 0);
+    QVERIFY(w.parts().editor->problems()->item(0)->text().contains(QStringLiteral("/plan/zero")));
+    QVERIFY(!w.run_now());
+  }
+
+  void broken_json_and_missing_files_are_messages() {
+    QTemporaryDir dir;
+    const QString broken = write_file(dir, "broken.json", "{\"model\": ");
+    MainWindow w(catalog_, {.interactive = false});
+    QVERIFY(!w.open_spec(broken));
+    QVERIFY(w.last_error().contains(QStringLiteral("broken.json")));
+    QVERIFY(!w.open_spec(dir.filePath(QStringLiteral("missing.json"))));
+    QVERIFY(w.last_error().contains(QStringLiteral("missing.json")));
+    // A JSON syntax error typed in the editor is reported, not applied.
+    QVERIFY(w.open_spec(example("gpt3-175b-a100-1024.json")));
+    auto* tabs = w.parts().editor->findChild<QTabWidget*>();
+    tabs->setCurrentIndex(1);
+    w.parts().editor->json_editor()->setPlainText(QStringLiteral("{ not json"));
+    QVERIFY(!w.parts().editor->apply_edits());
+    QVERIFY(w.parts().editor->problems()->item(0)->text().contains(QStringLiteral("JSON syntax")));
+  }
+
+  void hf_config_import_sets_the_model() {
+    QTemporaryDir dir;
+    const QString hf = write_file(dir, "config.json", R"({"architectures": ["LlamaForCausalLM"], "model_type": "llama",
+      "hidden_size": 4096, "intermediate_size": 14336, "num_attention_heads": 32, "num_hidden_layers": 32,
+      "num_key_value_heads": 8, "vocab_size": 128256, "max_position_embeddings": 8192, "tie_word_embeddings": false,
+      "hidden_act": "silu", "rms_norm_eps": 1e-05})");
+    MainWindow w(catalog_, {.interactive = false});
+    QVERIFY(w.open_spec(example("gpt3-175b-a100-1024.json")));
+    QString error;
+    QVERIFY2(w.parts().editor->import_hf_config(hf, error), qPrintable(error));
+    QCOMPARE(QString::fromStdString(w.parts().editor->document().json["model"]["hf_config"].get<std::string>()), hf);
+  }
+};
+
+QTEST_MAIN(MainWindowTest)
+#include "main_window_test.moc"
