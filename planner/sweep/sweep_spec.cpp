@@ -143,7 +143,8 @@ std::vector<Axis> read_axes(ObjectReader& hw, const Catalog& catalog, std::vecto
       const Bytes cap = r.bytes("capacity");
       const BytesPerSecond bw = r.rate("bandwidth");
       r.finish();
-      return AxisValue{text_of((*n.json)["capacity"]) + "@" + text_of((*n.json)["bandwidth"]), [cap, bw](ClusterSpec& x) {
+      // value(): operator[] on a const json with a missing key is undefined behaviour.
+      return AxisValue{text_of(n.json->value("capacity", Json())) + "@" + text_of(n.json->value("bandwidth", Json())), [cap, bw](ClusterSpec& x) {
                          x.node.nvme_capacity = cap;
                          x.node.nvme_bandwidth = bw;
                        }};
