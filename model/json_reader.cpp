@@ -89,6 +89,13 @@ std::optional<double> byte_scale(std::string_view u) {
   return std::nullopt;
 }
 
+// A value that overflowed to infinity while scaling by its unit ("1e305days") is not a quantity.
+template <class Q>
+std::optional<Q> finite(Q q) {
+  if (!std::isfinite(q.si())) return std::nullopt;
+  return q;
+}
+
 }  // namespace
 
 Node Node::at(std::string_view key) const {
@@ -122,7 +129,7 @@ std::optional<Bytes> parse_bytes(std::string_view text) {
   if (!nu || nu->first < 0) return std::nullopt;
   auto scale = byte_scale(nu->second);
   if (!scale) return std::nullopt;
-  return Bytes::from_si(nu->first * *scale);
+  return finite(Bytes::from_si(nu->first * *scale));
 }
 
 std::optional<BytesPerSecond> parse_rate(std::string_view text) {
@@ -133,7 +140,7 @@ std::optional<BytesPerSecond> parse_rate(std::string_view text) {
   for (std::string_view suffix : {"/s", "ps"}) {
     if (u.size() > suffix.size() && u.compare(u.size() - suffix.size(), suffix.size(), suffix) == 0) {
       std::string base = u.substr(0, u.size() - suffix.size());
-      if (auto sc = byte_scale(base)) return BytesPerSecond::from_si(nu->first * *sc);
+      if (auto sc = byte_scale(base)) return finite(BytesPerSecond::from_si(nu->first * *sc));
     }
   }
   // Bits per second: "Gbps", "Gb/s", "bps".
@@ -141,7 +148,7 @@ std::optional<BytesPerSecond> parse_rate(std::string_view text) {
     if (u.size() >= suffix.size() && u.compare(u.size() - suffix.size(), suffix.size(), suffix) == 0) {
       std::string prefix = u.substr(0, u.size() - suffix.size());
       double p = prefix.empty() ? 1.0 : (prefix.size() == 1 ? decimal_prefix(prefix[0]) : 0.0);
-      if (p > 0) return BytesPerSecond::from_si(nu->first * p / 8.0);
+      if (p > 0) return finite(BytesPerSecond::from_si(nu->first * p / 8.0));
     }
   }
   return std::nullopt;
@@ -161,7 +168,7 @@ std::optional<Seconds> parse_time(std::string_view text) {
   else if (u == "h") k = 3600;
   else if (u == "d" || u == "days") k = 86400;
   else return std::nullopt;
-  return Seconds::from_si(nu->first * k);
+  return finite(Seconds::from_si(nu->first * k));
 }
 
 std::optional<FlopsPerSecond> parse_flops_rate(std::string_view text) {
@@ -172,7 +179,7 @@ std::optional<FlopsPerSecond> parse_flops_rate(std::string_view text) {
     if (u.size() >= suffix.size() && u.compare(u.size() - suffix.size(), suffix.size(), suffix) == 0) {
       std::string prefix = u.substr(0, u.size() - suffix.size());
       double p = prefix.empty() ? 1.0 : (prefix.size() == 1 ? decimal_prefix(prefix[0]) : 0.0);
-      if (p > 0) return FlopsPerSecond::from_si(nu->first * p);
+      if (p > 0) return finite(FlopsPerSecond::from_si(nu->first * p));
     }
   }
   return std::nullopt;
@@ -182,7 +189,7 @@ std::optional<Watts> parse_power(std::string_view text) {
   auto nu = split_number_unit(text);
   if (!nu || nu->first < 0) return std::nullopt;
   if (nu->second == "W") return W(nu->first);
-  if (nu->second == "kW") return W(nu->first * 1e3);
+  if (nu->second == "kW") return finite(W(nu->first * 1e3));
   return std::nullopt;
 }
 
@@ -411,7 +418,7 @@ std::optional<Json> load_json_file(const std::string& path, Diagnostics& diag) {
   ss << in.rdbuf();
   try {
     return Json::parse(ss.str());
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse_error, and out_of_range for numbers such as 1e400
     diag.add(path, "", std::string("not valid JSON: ") + e.what());
     return std::nullopt;
   }

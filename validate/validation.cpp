@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 #include "model/cost/compute.hpp"
 
@@ -49,6 +50,30 @@ std::optional<RowJob> row_to_job(const Json& run, const Catalog& catalog, std::s
   const Json& tr = run.at("training");
   RowJob rj;
   JobSpec& job = rj.job;
+  // A number out of range makes the row no job (and would divide by zero below); values beyond
+  // int are caught too, as get<int> would wrap them.
+  auto out_of_range = [&reason](const Json& obj, const char* key, long long min) {
+    if (!obj.is_object() || !obj.contains(key) || obj[key].is_null()) return false;
+    const Json& v = obj[key];
+    if (v.is_number_integer() && v.get<long long>() >= min && v.get<long long>() <= INT32_MAX) return false;
+    if (v.is_number_float() && std::isfinite(v.get<double>()) && v.get<double>() >= static_cast<double>(min) && v.get<double>() <= INT32_MAX) return false;
+    reason = std::string("malformed run: ") + key + " must be a number from " + std::to_string(min) + " to " + std::to_string(INT32_MAX) + " (got " +
+             describe(v) + ")";
+    return true;
+  };
+  for (const char* key : {"num_gpus", "gpus_per_node", "nics_per_node", "nic_gbps"})
+    if (out_of_range(sys, key, 1)) return std::nullopt;
+  for (const char* key : {"num_layers", "hidden_size", "num_attention_heads", "num_kv_heads", "ffn_hidden_size", "vocab_size", "seq_len"})
+    if (out_of_range(mod, key, 1)) return std::nullopt;
+  if (mod.contains("moe") && mod["moe"].is_object()) {
+    for (const char* key : {"num_experts", "top_k", "expert_ffn_hidden_size"})
+      if (out_of_range(mod["moe"], key, 1)) return std::nullopt;
+    if (out_of_range(mod["moe"], "shared_experts", 0)) return std::nullopt;
+  }
+  if (out_of_range(tr, "global_batch_size", 1)) return std::nullopt;
+  for (const char* key : {"tp", "pp", "dp", "cp", "ep", "virtual_pipeline_stages", "micro_batch_size"})
+    if (out_of_range(par, key, 1)) return std::nullopt;
+  if (out_of_range(par, "zero_stage", 0)) return std::nullopt;
   auto gpu = opt<std::string>(sys, "gpu");
   std::string node_key = gpu ? node_for(*gpu, opt<std::string>(sys, "scale_up").value_or("")) : "";
   if (node_key.empty()) {
@@ -67,7 +92,7 @@ std::optional<RowJob> row_to_job(const Json& run, const Catalog& catalog, std::s
   if (auto r = opt<double>(sys, "nic_gbps")) job.cluster.node.nic.bandwidth = Gbps(*r);
   job.cluster.node.scale_up_domain = std::max(job.cluster.node.scale_up_domain, job.cluster.node.gpus_per_node);
   const int gpus = sys.at("num_gpus").get<int>();
-  job.cluster.nodes = (gpus + job.cluster.node.gpus_per_node - 1) / job.cluster.node.gpus_per_node;
+  job.cluster.nodes = static_cast<int>((static_cast<long long>(gpus) + job.cluster.node.gpus_per_node - 1) / job.cluster.node.gpus_per_node);
   job.cluster.name = "validation";
   job.cluster.topology = TopologySpec{TopologyKind::kRailOptimized, 1.0, us(0.5), 32};
 
@@ -77,6 +102,10 @@ std::optional<RowJob> row_to_job(const Json& run, const Catalog& catalog, std::s
   m.hidden = mod.at("hidden_size").get<long long>();
   m.heads = mod.at("num_attention_heads").get<int>();
   m.kv_heads = opt<int>(mod, "num_kv_heads").value_or(m.heads);
+  if (m.kv_heads > m.heads || m.heads % m.kv_heads != 0) {
+    reason = "malformed run: num_kv_heads must divide num_attention_heads";
+    return std::nullopt;
+  }
   m.head_dim = static_cast<int>(m.hidden / m.heads);
   m.ffn_hidden = mod.at("ffn_hidden_size").get<long long>();
   m.vocab = mod.at("vocab_size").get<long long>();
@@ -107,6 +136,10 @@ std::optional<RowJob> row_to_job(const Json& run, const Catalog& catalog, std::s
     s.expert_ffn_hidden = fe.value_or(m.ffn_hidden);
     s.shared_experts = opt<int>(e, "shared_experts").value_or(0);
     s.shared_ffn_hidden = s.expert_ffn_hidden;
+    if (s.top_k > s.experts) {
+      reason = "malformed run: moe top_k must not exceed num_experts";
+      return std::nullopt;
+    }
     m.moe = s;
   }
   if (opt<std::string>(mod, "attention") == "mla") {
@@ -163,7 +196,11 @@ std::optional<RowJob> row_to_job(const Json& run, const Catalog& catalog, std::s
   auto rc = opt<std::string>(par, "activation_recomputation");
   rj.free_recompute = !rc.has_value();
   p.recompute = rc == "full" ? Recompute::kFull : rc == "selective" ? Recompute::kSelective : Recompute::kNone;
-  if (p.tp * p.pp * p.dp * p.cp != gpus) {
+  if (p.zero > 3) {
+    reason = "malformed run: zero_stage must be 0 to 3";
+    return std::nullopt;
+  }
+  if (static_cast<long long>(p.tp) * p.pp * p.dp * p.cp != gpus) {
     reason = "tp*pp*dp*cp does not equal num_gpus";
     return std::nullopt;
   }

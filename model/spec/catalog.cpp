@@ -1,6 +1,7 @@
 #include "model/spec/catalog.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 
@@ -210,6 +211,9 @@ ClusterSpec read_cluster(const Node& node, const Catalog& catalog) {
   c.name = r.string("name");
   c.node = read_node(r.required_child("node"), catalog);
   c.nodes = r.integer("nodes", 1);
+  if (static_cast<long long>(c.nodes) * c.node.gpus_per_node > INT32_MAX)
+    res->node.at("nodes").error("expected nodes x gpus_per_node (" + std::to_string(c.nodes) + " x " + std::to_string(c.node.gpus_per_node) +
+                                ") <= " + std::to_string(INT32_MAX) + " GPUs");
   ObjectReader t(r.required_child("topology"));
   if (t.valid()) {
     c.topology.kind = t.choice<TopologyKind>("kind", {{"fat-tree", TopologyKind::kFatTree}, {"rail-optimized", TopologyKind::kRailOptimized}});
@@ -385,7 +389,7 @@ void check_job(const JobSpec& job, const Node& root) {
     if (!ok) plan.at(key).error(what);
   };
   const int gpus = job.cluster.gpus();
-  need(p.tp * p.pp * p.cp * p.dp <= gpus, "dp",
+  need(static_cast<long long>(p.tp) * p.pp * p.cp * p.dp <= gpus, "dp",
        "expected tp*pp*cp*dp (" + std::to_string(static_cast<long long>(p.tp) * p.pp * p.cp * p.dp) + ") <= the cluster's " +
            std::to_string(gpus) + " GPUs");
   need(m.heads % p.tp == 0, "tp", "expected tp to divide the " + std::to_string(m.heads) + " attention heads");
@@ -414,9 +418,9 @@ void check_job(const JobSpec& job, const Node& root) {
   int uneven = (p.first_stage_layers > 0) + (p.last_stage_layers > 0);
   if (p.pp == 1 && uneven) plan.at("first_stage_layers").error("expected pp > 1 with uneven stages");
   if (p.pp > 1) {
-    int rest_layers = m.layers - p.first_stage_layers - p.last_stage_layers;
+    long long rest_layers = static_cast<long long>(m.layers) - p.first_stage_layers - p.last_stage_layers;
     int rest_stages = p.pp - uneven;
-    if (rest_stages == 0 ? rest_layers != 0 : (rest_layers <= 0 || rest_layers % (rest_stages * p.virtual_stages) != 0))
+    if (rest_stages == 0 ? rest_layers != 0 : (rest_layers <= 0 || rest_layers % (static_cast<long long>(rest_stages) * p.virtual_stages) != 0))
       plan.at("pp").error("expected the " + std::to_string(rest_layers) + " layers outside the uneven first/last stages to split evenly over " +
                           std::to_string(rest_stages) + " stages x " + std::to_string(p.virtual_stages) + " virtual stages");
   } else if (m.layers % p.virtual_stages != 0) {
@@ -446,13 +450,13 @@ std::optional<JobSpec> load_job_file(const std::string& path, const Catalog& cat
   r.finish();
   if (!diag.ok()) return std::nullopt;
   if (job.plan.dp == 0) {
-    int mp = job.plan.tp * job.plan.pp * job.plan.cp;
+    long long mp = static_cast<long long>(job.plan.tp) * job.plan.pp * job.plan.cp;
     if (job.cluster.gpus() % mp != 0) {
       root.at("plan").at("dp").error("dp is not given and tp*pp*cp (" + std::to_string(mp) + ") does not divide the cluster's " +
                                      std::to_string(job.cluster.gpus()) + " GPUs");
       return std::nullopt;
     }
-    job.plan.dp = job.cluster.gpus() / mp;
+    job.plan.dp = static_cast<int>(job.cluster.gpus() / mp);
   }
   if (job.plan.tp == 1) job.plan.sequence_parallel = false;  // Megatron turns SP off at TP 1
   check_job(job, root);

@@ -44,7 +44,9 @@ ModelSpec read_hf_config(const Node& node) {
     return m;
   }
   const Json& j = *node.json;
-  std::string model_type = j.value("model_type", std::string("unknown"));
+  std::string model_type = "unknown";
+  if (j.contains("model_type") && j["model_type"].is_string()) model_type = j["model_type"].get<std::string>();
+  else if (j.contains("model_type") && !j["model_type"].is_null()) node.at("model_type").error("expected a string (got " + describe(j["model_type"]) + ")");
   m.key = model_type;
   m.name = j.contains("architectures") && j["architectures"].is_array() && !j["architectures"].empty() &&
                    j["architectures"][0].is_string()
