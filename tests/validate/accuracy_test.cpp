@@ -48,13 +48,13 @@ TEST(Accuracy, PublicRunsDoNotRegress) {
       std::printf("%-36s %s: %s\n", row.id.c_str(), row_status_name(row.status), row.reason.c_str());
     }
   }
-  std::printf("Expectation: usable 52, predicted >= 51, MAPE <= 13.0%%, max |error| <= 40%%\n");
+  std::printf("Expectation: usable 52, predicted 52, MAPE <= 11.6%%, max |error| <= 37%%\n");
   std::printf("Actual: usable %d, predicted %d, MAPE %.2f%%, max |error| %.2f%%; Korthikanti rows %d: mean %.2f%%, max %.2f%%\n", r.usable,
               r.predicted, r.mape_pct, r.max_abs_error_pct, k_n, k_n ? k_sum / k_n : 0.0, k_max);
   EXPECT_EQ(r.usable, 52);
-  EXPECT_GE(r.predicted, 51);
-  EXPECT_LE(r.mape_pct, 13.0);
-  EXPECT_LE(r.max_abs_error_pct, 40.0);
+  EXPECT_EQ(r.predicted, 52);
+  EXPECT_LE(r.mape_pct, 11.6);
+  EXPECT_LE(r.max_abs_error_pct, 37.0);
 }
 
 TEST(Accuracy, PredictionNeverReadsTheMeasurement) {
@@ -80,7 +80,7 @@ TEST(Accuracy, LeaveOneSourceOutIsReported) {
               f.leave_one_source_out.max_abs_error_pct);
   // The shipped defaults are the fit: refitting must not find a much better optimum.
   EXPECT_LE(f.fitted.mape_pct, run.validate().mape_pct + 0.5);
-  EXPECT_GE(f.leave_one_source_out.predicted, 50);
+  EXPECT_EQ(f.leave_one_source_out.predicted, 52);
 }
 
 }  // namespace
