@@ -26,7 +26,7 @@ Json filter_runs(const Json& doc, const std::string& source, bool keep) {
   Json out = doc;
   out["runs"] = Json::array();
   for (const auto& r : doc["runs"])
-    if ((r.value("source_id", "") == source) == keep) out["runs"].push_back(r);
+    if (((r.contains("source_id") && r["source_id"].is_string() ? r["source_id"].get<std::string>() : std::string()) == source) == keep) out["runs"].push_back(r);
   return out;
 }
 
@@ -88,7 +88,7 @@ FitResult fit_gemm_efficiency(const Json& doc, const Catalog& catalog, const Eva
   auto cal_all = [&](const GpuSpec& g) { return with_overrides(catalog, g, out.efficiency); };
   out.fitted = validate_runs(doc, "<fit>", catalog, evaluator, cal_all, diag);
   std::set<std::string> sources;
-  for (const auto& r : doc["runs"]) sources.insert(r.value("source_id", ""));
+  for (const auto& r : doc["runs"]) sources.insert(r.contains("source_id") && r["source_id"].is_string() ? r["source_id"].get<std::string>() : std::string());
   for (const auto& src : sources) {
     auto eff = fit(filter_runs(doc, src, false), catalog, evaluator);
     auto cal_for = [&](const GpuSpec& g) { return with_overrides(catalog, g, eff); };

@@ -272,7 +272,9 @@ ValidationReport validate_runs(const Json& doc, const std::string& file, const C
                                const CalibrationFor& calibration_for, Diagnostics& diag, const Evaluator* predictor) {
   ValidationReport rep;
   Node root{&doc, file, "", &diag};
-  if (!doc.is_object() || doc.value("schema", "") != "trainplan-validation-runs/1") {
+  // json::value() throws when the key holds another type: test the type first (found by fuzzing).
+  if (!doc.is_object() || !doc.contains("schema") || !doc["schema"].is_string() ||
+      doc["schema"].get<std::string>() != "trainplan-validation-runs/1") {
     root.at("schema").error("expected \"trainplan-validation-runs/1\"");
     return rep;
   }
