@@ -6,47 +6,12 @@
 #include "model/analytic.hpp"
 #include "model/cost/collectives.hpp"
 #include "model/cost/compute.hpp"
-#include "model/cost/layer.hpp"
-#include "model/params.hpp"
+#include "model/memory.hpp"
+#include "model/step.hpp"
 
 namespace trainplan::sim {
 
 namespace {
-
-// Stage kinds exactly as model/analytic.cpp builds them.
-struct Kind {
-  int layers = 0, first_layer = 0;
-  bool embedding = false, output = false;
-};
-
-Kind stage_kind(const ModelSpec& m, const PlanSpec& p, int stage) {
-  const int uneven = (p.first_stage_layers > 0) + (p.last_stage_layers > 0);
-  const int rest = p.pp - uneven;
-  const int even = rest > 0 ? (m.layers - p.first_stage_layers - p.last_stage_layers) / rest : 0;
-  const int first_layers = p.pp == 1 ? m.layers : (p.first_stage_layers > 0 ? p.first_stage_layers : even);
-  const int last_layers = p.last_stage_layers > 0 ? p.last_stage_layers : even;
-  if (stage == 0) return {first_layers, 0, true, p.pp == 1};
-  if (stage == p.pp - 1) return {last_layers, m.layers - last_layers, false, true};
-  return {even, first_layers, false, false};
-}
-
-// Megatron's distributed-optimizer bytes per parameter (same table as model/analytic.cpp).
-struct Bpp {
-  double weights, grads, optimizer;
-};
-Bpp bytes_per_param(const TrainingSpec& t, bool grad_bf16) {
-  const double moments = t.optimizer == Optimizer::kAdam ? 8 : 4;
-  Bpp b{2, 4, 12};
-  switch (t.precision) {
-    case Precision::kFp32:
-    case Precision::kTf32: b = {4, 4, moments}; break;
-    case Precision::kFp16: b = {2, 2, 4 + 4 + moments}; break;
-    case Precision::kBf16: b = {2, 4, 4 + moments}; break;
-    case Precision::kFp8: b = {3, 4, 4 + moments}; break;
-  }
-  if (grad_bf16 && t.precision != Precision::kFp32 && t.precision != Precision::kTf32) b.grads = 2;
-  return b;
-}
 
 // TP flows of one pass: `phases` collective phases moving (t−1)/t of the b·s·h tensor each, scaled so
 // that uncontended they take exactly the exposed time the analytic model charges.
@@ -131,26 +96,12 @@ std::optional<StepWork> build_step(const JobSpec& job, const Calibration& cal, s
     return std::nullopt;
   }
 
-  LayerContext ctx;
-  ctx.model = &m;
-  ctx.cluster = &cl;
-  ctx.cal = &cal;
-  ctx.micro_batch = p.micro_batch;
-  ctx.seq = tr.sequence_length;
-  ctx.tp = p.tp;
-  ctx.sp = p.sequence_parallel && p.tp > 1;
-  ctx.cp = p.cp;
-  ctx.ep = p.ep;
-  ctx.etp = p.expert_tp;
-  ctx.precision = tr.precision;
-  ctx.flash = p.attention == AttentionBackend::kAuto ? cal.arch.flash_attention : p.attention == AttentionBackend::kFlash;
-  ctx.dropout = model_has_dropout(m);
-  ctx.tp_comm_overlap = p.tp_comm_overlap;
-  ctx.vocab = padded_vocab(m.vocab, p.tp);
-  const LayerCost dense = layer_cost(ctx, false);
-  const LayerCost moe = m.moe ? layer_cost(ctx, true) : dense;
-  const LayerCost emb = embedding_cost(ctx);
-  const LayerCost outl = output_cost(ctx);
+  const LayerContext ctx = layer_context(job, cal);
+  const LayerCosts costs = layer_costs(ctx);
+  const LayerCost& dense = costs.dense;
+  const LayerCost& moe = costs.moe;
+  const LayerCost& emb = costs.emb;
+  const LayerCost& outl = costs.out;
 
   // TP phase shape: (t−1)/t of the full b·s·h tensor per phase at the group's bus bandwidth.
   TpShape tps;
@@ -166,37 +117,25 @@ std::optional<StepWork> build_step(const JobSpec& job, const Calibration& cal, s
   }
   auto blocks = [&](bool is_moe) { return (is_moe && p.expert_tp == 1) ? 1 : 2; };
 
-  const Bpp bpp = bytes_per_param(tr, p.grad_reduce_bf16);
+  const BytesPerParam bpp = bytes_per_param(tr, p.grad_reduce_bf16);
   const double w_bytes = element_bytes(activation_precision(tr.precision));
-  const double dp_dense = static_cast<double>(p.dp) * p.cp;
-  double shard_dense = dp_dense;
-  if (p.fsdp == Fsdp::kHybridShard) shard_dense = std::min(dp_dense, std::max(1.0, static_cast<double>(cl.node.gpus_per_node) / (p.tp * p.cp)));
-  const double dp_expert = std::max(1.0, dp_dense * p.tp / (static_cast<double>(p.ep) * p.expert_tp));
-  const double shard_expert = p.fsdp == Fsdp::kHybridShard ? std::min(dp_expert, shard_dense) : dp_expert;
+  const ShardGroups sg = shard_groups(p, cl);
   const double opt_gpu_frac = 1.0 - (p.optimizer_offload.device != OffloadDevice::kNone ? p.optimizer_offload.fraction : 0.0);
+  const StageKinds kinds = stage_kinds(m, p);
   const BytesPerSecond pcie = cl.node.pcie.bandwidth;
   const double m_mb = static_cast<double>(w.micro_batches);
 
   w.stages.resize(p.pp);
   for (int i = 0; i < p.pp; ++i) {
-    const Kind k = stage_kind(m, p, i);
+    const StageKind& k = kinds.of_stage(i, p.pp);
     StageWork& sw = w.stages[i];
     if (k.layers < w.v) {
       error = "stage " + std::to_string(i) + " has " + std::to_string(k.layers) + " layers for " + std::to_string(w.v) + " virtual chunks";
       return std::nullopt;
     }
     // Parameters of the stage (dense ÷ TP, experts ÷ EP·ETP), as the analytic evaluator counts them.
-    double pd = 0, pe = 0;
-    for (int l = k.first_layer; l < k.first_layer + k.layers; ++l) {
-      LayerParams lp = layer_params(m, l);
-      pd += (lp.attention + lp.mlp + lp.shared_experts) / p.tp + lp.router + lp.norms;
-      pe += lp.routed_experts / (static_cast<double>(p.ep) * p.expert_tp);
-    }
-    if (k.embedding) pd += embedding_params(m, ctx.vocab) / p.tp;
-    if (k.output) {
-      pd += final_norm_params(m);
-      pd += (m.tied_embeddings ? (p.pp > 1 ? static_cast<double>(ctx.vocab) * m.hidden : 0.0) : output_params(m, ctx.vocab)) / p.tp;
-    }
+    const StageParams params = stage_params(m, p, ctx.vocab, k);
+    const double pd = params.dense, pe = params.expert;
     sw.grad_bytes = B((pd + pe) * bpp.grads);
     sw.param_bytes = w.zero >= 1 ? B((pd + pe) * w_bytes) : Bytes{};
 
@@ -208,8 +147,8 @@ std::optional<StepWork> build_step(const JobSpec& job, const Calibration& cal, s
       cw.first_layer = next;
       cw.layers = k.layers / w.v + (c < k.layers % w.v ? 1 : 0);
       next += cw.layers;
-      const bool with_emb = k.embedding && c == 0;
-      const bool with_out = k.output && c == w.v - 1;
+      const bool with_emb = k.has_embedding && c == 0;
+      const bool with_out = k.has_output && c == w.v - 1;
       std::vector<Segment> bwd_all, recomp;
       if (with_emb) {
         push_nonzero(cw.fwd, compute(emb.fwd, -1, "embedding fwd"));
@@ -272,15 +211,10 @@ std::optional<StepWork> build_step(const JobSpec& job, const Calibration& cal, s
     // Offload and optimizer as model/analytic.cpp computes them.
     if (p.activation_offload.device != OffloadDevice::kNone)
       sw.act_offload_bytes = w.analytic.stage(i).offloaded_cpu / std::max(1.0, std::min<double>(m_mb, p.pp)) * 2.0;
-    const double local = w.zero >= 1 ? pd / shard_dense + pe / shard_expert : pd + pe;
+    const double local = local_optimizer_params(p, sg, params);
     const double on_gpu = local * opt_gpu_frac;
-    const double off = local - on_gpu;
-    sw.optimizer = memory_bound_time(B(on_gpu * 34), 4, cl.node.gpu, cal);
-    if (off > 0) {
-      const BytesPerSecond host_share = cl.node.host_memory_bandwidth / cl.node.gpus_per_node;
-      sw.offload = B(off * 34) / host_share + B(off * (bpp.grads + w_bytes)) / pcie;
-      if (p.optimizer_offload.device == OffloadDevice::kNvme) sw.offload += B(off * 12 * 2) / (cl.node.nvme_bandwidth / cl.node.gpus_per_node);
-    }
+    sw.optimizer = gpu_optimizer_time(on_gpu, cl.node.gpu, cal);
+    sw.offload = offloaded_optimizer_time(local - on_gpu, job);
     if (p.param_offload.device != OffloadDevice::kNone && p.param_offload.fraction > 0) {
       Seconds fb{};
       for (const ChunkWork& cw : sw.chunks)

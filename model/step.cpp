@@ -1,0 +1,175 @@
+#include "model/step.hpp"
+
+#include <algorithm>
+
+#include "model/cost/collectives.hpp"
+#include "model/cost/compute.hpp"
+#include "model/params.hpp"
+
+namespace trainplan {
+
+StageKinds stage_kinds(const ModelSpec& m, int pp, int first_stage_layers, int last_stage_layers) {
+  StageKinds s;
+  const int uneven = (first_stage_layers > 0) + (last_stage_layers > 0);
+  const int rest = pp - uneven;
+  const int even = rest > 0 ? (m.layers - first_stage_layers - last_stage_layers) / rest : 0;
+  const int first_layers = pp == 1 ? m.layers : (first_stage_layers > 0 ? first_stage_layers : even);
+  const int last_layers = last_stage_layers > 0 ? last_stage_layers : even;
+  s.kind[0] = {1, first_layers, 0, true, pp == 1, 0};
+  s.count = 1;
+  if (pp >= 3) s.kind[s.count++] = {pp - 2, even, first_layers, false, false, 1};
+  if (pp >= 2) s.kind[s.count++] = {1, last_layers, m.layers - last_layers, false, true, pp - 1};
+  return s;
+}
+
+int moe_layers_in(const ModelSpec& m, int first, int count) {
+  if (!m.moe) return 0;
+  const int lo = std::max(first, m.moe->dense_layers), hi = first + count;
+  return std::max(0, hi - lo);
+}
+
+bool model_has_dropout(const ModelSpec& m) { return m.learned_positions && m.layernorm; }
+
+LayerContext layer_context(const JobSpec& job, const Calibration& cal) {
+  const PlanSpec& p = job.plan;
+  LayerContext ctx;
+  ctx.model = &job.model;
+  ctx.cluster = &job.cluster;
+  ctx.cal = &cal;
+  ctx.micro_batch = p.micro_batch;
+  ctx.seq = job.training.sequence_length;
+  ctx.tp = p.tp;
+  ctx.sp = p.sequence_parallel && p.tp > 1;
+  ctx.cp = p.cp;
+  ctx.ep = p.ep;
+  ctx.etp = p.expert_tp;
+  ctx.precision = job.training.precision;
+  ctx.flash = p.attention == AttentionBackend::kAuto ? cal.arch.flash_attention : p.attention == AttentionBackend::kFlash;
+  ctx.dropout = model_has_dropout(job.model);
+  ctx.tp_comm_overlap = p.tp_comm_overlap;
+  ctx.vocab = padded_vocab(job.model.vocab, p.tp);
+  return ctx;
+}
+
+LayerCosts layer_costs(const LayerContext& ctx) {
+  LayerCosts c;
+  c.dense = layer_cost(ctx, false);
+  c.moe = ctx.model->moe ? layer_cost(ctx, true) : c.dense;
+  c.emb = embedding_cost(ctx);
+  c.out = output_cost(ctx);
+  return c;
+}
+
+StageTimes stage_times(const ModelSpec& m, const StageKind& sk, const LayerCosts& c, Recompute r, int recompute_layers) {
+  StageTimes st;
+  const int moe_layers = moe_layers_in(m, sk.first_layer, sk.layers);
+  const int dense_layers = sk.layers - moe_layers;
+  auto acc = [&](const LayerCost& lc, double n) {
+    st.fwd += lc.fwd * n;
+    st.bwd += lc.bwd * n;
+    st.tp += (lc.tp_comm_fwd + lc.tp_comm_bwd) * n;
+    st.cp += (lc.cp_comm_fwd + lc.cp_comm_bwd) * n;
+    st.ep += (lc.ep_comm_fwd + lc.ep_comm_bwd) * n;
+  };
+  acc(c.dense, dense_layers);
+  acc(c.moe, moe_layers);
+  if (r == Recompute::kFull) {
+    const double frac = recompute_layers > 0 ? std::min(1.0, static_cast<double>(recompute_layers) / std::max(1, sk.layers)) : 1.0;
+    st.recompute = (c.dense.fwd * dense_layers + c.moe.fwd * moe_layers) * frac;
+    st.tp += (c.dense.tp_comm_fwd * dense_layers + c.moe.tp_comm_fwd * moe_layers) * frac;
+    st.ep += c.moe.ep_comm_fwd * (moe_layers * frac);
+  } else if (r == Recompute::kSelective) {
+    st.recompute = c.dense.attention_core_fwd * dense_layers + c.moe.attention_core_fwd * moe_layers;
+  }
+  if (sk.has_embedding) acc(c.emb, 1);
+  if (sk.has_output) acc(c.out, 1);
+  return st;
+}
+
+StageParams stage_params(const ModelSpec& m, const PlanSpec& p, long long vocab, const StageKind& sk) {
+  // Layers differ only in being dense or MoE: their parameters once each.
+  StageParams s;
+  const int moe_layers = moe_layers_in(m, sk.first_layer, sk.layers);
+  auto add = [&](const LayerParams& lp, int n) {
+    s.dense += ((lp.attention + lp.mlp + lp.shared_experts) / p.tp + lp.router + lp.norms) * n;
+    s.expert += lp.routed_experts / (static_cast<double>(p.ep) * p.expert_tp) * n;
+  };
+  if (sk.layers - moe_layers > 0) add(layer_params(m, m.moe ? std::max(0, m.moe->dense_layers - 1) : 0), sk.layers - moe_layers);
+  if (moe_layers > 0) add(layer_params(m, m.layers - 1), moe_layers);
+  if (sk.has_embedding) s.dense += embedding_params(m, vocab) / p.tp;
+  if (sk.has_output) {
+    s.dense += final_norm_params(m);
+    // Tied embeddings: the last stage keeps its own copy when the pipeline splits them.
+    s.dense += (m.tied_embeddings ? (p.pp > 1 ? static_cast<double>(vocab) * m.hidden : 0.0) : output_params(m, vocab)) / p.tp;
+  }
+  return s;
+}
+
+Seconds pipeline_p2p_time(const JobSpec& job, const Calibration& cal) {
+  const PlanSpec& p = job.plan;
+  if (p.pp <= 1) return Seconds{};
+  const bool sp = p.sequence_parallel && p.tp > 1;
+  const Bytes act = B(static_cast<double>(p.micro_batch) * job.training.sequence_length / p.cp * job.model.hidden *
+                      element_bytes(activation_precision(job.training.precision)) / (sp ? p.tp : 1));
+  return p2p_time(act, p.tp * p.cp * p.dp, job.cluster, cal);
+}
+
+PipelineTime pipeline_time(const PlanSpec& p, double m, const StageKinds& kinds, const std::array<StageTimes, 3>& t, Seconds p2p) {
+  Seconds sum_t, max_t, max_f;
+  for (int k = 0; k < kinds.count; ++k) {
+    sum_t += t[k].total() * kinds.kind[k].count;
+    max_t = std::max(max_t, t[k].total());
+    max_f = std::max(max_f, t[k].fwd);
+  }
+  const double v = p.schedule == Schedule::kInterleaved ? std::max(1, p.virtual_stages) : 1.0;
+  PipelineTime out;
+  if (p.pp == 1) {
+    out.pipeline = max_t * m;
+    return out;
+  }
+  switch (p.schedule) {
+    case Schedule::kGpipe:
+    case Schedule::k1F1B: out.pipeline = sum_t + max_t * (m - 1); break;
+    case Schedule::kInterleaved: out.pipeline = max_t * m + (sum_t - max_t) / v; break;
+    case Schedule::kZeroBubble: out.pipeline = max_t * m + max_f * (p.pp - 1); break;
+  }
+  // Fill and drain: 2(p − 1) transfers on the critical path whatever the overlap.
+  out.pp_comm = p2p * 2.0 * (p.pp - 1);
+  // Steady state: 2·m·v transfers (a forward and a backward one per micro-batch and chunk), each
+  // beside the forward of a chunk of the slowest stage (its backward is longer still).
+  const Seconds chunk_fwd = max_f / v;
+  const Seconds per_transfer = p.overlap_p2p ? std::max(Seconds{}, p2p - chunk_fwd) : p2p;
+  out.pp_comm += per_transfer * (2.0 * m * v);
+  return out;
+}
+
+BytesPerParam bytes_per_param(const TrainingSpec& t, bool grad_bf16) {
+  const double moments = t.optimizer == Optimizer::kAdam ? 8 : 4;
+  BytesPerParam b{2, 4, 12};
+  switch (t.precision) {
+    case Precision::kFp32:
+    case Precision::kTf32: return {4, 4, moments};
+    case Precision::kFp16: b = {2, 2, 4 + 4 + moments}; break;
+    case Precision::kBf16: b = {2, 4, 4 + moments}; break;
+    case Precision::kFp8: b = {3, 4, 4 + moments}; break;
+  }
+  if (grad_bf16) b.grads = 2;
+  return b;
+}
+
+Seconds gpu_optimizer_time(double local_params, const GpuSpec& gpu, const Calibration& cal) {
+  return memory_bound_time(B(local_params * 34), 4, gpu, cal);
+}
+
+Seconds offloaded_optimizer_time(double off, const JobSpec& job) {
+  if (off <= 0) return Seconds{};
+  const NodeSpec& n = job.cluster.node;
+  const BytesPerParam bpp = bytes_per_param(job.training, job.plan.grad_reduce_bf16);
+  const double w_bytes = element_bytes(activation_precision(job.training.precision));
+  const BytesPerSecond host_share = n.host_memory_bandwidth / n.gpus_per_node;
+  Seconds t = B(off * 34) / host_share + B(off * (bpp.grads + w_bytes)) / n.pcie.bandwidth;
+  if (job.plan.optimizer_offload.device == OffloadDevice::kNvme) t += B(off * 12 * 2) / (n.nvme_bandwidth / n.gpus_per_node);
+  return t;
+}
+
+}  // namespace trainplan

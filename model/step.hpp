@@ -1,0 +1,124 @@
+// One training step, described once (design.md, "model/step"): the stage kinds of the pipeline,
+// their parameters, the per-micro-batch time of each stage kind, the pipeline's closed form per
+// schedule, and the end-of-step work (optimizer, offload). The analytic evaluator
+// (model/analytic.cpp), the simulator's workload (sim/workload.cpp) and the planner's step-time
+// bound (planner/search/bound.cpp) are all built from these functions, so they cannot drift apart.
+//
+//   const LayerContext ctx = layer_context(job, cal);
+//   const LayerCosts costs = layer_costs(ctx);
+//   const StageKinds kinds = stage_kinds(job.model, job.plan);
+//   std::array<StageTimes, 3> t;
+//   for (int k = 0; k < kinds.count; ++k) t[k] = stage_times(job.model, kinds.kind[k], costs, plan.recompute, plan.recompute_layers);
+//   const PipelineTime pt = pipeline_time(plan, micro_batches, kinds, t, pipeline_p2p_time(job, cal));
+#pragma once
+
+#include <array>
+
+#include "model/calibration.hpp"
+#include "model/cost/layer.hpp"
+#include "model/spec/job.hpp"
+
+namespace trainplan {
+
+// A kind of pipeline stage: the first (with the embedding), `pp − 2` middle ones, the last (with
+// the final norm and logits); at pp 1 a single stage holds everything. Uneven first/last stages
+// follow Megatron's --decoder-first/last-pipeline-num-layers.
+struct StageKind {
+  int count = 0;        // stages of this kind
+  int layers = 0;       // layers per stage (all virtual chunks together)
+  int first_layer = 0;  // of the first stage of this kind
+  bool has_embedding = false;
+  bool has_output = false;
+  int index = 0;        // stage index of the first stage of this kind
+};
+
+struct StageKinds {
+  std::array<StageKind, 3> kind{};
+  int count = 0;
+  // Slot of Evaluation::stage_kinds ([0] first, [1] middle, [2] last) that kind k fills.
+  [[nodiscard]] int slot(int k) const { return k == 0 ? 0 : (kind[k].has_output ? 2 : 1); }
+  // The kind of stage `i`.
+  [[nodiscard]] const StageKind& of_stage(int i, int pp) const {
+    if (i == 0 || count == 1) return kind[0];
+    return i == pp - 1 ? kind[count - 1] : kind[1];
+  }
+};
+
+StageKinds stage_kinds(const ModelSpec& m, int pp, int first_stage_layers, int last_stage_layers);
+inline StageKinds stage_kinds(const ModelSpec& m, const PlanSpec& p) {
+  return stage_kinds(m, p.pp, p.first_stage_layers, p.last_stage_layers);
+}
+// MoE layers among [first, first + count): layers from moe->dense_layers on are MoE.
+int moe_layers_in(const ModelSpec& m, int first, int count);
+
+// Whether a GPT-style model has dropout (GPT-2/3 and Megatron GPT use 0.1; Llama-style models 0).
+bool model_has_dropout(const ModelSpec& m);
+// The per-layer cost context of a plan (micro-batch, TP/SP/CP/EP, precision, attention backend).
+LayerContext layer_context(const JobSpec& job, const Calibration& cal);
+
+// Layer costs of one micro-batch that every stage shares: a dense layer, an MoE layer (the dense
+// one for dense models), the embedding and the output layer.
+struct LayerCosts {
+  LayerCost dense, moe, emb, out;
+};
+LayerCosts layer_costs(const LayerContext& ctx);
+
+// Per-micro-batch time of a stage kind on one GPU: compute of forward, backward and recomputation,
+// and the TP / CP / EP communication they leave exposed; `offload` (activation offload beyond what
+// the forward hides) is filled by the evaluator, which knows the stage's memory.
+struct StageTimes {
+  Seconds fwd, bwd, recompute;
+  Seconds tp, cp, ep;
+  Seconds offload;
+  [[nodiscard]] Seconds total() const { return fwd + bwd + recompute + tp + cp + ep + offload; }
+};
+// Full recomputation repeats the forward (with its TP and EP communication) of the recomputed
+// layers (all, or `recompute_layers` per stage); selective repeats the attention core.
+StageTimes stage_times(const ModelSpec& m, const StageKind& sk, const LayerCosts& c, Recompute r, int recompute_layers);
+
+// Parameters held by one GPU of a stage kind: dense ones (÷ TP) and routed experts (÷ EP·ETP).
+struct StageParams {
+  double dense = 0, expert = 0;
+};
+StageParams stage_params(const ModelSpec& m, const PlanSpec& p, long long padded_vocab, const StageKind& sk);
+
+// Time of one pipeline transfer of a micro-batch's activations between neighbouring stages:
+// b·s/cp·h elements (÷ t with sequence parallelism: Megatron's scatter-gather, Narayanan et al.
+// 2021 §4.1), across the node boundary when TP·CP·DP fill a node.
+Seconds pipeline_p2p_time(const JobSpec& job, const Calibration& cal);
+
+// The pipeline's critical path for `m` micro-batches, from the per-micro-batch times t_k and
+// forwards f_k of the stage kinds (p stages, v virtual chunks):
+//   1F1B / GPipe:  Σ_i t_i + (m − 1) · max_i t_i                (fill + steady state + drain)
+//   interleaved:   m · max_i t_i + (Σ_i t_i − max_i t_i) / v    (bubble ÷ v, Narayanan et al. 2021 §2.2.2)
+//   zero-bubble:   m · max_i t_i + (p − 1) · max_i f_i          (ZB-H1, Qi et al. 2023 §3)
+// and the pipeline transfers it exposes: the 2(p − 1) transfers of fill and drain; with P2P
+// overlap on, the part of each steady-state transfer longer than the forward of a chunk
+// (max_i f_i / v) it runs beside (2·m·v transfers: interleaving multiplies them by v, Narayanan
+// et al. 2021 §2.2.2); without overlap, every steady-state transfer. Recomputation does not enter
+// the transfer terms, so the whole is monotone in every stage's total time (planner/search/bound.hpp).
+struct PipelineTime {
+  Seconds pipeline, pp_comm;
+};
+PipelineTime pipeline_time(const PlanSpec& p, double m, const StageKinds& kinds, const std::array<StageTimes, 3>& t, Seconds p2p);
+
+// Bytes per parameter on the GPU before sharding (Megatron-LM's distributed-optimizer table,
+// docs/source/api-guide/dist_optimizer.md): bf16 params + fp32 grads 2 + 4 + 12 (fp32 main params,
+// Adam m and v); fp16 params + fp16 grads 2 + 2 + 16 (the optimizer also keeps fp32 main grads);
+// fp32 4 + 4 + 8. ZeRO (Rajbhandari et al. 2020 §3.1) counts the same states as 2 + 2 + 12.
+// fp8 (Transformer Engine) keeps bf16 weights plus a cached fp8 copy (1 byte). Gradients reduced
+// in bf16 (--grad-reduce-in-bf16) take 2 bytes.
+struct BytesPerParam {
+  double weights, grads, optimizer;
+};
+BytesPerParam bytes_per_param(const TrainingSpec& t, bool grad_bf16);
+
+// Optimizer step on the GPU: Adam reads and writes ≈ 34 bytes per local parameter (fp32 master,
+// m, v read + written, the gradient read, the bf16 weight written), memory-bound.
+Seconds gpu_optimizer_time(double local_params, const GpuSpec& gpu, const Calibration& cal);
+// Optimizer state offloaded to the host (DeepSpeed cpu_adam / Megatron hybrid optimizer): host-
+// memory bound at the node's bandwidth shared by its GPUs, gradients down and parameters up over
+// PCIe; NVMe adds a read and a write of the fp32 state (12 B/param).
+Seconds offloaded_optimizer_time(double offloaded_params, const JobSpec& job);
+
+}  // namespace trainplan
