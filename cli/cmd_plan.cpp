@@ -1,6 +1,6 @@
 // trainplan plan PROBLEM.json [--top N] [--objective throughput|cost|time-to-train|fewest-gpus]
 //   [--csv FILE] [--export FORMAT -o DIR] [--simulate-top K] [--threads N] [--time-limit S]
-//   [--json] [--timings] [--calibration FILE]
+//   [--json] [--timings] [--exhaustive] [--calibration FILE]
 // Searches the plan space of a problem (planner/search/problem.hpp describes the file).
 #include <chrono>
 #include <cstdio>
@@ -44,12 +44,15 @@ struct PlanOpts {
   double time_limit = 0;
   bool json = false;
   bool timings = false;
+  bool exhaustive = false;
 };
 
 void print_text(const planner::PlanProblem& problem, const Json& report) {
   std::printf("%s on up to %d x %s: %lld plans evaluated, %lld feasible%s\n", problem.model.name.c_str(), problem.max_gpus(),
               problem.cluster.node.gpu.name.c_str(), report["evaluated"].get<long long>(), report["feasible"].get<long long>(),
               report["complete"].get<bool>() ? "" : " (stopped by the time limit: best so far)");
+  if (report["skipped"].contains("bound"))
+    std::printf("  skipped, step-time bound cannot reach the top %zu: %lld\n", report["plans"].size(), report["skipped"]["bound"].get<long long>());
   for (auto it = report["infeasible_by_reason"].begin(); it != report["infeasible_by_reason"].end(); ++it)
     std::printf("  infeasible, %s: %lld\n", it.key().c_str(), it->get<long long>());
   std::printf("%-4s %-6s %-4s %-3s %-14s %-5s %-3s %-4s %-5s %-10s %-3s %-6s %10s %8s %7s %9s\n", "rank", "gpus", "tp", "sp", "pp", "dp",
@@ -68,7 +71,8 @@ void print_text(const planner::PlanProblem& problem, const Json& report) {
                 p["mfu_pct"].get<double>(), p["peak_memory_gib"].get<double>());
   }
   if (report["explanation"].contains("summary")) std::printf("why: %s\n", report["explanation"]["summary"].get<std::string>().c_str());
-  std::printf("pareto front: %zu plans (throughput, memory headroom, GPUs, cost); use --json to see them\n", report["pareto"].size());
+  std::printf("pareto front: %zu plans (throughput, memory headroom, GPUs, cost)%s; use --json to see them\n", report["pareto"].size(),
+              report.value("pareto_scope", std::string("all")) == "all" ? "" : " of the evaluated plans (--exhaustive: of all plans)");
 }
 
 void run_plan(const PlanOpts& o, CliContext& ctx) {
@@ -131,6 +135,7 @@ void run_plan(const PlanOpts& o, CliContext& ctx) {
   so.top = std::max(o.top, std::max(1, o.simulate_top));
   so.threads = o.threads;
   so.time_limit_s = o.time_limit;
+  so.prune = !o.exhaustive;
   so.csv = csv.get();
   // Progress bar on stderr once the search has run for a second.
   const auto t0 = std::chrono::steady_clock::now();
@@ -230,6 +235,8 @@ void add_plan_command(CLI::App& app, CliContext& ctx) {
   cmd->add_option("--time-limit", o->time_limit, "Stop after S seconds with the best plans so far (\"complete\": false)")->check(CLI::Range(0.0, 1e9));
   cmd->add_option("--calibration", o->calibration, "Calibration file (default: configs/calibration/<gpu-key>.json if present)");
   cmd->add_flag("--json", o->json, "Print one JSON document");
+  cmd->add_flag("--exhaustive", o->exhaustive,
+                "Evaluate every plan: no branch and bound on the step time (same top plans, slower; the Pareto front covers all plans)");
   cmd->add_flag("--timings", o->timings, "Add wall-clock figures (JSON \"timings\" and a line on stderr)");
   cmd->callback([&ctx, o] { run_plan(*o, ctx); });
 }

@@ -99,6 +99,9 @@ Json report_json(const PlanProblem& problem, const Calibration& cal, const Objec
     pareto.push_back(p);
   }
   j["pareto"] = pareto;
+  // "all": the front of every plan of the space; "evaluated": of the plans the branch and bound
+  // evaluated (search.hpp), the exhaustive search (--exhaustive) gives "all".
+  j["pareto_scope"] = result.pareto_complete ? "all" : "evaluated";
   j["explanation"] = explain_winner(problem, cal, ctx, evaluator, result.top);
   j["complete"] = result.complete;
   if (options.timings) {

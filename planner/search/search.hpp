@@ -1,5 +1,5 @@
-// The planner's search: every plan of the space (planner/search/space.hpp) through an evaluator,
-// in threads, keeping the best `top` plans, the Pareto front, counts of infeasible plans by reason
+// The planner's search: the plans of the space (planner/search/space.hpp) through an evaluator,
+// in threads, by branch and bound, keeping the best `top` plans, the Pareto front, counts of infeasible plans by reason
 // and, on request, a CSV row per plan.
 //
 // Pruning, each with its argument:
@@ -17,8 +17,31 @@
 //   * larger micro-batches after out-of-memory (skipped): activation memory grows with the
 //     micro-batch; once a micro-batch is out of memory with every offload variant, larger ones are
 //     not tried for the same other knobs.
-// Determinism: each plan is evaluated the same way whatever thread takes it, and the ranking and
-// the Pareto front use a total order (objective.hpp), so the results do not depend on threads.
+//   * bound (skipped, counted in "skipped" as "bound"; throughput, time-to-train, cost and
+//     fewest-gpus alike): planner/search/bound.hpp gives a lower bound of the step time of every
+//     plan with given (tp, sp, tp overlap, cp, ep, expert tp, stage layout, dp, schedule,
+//     recompute, micro-batch) — the analytic model's per-micro-batch stage times through the
+//     schedule's pipeline formula plus the pipeline transfers, leaving out only terms that are
+//     never negative (exposed DP reduction, embedding sync, optimizer step, offload) — hence an
+//     upper bound of tokens/s and lower bounds of every objective's (primary, secondary): −tokens/s;
+//     USD per Mtok (GPUs fixed); days (GPUs fixed); GPUs then −tokens/s. A plan whose bound is
+//     lexicographically worse than the K-th best (top K) plan already evaluated cannot enter the top
+//     K, since that K-th best can only improve; a plan whose upper bound of tokens/s misses the
+//     deadline cannot be feasible. Neither is evaluated.
+//     Groups (task, dp) are sorted by their best bound (recompute left out) and run in rounds of a
+//     fixed number of plans; a round compares against the K-th best of the plans evaluated in the
+//     earlier rounds, and once a group's bound cannot enter, neither can any later group's, so the
+//     search ends there. The threshold of each round depends only on the plans of earlier rounds,
+//     which are fixed by the problem, not by threads: the evaluated set, the counts and the CSV are
+//     the same for any thread count, and the top K is exactly the exhaustive search's top K.
+//     The Pareto front is the front of the evaluated plans (report JSON "pareto_scope":
+//     "evaluated"): plans far from the best throughput are not all evaluated, so a cheaper or
+//     roomier plan far below the top K may be missing from it; SearchOptions::prune = false
+//     (trainplan plan --exhaustive) gives the front of every plan. Only the analytic evaluator is
+//     bounded; another evaluator gets the exhaustive search.
+// Determinism: each plan is evaluated the same way whatever thread takes it, the set of plans
+// evaluated does not depend on threads (above), and the ranking and the Pareto front use a total
+// order (objective.hpp), so the results do not depend on threads.
 //
 //   SearchOptions o;  o.objective = Objective::kThroughput;  o.top = 10;  o.threads = 2;
 //   SearchResult r = run_search(problem, calibration, o);
@@ -42,6 +65,10 @@ struct SearchOptions {
   int top = 10;             // plans kept and reported
   int threads = 0;          // 0: the hardware's
   double time_limit_s = 0;  // 0: none; otherwise stop after this and return the best so far
+  // Branch and bound on the step time (analytic evaluator only; see above). false: every plan, and
+  // a Pareto front over all of them.
+  bool prune = true;
+  const std::atomic<bool>* cancel = nullptr;  // when it turns true the search stops as at the time limit
   const Evaluator* evaluator = nullptr;  // nullptr: the analytic evaluator
   std::ostream* csv = nullptr;          // every evaluated plan, one row each, in a fixed order
   // Called on the calling thread about ten times a second while the search runs.
@@ -53,9 +80,10 @@ struct SearchResult {
   long long evaluator_calls = 0;  // evaluations actually run (floors included)
   long long feasible = 0;
   std::map<std::string, long long> infeasible_by_reason;
-  std::map<std::string, long long> skipped;  // plans not evaluated by a dominance argument
+  std::map<std::string, long long> skipped;  // plans not evaluated by a dominance argument or the bound
   std::vector<Candidate> top;     // best first: max(top, 2) plans (the runner-up explains the winner)
-  std::vector<Candidate> pareto;
+  std::vector<Candidate> pareto;  // of the evaluated plans; pareto_complete: no plan skipped by the bound
+  bool pareto_complete = true;
   bool complete = true;
   long long tasks = 0;
   double wall_s = 0;

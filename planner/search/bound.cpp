@@ -1,0 +1,57 @@
+#include "planner/search/bound.hpp"
+
+namespace trainplan::planner {
+
+namespace {
+constexpr double kSlack = 1.0 - 1e-9;
+}  // namespace
+
+StepBound::StepBound(const PlanProblem& problem, const Calibration& cal) : cal_(cal) {
+  job_.model = problem.model;
+  job_.cluster = problem.cluster;
+  job_.training = problem.training;
+}
+
+JobSpec& StepBound::job_for(const Task& t, int sp, int tp_overlap, int micro_batch) {
+  PlanSpec& p = job_.plan;
+  p.tp = t.tp;
+  p.cp = t.cp;
+  p.ep = t.ep;
+  p.expert_tp = t.expert_tp;
+  p.pp = t.layout.pp;
+  p.first_stage_layers = t.layout.first;
+  p.last_stage_layers = t.layout.last;
+  p.sequence_parallel = sp != 0 && t.tp > 1;
+  p.tp_comm_overlap = tp_overlap != 0;
+  p.micro_batch = micro_batch;
+  p.attention = AttentionBackend::kAuto;  // the planner's plans use the automatic attention backend
+  return job_;
+}
+
+StageSums StepBound::stage_sums(const Task& t, int sp, int tp_overlap, int micro_batch, std::pair<Recompute, int> rc) {
+  const auto key = std::make_tuple(t.tp, sp, t.cp, t.ep, t.expert_tp, micro_batch, tp_overlap);
+  auto it = cache_.find(key);
+  if (it == cache_.end()) it = cache_.emplace(key, layer_costs(layer_context(job_for(t, sp, tp_overlap, micro_batch), cal_))).first;
+  StageSums s;
+  s.kinds = stage_kinds(job_.model, t.layout.pp, t.layout.first, t.layout.last);
+  for (int k = 0; k < s.kinds.count; ++k) s.t[k] = stage_times(job_.model, s.kinds.kind[k], it->second, rc.first, rc.second);
+  return s;
+}
+
+double StepBound::p2p(const Task& t, int dp, int sp, int micro_batch) {
+  JobSpec& j = job_for(t, sp, 0, micro_batch);
+  j.plan.dp = dp;
+  return pipeline_p2p_time(j, cal_).si();
+}
+
+double StepBound::step_lower_bound(const Task& t, const StageSums& s, const ScheduleOption& so, double m_mb, double p2p) {
+  PlanSpec p;
+  p.pp = t.layout.pp;
+  p.schedule = so.schedule;
+  p.virtual_stages = so.virtual_stages;
+  p.overlap_p2p = true;
+  const PipelineTime pt = pipeline_time(p, m_mb, s.kinds, s.t, Seconds::from_si(p2p));
+  return (pt.pipeline + pt.pp_comm).si() * kSlack;
+}
+
+}  // namespace trainplan::planner
