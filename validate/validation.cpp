@@ -317,6 +317,7 @@ ValidationReport validate_runs(const Json& doc, const std::string& file, const C
             const JobSpec& j = best->first;
             row.status = RowStatus::kPredicted;
             row.job = j;
+            row.evaluation = e;
             if (rj->free_micro_batch) row.chosen["micro_batch_size"] = j.plan.micro_batch;
             if (rj->free_recompute) row.chosen["activation_recomputation"] = recompute_name(j.plan.recompute);
             if (rj->free_virtual) row.chosen["virtual_pipeline_stages"] = j.plan.virtual_stages;
@@ -403,6 +404,13 @@ Json report_to_json(const ValidationReport& r) {
     }
     j["memory"] = Json();
     j["chosen"] = row.chosen;
+    if (row.evaluation) {
+      // The predicted plan in full (beyond the contract's keys): where its time and memory go.
+      const Json e = evaluation_to_json(*row.evaluation);
+      j["prediction"] = {{"step_time_s", e["step_time_s"]}, {"micro_batches", e["micro_batches"]},
+                         {"time_breakdown_s", e["time_breakdown_s"]}, {"peak_memory_gib", e["peak_memory_gib"]},
+                         {"peak_stage", e["peak_stage"]}};
+    }
     rows.push_back(j);
   }
   Json summary = {{"rows", r.rows.size()},

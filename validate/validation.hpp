@@ -35,6 +35,7 @@ struct ValidationRow {
   double error_pct = 0;
   Json chosen = Json::object();
   std::optional<JobSpec> job;  // the job predicted (with chosen knobs)
+  std::optional<Evaluation> evaluation;  // its prediction (step time, breakdown, memory)
 };
 
 struct ValidationReport {
