@@ -51,6 +51,9 @@ LayerCost layer_cost(const LayerContext& c, bool moe_layer) {
   // --- Attention projections (column/row parallel over TP).
   double proj_flops = 0;
   Seconds proj{};
+  // Column-parallel GEMMs of the two blocks (QKV; fc1 = up/gate): their backward hides the TP
+  // communication of the block's input gradient (below).
+  Seconds col_attn{}, col_mlp{};
   if (m.mla) {
     const MlaSpec& a = *m.mla;
     const double qk = a.qk_nope_head_dim + a.qk_rope_head_dim;
@@ -62,13 +65,16 @@ LayerCost layer_cost(const LayerContext& c, bool moe_layer) {
         {T, d.h, d.a * a.v_head_dim / d.t}};
     for (const auto& g : shapes) {
       if (g.n <= 0 || g.k <= 0) continue;
-      proj += gemm_time(g, p, gpu, cal);
+      const Seconds t = gemm_time(g, p, gpu, cal);
+      proj += t;
+      if (&g != &shapes[4]) col_attn += t;  // all but the output projection are column-parallel
       proj_flops += g.flops();
     }
   } else {
     const GemmShape qkv{T, (d.q + 2 * d.kv) / d.t, d.h};
     const GemmShape out_proj{T, d.h, d.q / d.t};
-    proj = gemm_time(qkv, p, gpu, cal) + gemm_time(out_proj, p, gpu, cal);
+    col_attn = gemm_time(qkv, p, gpu, cal);
+    proj = col_attn + gemm_time(out_proj, p, gpu, cal);
     proj_flops = qkv.flops() + out_proj.flops();
   }
 
@@ -107,7 +113,8 @@ LayerCost layer_cost(const LayerContext& c, bool moe_layer) {
     const double fe = static_cast<double>(e.expert_ffn_hidden) / c.etp;
     const GemmShape up{per_expert_tokens, fe * (mats - 1), d.h}, down{per_expert_tokens, d.h, fe};
     // Grouped GEMM: one launch for the local experts.
-    mlp = batched_gemm_time(up, local_experts, p, gpu, cal) + batched_gemm_time(down, local_experts, p, gpu, cal);
+    col_mlp = batched_gemm_time(up, local_experts, p, gpu, cal);
+    mlp = col_mlp + batched_gemm_time(down, local_experts, p, gpu, cal);
     mlp_flops = (up.flops() + down.flops()) * local_experts;
     if (e.shared_experts > 0) {
       const double fs = static_cast<double>(e.shared_experts) * e.shared_ffn_hidden / d.t;
@@ -122,7 +129,8 @@ LayerCost layer_cost(const LayerContext& c, bool moe_layer) {
   } else {
     const double f = static_cast<double>(m.ffn_hidden) / d.t;
     const GemmShape up{T, f * (mats - 1), d.h}, down{T, d.h, f};
-    mlp = gemm_time(up, p, gpu, cal) + gemm_time(down, p, gpu, cal);
+    col_mlp = gemm_time(up, p, gpu, cal);
+    mlp = col_mlp + gemm_time(down, p, gpu, cal);
     mlp_flops = up.flops() + down.flops();
     act_width = f;
   }
@@ -144,20 +152,34 @@ LayerCost layer_cost(const LayerContext& c, bool moe_layer) {
   out.fwd_flops = proj_flops + core_flops + mlp_flops;
   out.model_flops = 3.0 * out.fwd_flops;
 
-  // --- TP collectives: with SP 2 all-gathers + 2 reduce-scatters per pass, else 2 all-reduces
-  // (Korthikanti et al. 2022 §4.2.2), on the full activation b·s·h.
+  // --- TP collectives on the full activation b·s·h (Korthikanti et al. 2022 §4.2.2), per block
+  // (attention; MLP unless an MoE layer with expert TP 1, whose experts are not TP-split).
+  // Forward: one all-reduce per block, or with SP an all-gather and a reduce-scatter, on the
+  // critical path. Backward (Megatron-Core LinearWithGradAccumulationAndAsyncCommunication): the
+  // column-parallel layer launches its input-gradient all-reduce (SP: reduce-scatter) before its
+  // weight-gradient GEMM and overlaps the two; with SP it also re-gathers its input under its
+  // data-gradient GEMM, and the row-parallel layer's output-gradient all-gather stays exposed.
+  // The weight- and data-gradient GEMMs each take about the forward GEMM's time (same FLOPs).
   if (c.tp > 1) {
     const ClusterSpec& cl = *c.cluster;
     const GroupPlacement g = place_group(c.tp, 1, cl);
     const Bytes full = B(T * d.h * elem);
-    const int blocks = (moe_layer && c.etp == 1) ? 1 : 2;  // MoE with ETP 1: only attention is TP-split
-    Seconds per_pass = c.sp ? (collective_time(Collective::kAllGather, full, g, cl, cal) +
-                               collective_time(Collective::kReduceScatter, full, g, cl, cal)) * blocks
-                            : collective_time(Collective::kAllReduce, full, g, cl, cal) * blocks;
-    // With userbuffer overlap (Megatron --tp-comm-overlap) the collectives run under the GEMMs.
-    Seconds hide_fwd = c.tp_comm_overlap ? (proj + mlp) * 0.8 : Seconds{};
-    out.tp_comm_fwd = exposed(per_pass, hide_fwd);
-    out.tp_comm_bwd = exposed(per_pass, hide_fwd * 2.0);
+    const Seconds ar = collective_time(Collective::kAllReduce, full, g, cl, cal);
+    const Seconds ag = collective_time(Collective::kAllGather, full, g, cl, cal);
+    const Seconds rs = collective_time(Collective::kReduceScatter, full, g, cl, cal);
+    const bool mlp_split = !(moe_layer && c.etp == 1);
+    Seconds fwd{}, bwd{};
+    auto block = [&](Seconds col) {
+      fwd += c.sp ? ag + rs : ar;
+      bwd += c.sp ? ag + exposed(ag, col) + exposed(rs, col) : exposed(ar, col);
+    };
+    block(col_attn);
+    if (mlp_split) block(col_mlp);
+    // With userbuffer overlap (Megatron --tp-comm-overlap, Transformer Engine) the collectives are
+    // split into chunks that run under the GEMMs of the same pass (about 80% of them hide).
+    const Seconds gemms = proj + mlp;
+    out.tp_comm_fwd = c.tp_comm_overlap ? exposed(fwd, gemms * 0.8) : fwd;
+    out.tp_comm_bwd = c.tp_comm_overlap ? exposed(bwd, gemms * 1.6) : bwd;
   }
   // --- CP: ring exchange of K and V chunks, cp-1 steps, under the attention compute
   // (Megatron-Core context parallelism, p2p); backward also returns dK, dV.
@@ -238,11 +260,16 @@ LayerCost output_cost(const LayerContext& c) {
   out.model_flops = 3.0 * out.fwd_flops;
   out.activations = B(T * v * 4);  // fp32 logits kept for the loss (Korthikanti: 4sbv/t)
   if (c.tp > 1) {
+    // The vocabulary-parallel output layer is column-parallel: with SP its input is all-gathered in
+    // forward; in backward its input gradient is all-reduced (SP: reduce-scattered) under the
+    // logits' weight-gradient GEMM, and with SP the input is re-gathered under the data gradient.
     const GroupPlacement g = place_group(c.tp, 1, *c.cluster);
     const Bytes full = B(T * h * 2);
-    out.tp_comm_fwd = c.sp ? collective_time(Collective::kAllGather, full, g, *c.cluster, *c.cal) : Seconds{};
-    out.tp_comm_bwd = c.sp ? collective_time(Collective::kReduceScatter, full, g, *c.cluster, *c.cal)
-                           : collective_time(Collective::kAllReduce, full, g, *c.cluster, *c.cal);
+    const Seconds ag = collective_time(Collective::kAllGather, full, g, *c.cluster, *c.cal);
+    out.tp_comm_fwd = c.sp ? ag : Seconds{};
+    out.tp_comm_bwd = c.sp ? std::max(Seconds{}, ag - gemm) +
+                                 std::max(Seconds{}, collective_time(Collective::kReduceScatter, full, g, *c.cluster, *c.cal) - gemm)
+                           : std::max(Seconds{}, collective_time(Collective::kAllReduce, full, g, *c.cluster, *c.cal) - gemm);
   }
   return out;
 }

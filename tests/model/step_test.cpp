@@ -1,0 +1,180 @@
+// The time model's closed forms, each checked against the formula it cites, with the inputs
+// computed in the test: the TP communication a layer leaves exposed (Korthikanti et al. 2022
+// §4.2.2 and Megatron-Core's backward overlap), the pipeline per schedule (Narayanan et al. 2021
+// §2.2; Qi et al. 2023), the pipeline transfers, and the stage kinds of uneven pipelines.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "model/analytic.hpp"
+#include "model/cost/collectives.hpp"
+#include "model/cost/compute.hpp"
+#include "model/cost/layer.hpp"
+#include "model/params.hpp"
+#include "model/spec/catalog.hpp"
+#include "model/step.hpp"
+
+namespace trainplan {
+namespace {
+
+struct Fixture {
+  Catalog catalog{CONFIG_DIR};
+  ModelSpec model;
+  ClusterSpec cluster;
+  Calibration cal;
+  Fixture(const std::string& model_key, const std::string& cluster_key) {
+    Diagnostics d;
+    Json mk = model_key, ck = cluster_key;
+    model = read_model(Node{&mk, "", "", &d}, catalog);
+    cluster = read_cluster(Node{&ck, "", "", &d}, catalog);
+    cal = default_calibration(catalog, cluster.node.gpu, d);
+    EXPECT_TRUE(d.ok());
+  }
+  LayerContext ctx(int tp, bool sp, int b, int s) const {
+    LayerContext c;
+    c.model = &model;
+    c.cluster = &cluster;
+    c.cal = &cal;
+    c.micro_batch = b;
+    c.seq = s;
+    c.tp = tp;
+    c.sp = sp;
+    c.flash = true;
+    c.vocab = padded_vocab(model.vocab, tp);
+    return c;
+  }
+};
+
+Seconds exposed(Seconds comm, Seconds under) { return std::max(Seconds{}, comm - under); }
+
+// Without SP: forward one all-reduce per block on the critical path; backward the column-parallel
+// layer's input-gradient all-reduce under its weight-gradient GEMM (QKV; fc1).
+TEST(LayerTime, TensorParallelAllReduceHidesUnderWeightGradientInBackward) {
+  Fixture f("llama3-70b", "dgx-h100-superpod");
+  const int t = 8, b = 1, s = 8192;
+  const LayerContext c = f.ctx(t, false, b, s);
+  const LayerCost lc = layer_cost(c, false);
+  const double T = b * s, h = 8192, q = 64 * 128, kv = 8 * 128, ffn = 28672;
+  const GpuSpec& gpu = f.cluster.node.gpu;
+  const Seconds qkv = gemm_time({T, (q + 2 * kv) / t, h}, Precision::kBf16, gpu, f.cal);
+  const Seconds fc1 = gemm_time({T, 2 * ffn / t, h}, Precision::kBf16, gpu, f.cal);
+  const GroupPlacement g = place_group(t, 1, f.cluster);
+  const Seconds ar = collective_time(Collective::kAllReduce, B(T * h * 2), g, f.cluster, f.cal);
+  EXPECT_DOUBLE_EQ(lc.tp_comm_fwd.si(), (ar * 2.0).si());
+  EXPECT_DOUBLE_EQ(lc.tp_comm_bwd.si(), (exposed(ar, qkv) + exposed(ar, fc1)).si());
+  EXPECT_LT(lc.tp_comm_bwd, lc.tp_comm_fwd);
+}
+
+// With SP: forward an all-gather and a reduce-scatter per block; backward the row-parallel
+// output-gradient all-gather exposed, the input re-gather under the data-gradient GEMM and the
+// input-gradient reduce-scatter under the weight-gradient GEMM.
+TEST(LayerTime, SequenceParallelBackwardKeepsOneAllGatherExposed) {
+  Fixture f("gpt3-175b", "dgx-a100-superpod");
+  const int t = 8, b = 1, s = 2048;
+  const LayerContext c = f.ctx(t, true, b, s);
+  const LayerCost lc = layer_cost(c, false);
+  const double T = b * s, h = 12288;
+  const GpuSpec& gpu = f.cluster.node.gpu;
+  const Seconds qkv = gemm_time({T, 3 * h / t, h}, Precision::kBf16, gpu, f.cal);
+  const Seconds fc1 = gemm_time({T, 4 * h / t, h}, Precision::kBf16, gpu, f.cal);
+  const GroupPlacement g = place_group(t, 1, f.cluster);
+  const Seconds ag = collective_time(Collective::kAllGather, B(T * h * 2), g, f.cluster, f.cal);
+  const Seconds rs = collective_time(Collective::kReduceScatter, B(T * h * 2), g, f.cluster, f.cal);
+  EXPECT_DOUBLE_EQ(lc.tp_comm_fwd.si(), ((ag + rs) * 2.0).si());
+  const Seconds bwd = ag + exposed(ag, qkv) + exposed(rs, qkv) + ag + exposed(ag, fc1) + exposed(rs, fc1);
+  EXPECT_DOUBLE_EQ(lc.tp_comm_bwd.si(), bwd.si());
+}
+
+StageKinds three_kinds() {
+  ModelSpec m;
+  m.layers = 32;
+  return stage_kinds(m, 4, 0, 0);
+}
+
+std::array<StageTimes, 3> times(double first, double middle, double last, double fwd_share = 1.0 / 3) {
+  std::array<StageTimes, 3> t{};
+  for (auto [k, v] : {std::pair{0, first}, {1, middle}, {2, last}}) {
+    t[k].fwd = s(v * fwd_share);
+    t[k].bwd = s(v * (1 - fwd_share));
+  }
+  return t;
+}
+
+TEST(Pipeline, OneFOneBIsFillSteadyStateAndDrain) {
+  const StageKinds k = three_kinds();
+  PlanSpec p;
+  p.pp = 4;
+  const auto t = times(1.0, 1.2, 1.5);
+  const double m = 16;
+  const PipelineTime pt = pipeline_time(p, m, k, t, Seconds{});
+  // Σ_i t_i + (m − 1) · max_i t_i, with two middle stages.
+  EXPECT_DOUBLE_EQ(pt.pipeline.si(), (1.0 + 2 * 1.2 + 1.5) + (m - 1) * 1.5);
+  EXPECT_DOUBLE_EQ(pt.pp_comm.si(), 0.0);
+}
+
+TEST(Pipeline, InterleavingDividesTheBubbleByV) {
+  const StageKinds k = three_kinds();
+  PlanSpec p;
+  p.pp = 4;
+  p.schedule = Schedule::kInterleaved;
+  p.virtual_stages = 4;
+  const auto t = times(1.0, 1.2, 1.5);
+  const double m = 16;
+  EXPECT_DOUBLE_EQ(pipeline_time(p, m, k, t, Seconds{}).pipeline.si(), m * 1.5 + ((1.0 + 2 * 1.2 + 1.5) - 1.5) / 4);
+}
+
+TEST(Pipeline, ZeroBubbleLeavesOnlyForwardFill) {
+  const StageKinds k = three_kinds();
+  PlanSpec p;
+  p.pp = 4;
+  p.schedule = Schedule::kZeroBubble;
+  const auto t = times(1.0, 1.2, 1.5);
+  const double m = 16;
+  EXPECT_DOUBLE_EQ(pipeline_time(p, m, k, t, Seconds{}).pipeline.si(), m * 1.5 + 1.5 / 3 * (4 - 1));
+}
+
+TEST(Pipeline, TransfersOfFillAndDrainAndThoseLongerThanAChunk) {
+  const StageKinds k = three_kinds();
+  PlanSpec p;
+  p.pp = 4;
+  p.schedule = Schedule::kInterleaved;
+  p.virtual_stages = 4;
+  const auto t = times(1.0, 1.2, 1.5);  // largest forward 0.5 s: a chunk's forward 0.125 s
+  const double m = 8;
+  // A transfer shorter than a chunk's forward hides in the steady state: only fill and drain.
+  EXPECT_DOUBLE_EQ(pipeline_time(p, m, k, t, s(0.1)).pp_comm.si(), 0.1 * 2 * 3);
+  // A longer one shows its excess on each of the 2·m·v steady-state transfers.
+  EXPECT_NEAR(pipeline_time(p, m, k, t, s(0.2)).pp_comm.si(), 0.2 * 2 * 3 + (0.2 - 0.125) * 2 * m * 4, 1e-12);
+  // Without overlap every transfer shows.
+  p.overlap_p2p = false;
+  EXPECT_NEAR(pipeline_time(p, m, k, t, s(0.1)).pp_comm.si(), 0.1 * 2 * 3 + 0.1 * 2 * m * 4, 1e-12);
+}
+
+TEST(StageKinds, UnevenFirstAndLastStages) {
+  ModelSpec m;
+  m.layers = 126;
+  const StageKinds k = stage_kinds(m, 16, 7, 7);  // Llama 3 405B as Meta split it
+  ASSERT_EQ(k.count, 3);
+  EXPECT_EQ(k.kind[0].layers, 7);
+  EXPECT_EQ(k.kind[1].layers, 8);
+  EXPECT_EQ(k.kind[1].count, 14);
+  EXPECT_EQ(k.kind[2].layers, 7);
+  EXPECT_EQ(k.kind[2].first_layer, 119);
+  EXPECT_TRUE(k.kind[0].has_embedding && k.kind[2].has_output);
+  EXPECT_EQ(&k.of_stage(5, 16), &k.kind[1]);
+  EXPECT_EQ(&k.of_stage(15, 16), &k.kind[2]);
+}
+
+// Full recomputation of N layers per stage repeats N/L of the stage's forward.
+TEST(StageTime, PartialFullRecomputation) {
+  Fixture f("llama3-8b", "dgx-h100-superpod");
+  const LayerCosts c = layer_costs(f.ctx(1, false, 1, 8192));
+  const StageKinds k = stage_kinds(f.model, 1, 0, 0);
+  const StageTimes all = stage_times(f.model, k.kind[0], c, Recompute::kFull, 0);
+  const StageTimes some = stage_times(f.model, k.kind[0], c, Recompute::kFull, 8);
+  EXPECT_DOUBLE_EQ(all.recompute.si(), (c.dense.fwd * 32.0).si());
+  EXPECT_NEAR(some.recompute.si(), (c.dense.fwd * 8.0).si(), 1e-15);
+}
+
+}  // namespace
+}  // namespace trainplan
