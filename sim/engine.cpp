@@ -53,6 +53,7 @@ struct Ctx {
   std::vector<sg4::Host*> cpu;   // by node
   std::vector<std::vector<sg4::Mailbox*>> fwd_box, bwd_box;  // [lane][virtual stage] (into)
   std::vector<std::array<sg4::Mailbox*, 2>> emb_box;         // [lane]: into stage 0, into last
+  std::vector<sg4::Mailbox*> dp_box;                         // full detail: DP ring flows into each rank
   std::vector<std::vector<Interval>> busy;                   // per link
   std::vector<double> link_bytes;                            // per link, real bytes
   std::vector<TraceEvent> events;
@@ -169,7 +170,11 @@ void run_stage(Ctx* cp, int s, int k, int t, int actor_index) {
     }
   };
 
-  // Ring flows of the DP group: all members' (representative) or this rank's own (full detail).
+  // Ring flows of the DP group: all members' (representative) or, in full detail, this rank's own
+  // outgoing flow and a receive of its incoming one: a rank leaves a ring phase when both are done,
+  // and a flow starts once its receiver has entered the phase, as in NCCL's ring (every step waits
+  // for its neighbour's data).
+  void* sink = nullptr;
   struct Launched {
     std::vector<sg4::CommPtr> comms;
     std::vector<const std::vector<int>*> routes;
@@ -182,8 +187,14 @@ void run_stage(Ctx* cp, int s, int k, int t, int actor_index) {
     const auto bytes = static_cast<std::uint64_t>(std::llround(per_rank * ring.factor));
     if (bytes == 0) return l;
     for (const auto& [src, dst] : ring.pairs) {
+      if (c.full && dst == me && src != me) {
+        l.comms.push_back(c.dp_box[me]->get_async<void>(&sink));
+        l.routes.push_back(nullptr);
+        l.bytes.push_back(0);
+        continue;
+      }
       if (c.full && src != me) continue;
-      l.comms.push_back(sg4::Comm::sendto_async(c.host[src], c.host[dst], bytes));
+      l.comms.push_back(c.full ? c.dp_box[dst]->put_async(&g_dummy, bytes) : sg4::Comm::sendto_async(c.host[src], c.host[dst], bytes));
       l.routes.push_back(&c.layout->route(src, dst));
       l.bytes.push_back(static_cast<double>(bytes));
       ++c.n_flows;
@@ -193,7 +204,8 @@ void run_stage(Ctx* cp, int s, int k, int t, int actor_index) {
   };
   auto dp_wait = [&](Launched& l) {
     if (!l.comms.empty()) sg4::Comm::wait_all(l.comms);
-    for (size_t i = 0; i < l.comms.size(); ++i) account(c, *l.routes[i], l.comms[i]->get_start_time(), l.comms[i]->get_finish_time(), l.bytes[i]);
+    for (size_t i = 0; i < l.comms.size(); ++i)
+      if (l.routes[i]) account(c, *l.routes[i], l.comms[i]->get_start_time(), l.comms[i]->get_finish_time(), l.bytes[i]);
     const double rl = ring.pairs.empty() ? 0 : c.layout->route_latency(c.layout->route(ring.pairs[0].first, ring.pairs[0].second));
     l.comms.clear();
     return rl;
@@ -498,6 +510,13 @@ SimResult simulate_in_this_process(const JobSpec& job, const Calibration& cal, c
   c.fwd_box.assign(lanes, std::vector<sg4::Mailbox*>(c.V, nullptr));
   c.bwd_box.assign(lanes, std::vector<sg4::Mailbox*>(c.V, nullptr));
   c.emb_box.assign(lanes, {nullptr, nullptr});
+  if (c.full) {
+    c.dp_box.assign(c.host.size(), nullptr);
+    for (const ActorSpec& a : actors) {
+      const int r = c.rank(a.s, a.k, a.t);
+      c.dp_box[r] = sg4::Mailbox::by_name("dp." + std::to_string(r));
+    }
+  }
   std::vector<sg4::ActorPtr> actor_ptrs;
   for (size_t i = 0; i < actors.size(); ++i) {
     const ActorSpec a = actors[i];
