@@ -40,7 +40,16 @@ std::map<FitKey, double> fit(const Json& doc, const Catalog& catalog, const Eval
   for (const auto& row : rep.rows)
     if (row.status == RowStatus::kPredicted && row.job)
       groups.insert({row.job->cluster.node.gpu.architecture, precision_class(row.job->training.precision)});
+  // Rows whose plan was fully stated identify η alone; where knobs were filled, the fill (the
+  // fastest completion, which may use features the run's software lacked) is confounded with η.
+  // So a group with at least kMinStated fully stated rows is fitted on those, else on all its rows.
+  constexpr int kMinStated = 3;
+  std::map<FitKey, int> stated;
+  for (const auto& row : rep.rows)
+    if (row.status == RowStatus::kPredicted && row.job && row.fully_stated)
+      ++stated[{row.job->cluster.node.gpu.architecture, precision_class(row.job->training.precision)}];
   for (const FitKey& key : groups) {
+    const bool stated_only = stated[key] >= kMinStated;
     auto mape = [&](double eta) {
       auto e2 = eff;
       e2[key] = eta;
@@ -51,7 +60,7 @@ std::map<FitKey, double> fit(const Json& doc, const Catalog& catalog, const Eval
       int n = 0;
       for (const auto& row : r.rows) {
         if (!row.job || row.job->cluster.node.gpu.architecture != key.architecture ||
-            precision_class(row.job->training.precision) != key.precision)
+            precision_class(row.job->training.precision) != key.precision || (stated_only && !row.fully_stated))
           continue;
         if (row.status == RowStatus::kPredicted) sum += std::fabs(row.error_pct), ++n;
         else if (row.status == RowStatus::kInfeasible) sum += 100, ++n;

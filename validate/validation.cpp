@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 
 #include "model/cost/compute.hpp"
+#include "planner/search/problem.hpp"
 
 namespace trainplan {
 
@@ -220,7 +222,17 @@ std::vector<int> divisors_up_to(long long n, int cap) {
   return out;
 }
 
-// Fastest feasible completion of the free knobs (exhaustive over a small grid).
+// Whether a plan fits as the planner requires: feasible, with the planner's default memory
+// headroom left free on every GPU (planner/search/problem.hpp), as a practitioner leaves it.
+bool fits(const JobSpec& j, const Evaluation& e) {
+  return e.feasible && e.peak_memory <= j.cluster.node.gpu.memory * (1.0 - planner::SearchSettings{}.memory_headroom);
+}
+
+// Fastest plan that fits among the completions of the free knobs: a grid over micro-batch,
+// recompute, virtual stages, ZeRO stage, sequence parallel and gradient-reduction precision;
+// full recomputation also with the fewest layers per stage that fit (Megatron --recompute-method
+// block --recompute-num-layers N: time grows and memory falls with N, so a bisection finds it).
+// When nothing fits, the first completion tried, with its reasons.
 std::optional<std::pair<JobSpec, Evaluation>> best_completion(const RowJob& rj, const Evaluator& ev, const Calibration& cal) {
   const JobSpec& base = rj.job;
   const PlanSpec& bp = base.plan;
@@ -239,30 +251,51 @@ std::optional<std::pair<JobSpec, Evaluation>> best_completion(const RowJob& rj, 
   std::vector<bool> sps = rj.free_sp ? std::vector<bool>{false, true} : std::vector<bool>{bp.sequence_parallel};
   // Gradient precision is never stated by a run: a practitioner short of memory reduces in bf16.
   const std::vector<bool> grad_bf16{false, true};
+  const int stage_layers = (base.model.layers + bp.pp - 1) / bp.pp;
   std::optional<std::pair<JobSpec, Evaluation>> best;
+  auto consider = [&](const JobSpec& j) {
+    Evaluation e = ev.evaluate(j, cal);
+    const bool ok = fits(j, e);
+    if (!best) best = {j, e};
+    else if (ok && (!fits(best->first, best->second) || e.step_time < best->second.step_time)) best = {j, std::move(e)};
+    return ok;
+  };
   for (int mb : mbs)
     for (Recompute rc : rcs)
       for (int v : vps)
         for (int z : zeros)
           for (bool sp : sps)
             for (bool gb : grad_bf16) {
-            JobSpec j = base;
-            j.plan.grad_reduce_bf16 = gb;
-            j.plan.micro_batch = mb;
-            j.plan.recompute = rc;
-            j.plan.virtual_stages = v;
-            j.plan.schedule = v > 1 ? Schedule::kInterleaved : Schedule::k1F1B;
-            if (j.plan.fsdp == Fsdp::kNone) j.plan.zero = z;
-            j.plan.sequence_parallel = sp;
-            if (j.training.global_batch % (static_cast<long long>(mb) * j.plan.dp) != 0) continue;
-            if (j.model.layers % (j.plan.pp * v) != 0 && v > 1) continue;
-            Evaluation e = ev.evaluate(j, cal);
-            if (!e.feasible) {
-              if (!best) best = {j, e};
-              continue;
+              JobSpec j = base;
+              j.plan.grad_reduce_bf16 = gb;
+              j.plan.micro_batch = mb;
+              j.plan.recompute = rc;
+              j.plan.virtual_stages = v;
+              j.plan.schedule = v > 1 ? Schedule::kInterleaved : Schedule::k1F1B;
+              if (j.plan.fsdp == Fsdp::kNone) j.plan.zero = z;
+              j.plan.sequence_parallel = sp;
+              if (j.training.global_batch % (static_cast<long long>(mb) * j.plan.dp) != 0) continue;
+              if (j.model.layers % (j.plan.pp * v) != 0 && v > 1) continue;
+              // Megatron's interleaved schedule needs the micro-batch count divisible by pp (the
+              // planner's rule kInterleavedMicroBatches); a stated interleaving is taken as stated.
+              if (rj.free_virtual && v > 1 && j.micro_batches() % j.plan.pp != 0) continue;
+              if (!consider(j) || rc != Recompute::kFull || !rj.free_recompute || bp.recompute_layers > 0 || stage_layers < 2) continue;
+              // Fewest recomputed layers that fit: fits(lo) false, fits(hi) true.
+              int lo = 0, hi = stage_layers;
+              auto fits_with = [&](int n) {
+                JobSpec jn = j;
+                jn.plan.recompute_layers = n;
+                return fits(jn, ev.evaluate(jn, cal));
+              };
+              while (hi - lo > 1) {
+                const int mid = (lo + hi) / 2;
+                (fits_with(mid) ? hi : lo) = mid;
+              }
+              if (hi < stage_layers) {
+                j.plan.recompute_layers = hi;
+                consider(j);
+              }
             }
-            if (!best || !best->second.feasible || e.step_time < best->second.step_time) best = {j, e};
-          }
   return best;
 }
 
@@ -309,9 +342,16 @@ ValidationReport validate_runs(const Json& doc, const std::string& file, const C
           // Only now, after predicting, read what was measured.
           const Json& meas = run.at("measured");
           const std::string def = meas.value("tflops_definition", Json()).is_string() ? meas["tflops_definition"].get<std::string>() : "model";
-          if (!best || !best->second.feasible) {
+          if (!best || !fits(best->first, best->second)) {
             row.status = RowStatus::kInfeasible;
-            row.reason = best && !best->second.reasons.empty() ? best->second.reasons[0].detail : "no feasible completion";
+            if (best && !best->second.reasons.empty()) row.reason = best->second.reasons[0].detail;
+            else if (best) {
+              char buf[200];
+              std::snprintf(buf, sizeof buf, "stage %d needs %.1f GiB, more than %.0f%% of the GPU's %.1f GiB (the planner's memory headroom)",
+                            best->second.peak_stage, best->second.peak_memory / GiB(1), 100 * (1 - planner::SearchSettings{}.memory_headroom),
+                            best->first.cluster.node.gpu.memory / GiB(1));
+              row.reason = buf;
+            } else row.reason = "no feasible completion";
           } else {
             const Evaluation& e = best->second;
             const JobSpec& j = best->first;
@@ -319,11 +359,16 @@ ValidationReport validate_runs(const Json& doc, const std::string& file, const C
             row.job = j;
             row.evaluation = e;
             if (rj->free_micro_batch) row.chosen["micro_batch_size"] = j.plan.micro_batch;
-            if (rj->free_recompute) row.chosen["activation_recomputation"] = recompute_name(j.plan.recompute);
+            if (rj->free_recompute) {
+              row.chosen["activation_recomputation"] = recompute_name(j.plan.recompute);
+              if (j.plan.recompute_layers > 0) row.chosen["recompute_num_layers"] = j.plan.recompute_layers;
+            }
             if (rj->free_virtual) row.chosen["virtual_pipeline_stages"] = j.plan.virtual_stages;
             if (rj->free_zero) row.chosen["zero_stage"] = j.plan.zero;
             if (rj->free_sp) row.chosen["sequence_parallel"] = j.plan.sequence_parallel;
             row.chosen["grad_reduce_precision"] = j.plan.grad_reduce_bf16 ? "bf16" : "fp32";
+            row.fully_stated = !rj->free_micro_batch && !rj->free_recompute && !rj->free_virtual && !rj->free_sp &&
+                               !(rj->free_zero && static_cast<long long>(j.plan.dp) * j.plan.cp > 1);
             const char* order[] = {"iteration_time_s", "tflops_per_gpu", "mfu_pct", "tokens_per_s_per_gpu"};
             for (const char* key : order) {
               if (!meas.contains(key) || meas[key].is_null()) continue;

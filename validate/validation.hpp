@@ -34,6 +34,9 @@ struct ValidationRow {
   double predicted = 0;
   double error_pct = 0;
   Json chosen = Json::object();
+  // Every knob that changes the predicted time was stated by the run (none filled; a ZeRO stage
+  // without data parallelism and the gradient-reduction precision do not count).
+  bool fully_stated = false;
   std::optional<JobSpec> job;  // the job predicted (with chosen knobs)
   std::optional<Evaluation> evaluation;  // its prediction (step time, breakdown, memory)
 };
