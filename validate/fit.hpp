@@ -2,8 +2,11 @@
 // class) to a validation file, and the leave-one-source-out check of that fit.
 //
 // The fit minimises the mean absolute percentage error of each (architecture, precision) group
-// over its predicted rows by golden-section search on η ∈ [0.3, 0.95]; groups are independent
-// because a row's prediction depends only on its own GPU's constants.
+// by golden-section search on η ∈ [0.3, 0.95]; groups are independent because a row's prediction
+// depends only on its own GPU's constants. A group with at least three rows whose plan was fully
+// stated (ValidationRow::fully_stated) is fitted on those rows alone: where the validator had to
+// fill knobs, its fastest completion may use features the run's software did not have (sequence
+// parallelism, a distributed optimizer), and η would absorb that error. Other groups use all rows.
 #pragma once
 
 #include <map>
