@@ -87,6 +87,7 @@ SearchSettings read_search_settings(const Node& node) {
   s.min_cp_sequence = r.integer("min_cp_sequence", 1024, 1);
   s.max_virtual_stages = r.integer("max_virtual_stages", 8, 1);
   s.offload = r.boolean("offload", true);
+  s.grad_reduce_bf16 = r.choice<bool>("grad_reduce_precision", {{"fp32", false}, {"bf16", true}}, false);
   s.tp = read_filter(r, "tp", 1, nullptr);
   s.pp = read_filter(r, "pp", 1, nullptr);
   s.dp = read_filter(r, "dp", 1, nullptr);

@@ -19,6 +19,8 @@
 //       "min_cp_sequence": 1024,            CP only while each rank keeps >= this many tokens
 //       "max_virtual_stages": 8,            largest interleaving depth tried
 //       "offload": true,                    try CPU/NVMe offload for plans that do not fit without
+//       "grad_reduce_precision": "fp32",    gradients kept and reduced in fp32, or "bf16"
+//                                           (Megatron --grad-reduce-in-bf16); every plan takes it
 //       knob filters: a value or an array of allowed values for any plan knob:
 //       "tp", "pp", "dp", "cp", "ep", "expert_tp", "virtual_stages", "micro_batch",
 //       "recompute_layers" (integers); "zero" ("0".."3" or 0..3); "sequence_parallel",
@@ -38,7 +40,7 @@
 //   overlap_grad_reduce / overlap_param_gather / overlap_p2p: on (overlap never adds time);
 //   recompute_layers: 0 (all layers of a stage) with full recompute;
 //   fsdp full_shard: the same prediction as ZeRO-3, so only "zero": 3 is listed;
-//   attention backend: the calibration's default; gradient reduction in fp32.
+//   attention backend: the calibration's default; gradient reduction as "grad_reduce_precision" says.
 //
 //   Diagnostics diag;
 //   std::optional<PlanProblem> p = load_problem_file("problem.json", Catalog::from_default_dir(), diag);
@@ -76,6 +78,7 @@ struct SearchSettings {
   int min_cp_sequence = 1024;
   int max_virtual_stages = 8;
   bool offload = true;
+  bool grad_reduce_bf16 = false;
   // Knob filters; enums hold their underlying values, booleans 0/1.
   KnobFilter tp, pp, dp, cp, ep, expert_tp, virtual_stages, micro_batch, recompute_layers, zero;
   KnobFilter sequence_parallel, tp_comm_overlap, schedule, recompute, fsdp;

@@ -199,7 +199,8 @@ class Worker {
   }
 
   Floor compute_floor(const Task& t, int dp, const ZeroOption& z, int mb, const OffloadVariant* off) {
-    const PlanSpec plan = make_plan(t, dp, z, t.tp > 1, 0, ScheduleOption{}, {Recompute::kFull, 0}, mb, off);
+    PlanSpec plan = make_plan(t, dp, z, t.tp > 1, 0, ScheduleOption{}, {Recompute::kFull, 0}, mb, off);
+    plan.grad_reduce_bf16 = p_.search.grad_reduce_bf16;
     job_.plan = plan;
     job_.training.global_batch = pick_global_batch(p_, static_cast<long long>(mb) * dp);
     const Evaluation e = ev_.evaluate(job_, cal_);
@@ -229,8 +230,9 @@ class Worker {
     return f;
   }
 
-  Outcome visit(const PlanSpec& plan, long long gb, const Floor& floor) {
+  Outcome visit(PlanSpec plan, long long gb, const Floor& floor) {
     ++evaluated_;
+    plan.grad_reduce_bf16 = p_.search.grad_reduce_bf16;
     if (floor.oom) {
       ++reasons_[kOom];
       if (csv_) row(plan, gb, "out_of_memory", floor.detail, nullptr);

@@ -3,6 +3,7 @@
 
 #include "planner/search/problem.hpp"
 #include "planner/search/rules.hpp"
+#include "planner/search/search.hpp"
 #include "planner/search/space.hpp"
 
 namespace trainplan::planner {
@@ -210,6 +211,21 @@ TEST(PlannerProblem, BadInputNamesFileAndPointer) {
   EXPECT_NE(std::find(pointers.begin(), pointers.end(), "/search/tp/1"), pointers.end());
   EXPECT_NE(std::find(pointers.begin(), pointers.end(), "/search/memory_headroom"), pointers.end());
   EXPECT_NE(std::find(pointers.begin(), pointers.end(), "/search/colour"), pointers.end());
+  EXPECT_NE(std::find(pointers.begin(), pointers.end(), "/search/grad_reduce_precision"), pointers.end());
+}
+
+TEST(PlannerProblem, GradientPrecisionReachesEveryPlan) {
+  Diagnostics diag;
+  auto p = load_problem_file(TEST_DATA_DIR "/small-problem.json", Catalog(CONFIG_DIR), diag);
+  ASSERT_TRUE(p.has_value());
+  EXPECT_FALSE(p->search.grad_reduce_bf16);
+  p->search.grad_reduce_bf16 = true;
+  Calibration cal = load_calibration(Catalog(CONFIG_DIR), p->cluster.node.gpu, "", diag);
+  SearchOptions so;
+  so.top = 3;
+  const SearchResult r = run_search(*p, cal, so);
+  ASSERT_FALSE(r.top.empty());
+  for (const Candidate& c : r.top) EXPECT_TRUE(c.plan.grad_reduce_bf16);
 }
 
 }  // namespace
