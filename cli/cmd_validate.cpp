@@ -7,6 +7,7 @@
 #include "sim/sim_evaluator.hpp"
 #endif
 #include "validate/fit.hpp"
+#include "validate/replan.hpp"
 #include "validate/validation.hpp"
 
 namespace trainplan::cli {
@@ -18,12 +19,17 @@ void add_validate_command(CLI::App& app, CliContext& ctx) {
     std::string engine = "analytic";
     bool json = false;
     bool fit = false;
+    bool plan = false;
+    int threads = 0;
   };
   auto opts = std::make_shared<Opts>();
   cmd->add_option("RUNS", opts->file, "Validation file (schema trainplan-validation-runs/1)")->required();
   cmd->add_option("--engine", opts->engine, "analytic or sim")->check(CLI::IsMember({"analytic", "sim"}));
   cmd->add_flag("--json", opts->json, "Print one JSON document");
   cmd->add_flag("--fit", opts->fit, "Fit the GEMM efficiency per architecture to these runs and report the leave-one-source-out error");
+  cmd->add_flag("--plan", opts->plan,
+                "Also plan every predicted run on its own hardware and batch, and compare the best plan with the published one");
+  cmd->add_option("--threads", opts->threads, "Planner threads with --plan (default: all cores)")->check(CLI::Range(1, 1024));
   cmd->callback([&ctx, opts] {
     Catalog catalog = ctx.catalog();
     Diagnostics diag;
@@ -70,8 +76,12 @@ void add_validate_command(CLI::App& app, CliContext& ctx) {
       ctx.exit_code = kExitBadInput;
       return;
     }
+    std::vector<ReplanRow> replanned;
+    if (opts->plan) replanned = replan_runs(rep, cal_for, {.threads = opts->threads});
     if (opts->json) {
-      print_json(report_to_json(rep));
+      Json out = report_to_json(rep);
+      if (opts->plan) out["planning"] = replan_to_json(replanned);
+      print_json(out);
     } else {
       std::printf("%-36s %-11s %-20s %10s %10s %8s\n", "run", "status", "metric", "measured", "predicted", "error%");
       for (const auto& r : rep.rows) {
@@ -84,6 +94,18 @@ void add_validate_command(CLI::App& app, CliContext& ctx) {
       std::printf("rows %zu, usable %d, predicted %d, infeasible %d, unsupported %d, unusable %d; MAPE %.2f%%, max |error| %.2f%%\n",
                   rep.rows.size(), rep.usable, rep.predicted, rep.infeasible, rep.unsupported, rep.unusable, rep.mape_pct,
                   rep.max_abs_error_pct);
+      if (opts->plan) {
+        std::printf("\n%-36s %14s %14s %8s  %s\n", "run", "published tok/s", "planned tok/s", "gain%", "planned plan / why");
+        for (const auto& r : replanned) {
+          const Json& b = r.best_plan;
+          std::printf("%-36s %14.0f %14.0f %+8.2f  tp %d pp %d dp %d cp %d, %s v%d, zero %d, %s, mb %d%s\n", r.id.c_str(), r.published_tokens_per_s,
+                      r.best_tokens_per_s, r.gain_pct, b.value("tp", 0), b.value("pp", 0), b.value("dp", 0), b.value("cp", 0),
+                      b.value("schedule", std::string("?")).c_str(), b.value("virtual_stages", 0), std::stoi(b.value("zero", std::string("0"))),
+                      b.value("recompute", std::string("?")).c_str(), b.value("micro_batch", 0),
+                      r.published_breaks.empty() ? "" : ("; the published plan breaks " + r.published_breaks).c_str());
+          if (r.why.is_object() && r.why.contains("summary")) std::printf("%-36s   why: %s\n", "", r.why["summary"].get<std::string>().c_str());
+        }
+      }
     }
     ctx.exit_code = kExitOk;
   });
