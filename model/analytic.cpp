@@ -10,6 +10,7 @@
 #include "model/cost/compute.hpp"
 #include "model/flops.hpp"
 #include "model/memory.hpp"
+#include "model/params.hpp"
 #include "model/step.hpp"
 
 namespace trainplan {
@@ -26,6 +27,14 @@ std::string fixed1(double v) {
 }  // namespace
 
 Evaluation AnalyticEvaluator::evaluate(const JobSpec& job, const Calibration& cal) const {
+  return evaluate_with(job, cal, layer_costs(layer_context(job, cal)));
+}
+
+Evaluation AnalyticEvaluator::evaluate(const JobSpec& job, const Calibration& cal, LayerCostCache& cache) const {
+  return evaluate_with(job, cal, cache.get(layer_context(job, cal)));
+}
+
+Evaluation AnalyticEvaluator::evaluate_with(const JobSpec& job, const Calibration& cal, const LayerCosts& costs) {
   Evaluation ev;
   const ModelSpec& m = job.model;
   const PlanSpec& p = job.plan;
@@ -38,13 +47,12 @@ Evaluation AnalyticEvaluator::evaluate(const JobSpec& job, const Calibration& ca
   const double m_mb = static_cast<double>(ev.micro_batches);
 
   const StageKinds kinds = stage_kinds(m, p);
-  const LayerContext ctx = layer_context(job, cal);
-  const LayerCosts costs = layer_costs(ctx);
+  const long long vocab = padded_vocab(m.vocab, p.tp);
   std::array<StageTimes, 3> times{};
   std::array<StageParams, 3> params{};
   for (int k = 0; k < kinds.count; ++k) {
     times[k] = stage_times(m, kinds.kind[k], costs, p.recompute, p.recompute_layers);
-    params[k] = stage_params(m, p, ctx.vocab, kinds.kind[k]);
+    params[k] = stage_params(m, p, vocab, kinds.kind[k]);
   }
 
   // --- Memory per stage kind.
@@ -147,7 +155,7 @@ Evaluation AnalyticEvaluator::evaluate(const JobSpec& job, const Calibration& ca
   // Tied embeddings split across the pipeline: their gradients are all-reduced between first and last stage.
   Seconds emb_sync{};
   if (m.tied_embeddings && p.pp > 1)
-    emb_sync = collective_time(Collective::kAllReduce, B(static_cast<double>(ctx.vocab) * m.hidden / p.tp * bpp.grads),
+    emb_sync = collective_time(Collective::kAllReduce, B(static_cast<double>(vocab) * m.hidden / p.tp * bpp.grads),
                                place_group(2, p.tp * p.cp * p.dp * (p.pp - 1), cl), cl, cal);
 
   ev.step_time = pt.pipeline + pt.pp_comm + dp_exposed + emb_sync + optimizer + offload_t;
@@ -172,7 +180,7 @@ Evaluation AnalyticEvaluator::evaluate(const JobSpec& job, const Calibration& ca
   // --- Throughput and FLOP rates.
   const double tokens = static_cast<double>(tr.global_batch) * tr.sequence_length;
   const double step = ev.step_time.si();
-  ev.model_flops_per_step = model_flops_per_step(m, tr.global_batch, tr.sequence_length, ctx.vocab);
+  ev.model_flops_per_step = model_flops_per_step(m, tr.global_batch, tr.sequence_length, vocab);
   ev.hardware_flops_per_step =
       ev.model_flops_per_step + recompute_flops_per_step(m, tr.global_batch, tr.sequence_length, p.recompute, p.recompute_layers, p.pp);
   if (step > 0) {

@@ -14,10 +14,19 @@
 
 namespace trainplan {
 
+class LayerCostCache;
+struct LayerCosts;
+
 class AnalyticEvaluator final : public Evaluator {
  public:
   [[nodiscard]] Evaluation evaluate(const JobSpec& job, const Calibration& cal) const override;
+  // The same, with layer costs memoized across the calls of one caller (one cache per thread;
+  // the planner evaluates millions of plans that share few distinct layer costs).
+  [[nodiscard]] Evaluation evaluate(const JobSpec& job, const Calibration& cal, LayerCostCache& cache) const;
   [[nodiscard]] const char* name() const override { return "analytic"; }
+
+ private:
+  static Evaluation evaluate_with(const JobSpec& job, const Calibration& cal, const LayerCosts& costs);
 };
 
 }  // namespace trainplan

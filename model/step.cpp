@@ -60,6 +60,19 @@ LayerCosts layer_costs(const LayerContext& ctx) {
   return c;
 }
 
+const LayerCosts& LayerCostCache::get(const LayerContext& ctx) {
+  const auto owner = std::make_tuple(static_cast<const void*>(ctx.model), static_cast<const void*>(ctx.cluster),
+                                     static_cast<const void*>(ctx.cal), ctx.seq, ctx.precision);
+  if (owner != owner_) {
+    entries_.clear();
+    owner_ = owner;
+  }
+  const Key key{ctx.tp, ctx.sp, ctx.cp, ctx.ep, ctx.etp, ctx.micro_batch, ctx.tp_comm_overlap, ctx.flash};
+  auto it = entries_.find(key);
+  if (it == entries_.end()) it = entries_.emplace(key, layer_costs(ctx)).first;
+  return it->second;
+}
+
 StageTimes stage_times(const ModelSpec& m, const StageKind& sk, const LayerCosts& c, Recompute r, int recompute_layers) {
   StageTimes st;
   const int moe_layers = moe_layers_in(m, sk.first_layer, sk.layers);

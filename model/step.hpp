@@ -13,6 +13,8 @@
 #pragma once
 
 #include <array>
+#include <map>
+#include <tuple>
 
 #include "model/calibration.hpp"
 #include "model/cost/layer.hpp"
@@ -62,6 +64,21 @@ struct LayerCosts {
   LayerCost dense, moe, emb, out;
 };
 LayerCosts layer_costs(const LayerContext& ctx);
+
+// Memo of layer costs for the many plans of one problem (design.md: "memoize per-layer costs that
+// many plans share"): plans with the same (tp, sequence parallel, cp, ep, expert_tp, micro-batch,
+// TP overlap, attention backend) have the same layer costs. An entry is valid for one model,
+// cluster, calibration, sequence length and precision; a context that differs in any of them
+// clears the memo first.
+class LayerCostCache {
+ public:
+  const LayerCosts& get(const LayerContext& ctx);
+
+ private:
+  using Key = std::tuple<int, bool, int, int, int, int, bool, bool>;
+  std::tuple<const void*, const void*, const void*, int, Precision> owner_{};
+  std::map<Key, LayerCosts> entries_;
+};
 
 // Per-micro-batch time of a stage kind on one GPU: compute of forward, backward and recomputation,
 // and the TP / CP / EP communication they leave exposed; `offload` (activation offload beyond what

@@ -29,12 +29,10 @@ JobSpec& StepBound::job_for(const Task& t, int sp, int tp_overlap, int micro_bat
 }
 
 StageSums StepBound::stage_sums(const Task& t, int sp, int tp_overlap, int micro_batch, std::pair<Recompute, int> rc) {
-  const auto key = std::make_tuple(t.tp, sp, t.cp, t.ep, t.expert_tp, micro_batch, tp_overlap);
-  auto it = cache_.find(key);
-  if (it == cache_.end()) it = cache_.emplace(key, layer_costs(layer_context(job_for(t, sp, tp_overlap, micro_batch), cal_))).first;
+  const LayerCosts& costs = cache_.get(layer_context(job_for(t, sp, tp_overlap, micro_batch), cal_));
   StageSums s;
   s.kinds = stage_kinds(job_.model, t.layout.pp, t.layout.first, t.layout.last);
-  for (int k = 0; k < s.kinds.count; ++k) s.t[k] = stage_times(job_.model, s.kinds.kind[k], it->second, rc.first, rc.second);
+  for (int k = 0; k < s.kinds.count; ++k) s.t[k] = stage_times(job_.model, s.kinds.kind[k], costs, rc.first, rc.second);
   return s;
 }
 

@@ -20,8 +20,6 @@
 #pragma once
 
 #include <array>
-#include <map>
-#include <tuple>
 
 #include "model/calibration.hpp"
 #include "model/step.hpp"
@@ -55,7 +53,7 @@ class StepBound {
 
   const Calibration& cal_;
   JobSpec job_;
-  std::map<std::tuple<int, int, int, int, int, int, int>, LayerCosts> cache_;
+  LayerCostCache cache_;
 };
 
 }  // namespace trainplan::planner

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "model/analytic.hpp"
+#include "model/step.hpp"
 #include "planner/search/bound.hpp"
 #include "planner/search/pareto.hpp"
 #include "planner/search/space.hpp"
@@ -203,7 +204,7 @@ class Worker {
     plan.grad_reduce_bf16 = p_.search.grad_reduce_bf16;
     job_.plan = plan;
     job_.training.global_batch = pick_global_batch(p_, static_cast<long long>(mb) * dp);
-    const Evaluation e = ev_.evaluate(job_, cal_);
+    const Evaluation e = analytic_ ? analytic_->evaluate(job_, cal_, layer_cache_) : ev_.evaluate(job_, cal_);
     ++calls_;
     Floor f;
     f.known = true;
@@ -240,7 +241,7 @@ class Worker {
     }
     job_.plan = plan;
     job_.training.global_batch = gb;
-    const Evaluation e = ev_.evaluate(job_, cal_);
+    const Evaluation e = analytic_ ? analytic_->evaluate(job_, cal_, layer_cache_) : ev_.evaluate(job_, cal_);
     ++calls_;
     int reason = -1;
     std::string detail;
@@ -305,6 +306,8 @@ class Worker {
   const PlanProblem& p_;
   const Calibration& cal_;
   const Evaluator& ev_;
+  const AnalyticEvaluator* analytic_ = dynamic_cast<const AnalyticEvaluator*>(&ev_);  // memoized path
+  LayerCostCache layer_cache_;
   ObjectiveContext ctx_;
   size_t keep_;
   JobSpec job_;
