@@ -1,6 +1,8 @@
 #include "validate/fit.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <set>
 
 namespace trainplan {
@@ -88,6 +90,32 @@ std::map<FitKey, double> fit(const Json& doc, const Catalog& catalog, const Eval
   return eff;
 }
 
+// A group with no row left to fit (its only source held out) must not fall back on the shipped
+// defaults, which were fitted on that very source: it takes the value the same architecture's
+// other precision class was fitted to, else the same class on the nearest GPU generation (the
+// rule the shipped defaults use for Blackwell, which no public run covers).
+void transfer_missing(std::map<FitKey, double>& eff, const std::map<FitKey, double>& all_groups) {
+  static const std::vector<std::string> generations = {"volta", "ampere", "hopper", "blackwell"};
+  auto gen = [&](const std::string& a) { return std::find(generations.begin(), generations.end(), a) - generations.begin(); };
+  const auto fitted = eff;
+  for (const auto& [key, unused] : all_groups) {
+    (void)unused;
+    if (fitted.count(key)) continue;
+    const FitKey* best = nullptr;
+    long best_rank = 0;
+    for (const auto& [k, v] : fitted) {
+      (void)v;
+      // Rank: same architecture first, then same precision class by generation distance.
+      long rank;
+      if (k.architecture == key.architecture) rank = 0;
+      else if (k.precision == key.precision) rank = 1 + std::labs(static_cast<long>(gen(k.architecture) - gen(key.architecture)));
+      else continue;
+      if (!best || rank < best_rank) best = &k, best_rank = rank;
+    }
+    if (best) eff[key] = fitted.at(*best);
+  }
+}
+
 }  // namespace
 
 FitResult fit_gemm_efficiency(const Json& doc, const Catalog& catalog, const Evaluator& evaluator) {
@@ -100,6 +128,7 @@ FitResult fit_gemm_efficiency(const Json& doc, const Catalog& catalog, const Eva
   for (const auto& r : doc["runs"]) sources.insert(r.contains("source_id") && r["source_id"].is_string() ? r["source_id"].get<std::string>() : std::string());
   for (const auto& src : sources) {
     auto eff = fit(filter_runs(doc, src, false), catalog, evaluator);
+    transfer_missing(eff, out.efficiency);
     auto cal_for = [&](const GpuSpec& g) { return with_overrides(catalog, g, eff); };
     ValidationReport held = validate_runs(filter_runs(doc, src, true), "<fit>", catalog, evaluator, cal_for, diag);
     for (auto& row : held.rows) out.leave_one_source_out.rows.push_back(std::move(row));

@@ -7,6 +7,9 @@
 // stated (ValidationRow::fully_stated) is fitted on those rows alone: where the validator had to
 // fill knobs, its fastest completion may use features the run's software did not have (sequence
 // parallelism, a distributed optimizer), and η would absorb that error. Other groups use all rows.
+// Leave-one-source-out: each source is predicted with constants fitted on the other sources; a
+// group left with no row takes the same architecture's other precision class, else the same class
+// of the nearest GPU generation (never the shipped default, which was fitted on the held-out rows).
 #pragma once
 
 #include <map>
