@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(build-essential cmake ninja-build pkg-config git
   libsimgrid-dev libeigen3-dev nlohmann-json3-dev libcli11-dev libfmt-dev
-  qt6-base-dev qt6-charts-dev libgl-dev
+  qt6-base-dev qt6-charts-dev libqt6opengl6-dev libxkbcommon-dev libgl-dev
   libgtest-dev googletest libbenchmark-dev
   libopenmpi-dev openmpi-bin
   clang libclang-rt-14-dev xvfb)
