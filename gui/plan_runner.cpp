@@ -27,12 +27,6 @@ PlanRow make_row(const JobSpec& job, const Calibration& cal) {
 }
 
 #ifdef TRAINPLAN_GUI_HAVE_PLANNER
-// Sets options.cancel when the planner's SearchOptions has such a member (it may not yet).
-template <class Options>
-void set_cancel_flag(Options& options, const std::atomic<bool>* flag) {
-  if constexpr (requires { options.cancel = flag; }) options.cancel = flag;
-}
-
 PlanOutcome search(const planner::PlanProblem& problem, const Catalog& catalog, const RunControl& control) {
   PlanOutcome out;
   out.kind = SpecKind::kProblem;
@@ -49,7 +43,10 @@ PlanOutcome search(const planner::PlanProblem& problem, const Catalog& catalog, 
   options.progress = [&](double f, long long n) {
     if (control.progress) control.progress(f, n);
   };
-  set_cancel_flag(options, control.cancel);
+  options.cancel = control.cancel;
+  // The explorer charts the Pareto front of every plan, so it searches exhaustively (no branch and
+  // bound, planner/search/search.hpp); the worker thread keeps the window responsive meanwhile.
+  options.prune = false;
   const planner::SearchResult r = planner::run_search(problem, cal, options);
   out.evaluated = r.evaluated;
   out.feasible = r.feasible;
