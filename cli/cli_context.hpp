@@ -7,8 +7,11 @@
 #include <CLI/CLI.hpp>
 
 #include <iostream>
+#include <optional>
 #include <string>
+#include <utility>
 
+#include "model/calibration.hpp"
 #include "model/json_reader.hpp"
 #include "model/spec/catalog.hpp"
 
@@ -26,6 +29,23 @@ struct CliContext {
 
 inline void print_diagnostics(const Diagnostics& diag) {
   for (const auto& d : diag.items()) std::cerr << d.to_string() << "\n";
+}
+
+// A job file and its calibration (`calibration`: an explicit file, or "" for the GPU's default).
+// On bad input prints one message per problem, sets exit status 2 and returns nullopt.
+inline std::optional<std::pair<JobSpec, Calibration>> load_job_and_calibration(CliContext& ctx, const std::string& job_file,
+                                                                                const std::string& calibration) {
+  const Catalog catalog = ctx.catalog();
+  Diagnostics diag;
+  auto job = load_job_file(job_file, catalog, diag);
+  Calibration cal;
+  if (job) cal = load_calibration(catalog, job->cluster.node.gpu, calibration, diag);
+  if (!job || !diag.ok()) {
+    print_diagnostics(diag);
+    ctx.exit_code = kExitBadInput;
+    return std::nullopt;
+  }
+  return std::make_pair(std::move(*job), std::move(cal));
 }
 
 // Prints a JSON document on stdout, the only thing there under --json.

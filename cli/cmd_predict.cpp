@@ -47,23 +47,12 @@ void add_predict_command(CLI::App& app, CliContext& ctx) {
   cmd->add_option("--calibration", opts->calibration, "Calibration file (default: configs/calibration/<gpu-key>.json if present)");
   cmd->add_flag("--json", opts->json, "Print one JSON document");
   cmd->callback([&ctx, opts] {
-    Catalog catalog = ctx.catalog();
-    Diagnostics diag;
-    auto job = load_job_file(opts->job, catalog, diag);
-    if (!job) {
-      print_diagnostics(diag);
-      ctx.exit_code = kExitBadInput;
-      return;
-    }
-    Calibration cal = load_calibration(catalog, job->cluster.node.gpu, opts->calibration, diag);
-    if (!diag.ok()) {
-      print_diagnostics(diag);
-      ctx.exit_code = kExitBadInput;
-      return;
-    }
-    Evaluation e = AnalyticEvaluator().evaluate(*job, cal);
+    auto loaded = load_job_and_calibration(ctx, opts->job, opts->calibration);
+    if (!loaded) return;
+    const auto& [job, cal] = *loaded;
+    Evaluation e = AnalyticEvaluator().evaluate(job, cal);
     if (opts->json) print_json(evaluation_to_json(e));
-    else print_text(*job, e);
+    else print_text(job, e);
     ctx.exit_code = e.feasible ? kExitOk : kExitInfeasible;
   });
 }

@@ -60,24 +60,13 @@ void add_simulate_command(CLI::App& app, CliContext& ctx) {
     std::cerr << "trainplan simulate: this build has no simulator (SimGrid not found)\n";
     ctx.exit_code = kExitBadInput;
 #else
-    Catalog catalog = ctx.catalog();
-    Diagnostics diag;
-    auto job = load_job_file(opts->job, catalog, diag);
-    if (!job) {
-      print_diagnostics(diag);
-      ctx.exit_code = kExitBadInput;
-      return;
-    }
-    Calibration cal = load_calibration(catalog, job->cluster.node.gpu, opts->calibration, diag);
-    if (!diag.ok()) {
-      print_diagnostics(diag);
-      ctx.exit_code = kExitBadInput;
-      return;
-    }
+    auto loaded = load_job_and_calibration(ctx, opts->job, opts->calibration);
+    if (!loaded) return;
+    const auto& [job, cal] = *loaded;
     sim::SimOptions so;
     so.collect_trace = !opts->trace.empty();
     so.full_detail = opts->full;
-    sim::SimResult r = sim::simulate(*job, cal, so);
+    sim::SimResult r = sim::simulate(job, cal, so);
     if (!r.ok) {
       // A plan the simulator cannot run (deadlock, unsupported): infeasible, the JSON says why.
       std::cerr << "trainplan simulate: " << opts->job << ": " << r.error << "\n";
@@ -101,7 +90,7 @@ void add_simulate_command(CLI::App& app, CliContext& ctx) {
       std::cerr << "trace: " << opts->trace << " (" << r.trace.size() << " events)\n";
     }
     if (opts->json) print_json(sim::sim_result_to_json(r, opts->timings));
-    else print_text(*job, r, opts->timings);
+    else print_text(job, r, opts->timings);
     if (opts->timings) std::cerr << "simulation wall " << r.wall_s << " s, peak RSS " << r.peak_rss_mib << " MiB\n";
     ctx.exit_code = r.evaluation.feasible ? kExitOk : kExitInfeasible;
 #endif

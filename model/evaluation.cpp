@@ -18,12 +18,7 @@ const char* reason_key(InfeasibleReason r) {
 
 namespace {
 // Rounded so that outputs are byte-identical across platforms and readable; never NaN/inf.
-double r6(double v) {
-  if (!std::isfinite(v)) return 0.0;
-  if (v == 0) return 0.0;
-  const double mag = std::pow(10.0, 6 - static_cast<int>(std::ceil(std::log10(std::fabs(v)))));
-  return std::round(v * mag) / mag;
-}
+double r6(double v) { return round_significant(v, 6); }
 double gib(Bytes b) { return r6(b / GiB(1)); }
 }  // namespace
 

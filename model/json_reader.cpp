@@ -112,6 +112,18 @@ Node Node::at(size_t index) const {
   return Node{child, file, pointer + "/" + std::to_string(index), diag};
 }
 
+double round_significant(double v, int digits) {
+  if (!std::isfinite(v) || v == 0) return 0.0;
+  const double mag = std::pow(10.0, digits - static_cast<int>(std::ceil(std::log10(std::fabs(v)))));
+  return std::round(v * mag) / mag;
+}
+
+double round_decimals(double v, int decimals) {
+  if (!std::isfinite(v)) return 0.0;
+  const double mag = std::pow(10.0, decimals);
+  return std::round(v * mag) / mag;
+}
+
 std::string describe(const Json& j) {
   std::string s = j.dump();
   if (s.size() > 60) s = s.substr(0, 57) + "...";

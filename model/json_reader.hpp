@@ -61,6 +61,11 @@ struct Node {
 // Short text of a JSON value for "(got ...)" in messages.
 std::string describe(const Json& j);
 
+// Numbers for output JSON: rounded so that outputs are byte-identical across platforms and
+// readable, and never NaN or infinity (those become 0).
+double round_significant(double v, int digits);
+double round_decimals(double v, int decimals);
+
 // Unit parsing: "80GiB", "3.35TB/s", "400Gbps", "2us", "989TFLOPS", "700W", "2.5USD/h".
 // Returns nullopt when the text is not a number followed by a unit of that kind.
 std::optional<Bytes> parse_bytes(std::string_view text);

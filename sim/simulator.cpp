@@ -20,11 +20,7 @@ namespace trainplan::sim {
 
 namespace {
 
-double r6(double v) {
-  if (!std::isfinite(v) || v == 0) return 0.0;
-  const double mag = std::pow(10.0, 6 - static_cast<int>(std::ceil(std::log10(std::fabs(v)))));
-  return std::round(v * mag) / mag;
-}
+double r6(double v) { return round_significant(v, 6); }
 
 Json breakdown_to_wire(const TimeBreakdown& b) {
   return Json::array({b.compute.si(), b.recompute.si(), b.tp_comm.si(), b.cp_comm.si(), b.ep_comm.si(), b.pp_comm.si(), b.dp_comm.si(),

@@ -13,7 +13,7 @@ namespace trainplan {
 
 namespace {
 
-double r3(double v) { return std::isfinite(v) ? std::round(v * 1000.0) / 1000.0 : 0.0; }
+double r3(double v) { return round_decimals(v, 3); }
 
 // The planning problem of a row: its hardware, model and training, every knob free, the search
 // widened so that the published plan is one of its plans.
@@ -58,7 +58,7 @@ std::vector<ReplanRow> replan_runs(const ValidationReport& report, const Calibra
     if (!r.top.empty()) {
       const planner::Candidate& best = r.top.front();
       rr.best_tokens_per_s = best.tokens_per_s;
-      rr.best_plan = planner::plan_to_json(best.plan);
+      rr.best_plan = plan_to_json(best.plan);
       rr.best_global_batch = best.global_batch;
       rr.gain_pct = rr.published_tokens_per_s > 0 ? 100.0 * (best.tokens_per_s - rr.published_tokens_per_s) / rr.published_tokens_per_s : 0.0;
       if (rr.gain_pct > options.gain_to_explain_pct) {

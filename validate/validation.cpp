@@ -426,7 +426,7 @@ void summarize(ValidationReport& r) {
 }
 
 namespace {
-double r3(double v) { return std::isfinite(v) ? std::round(v * 1000.0) / 1000.0 : 0.0; }
+double r3(double v) { return round_decimals(v, 3); }
 }  // namespace
 
 Json report_to_json(const ValidationReport& r) {

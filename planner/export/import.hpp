@@ -49,10 +49,8 @@ struct ImportResult {
 ImportResult import_megatron(const std::vector<InputFile>& files, const ImportOptions& options);
 ImportResult import_deepspeed(const std::vector<InputFile>& files, const ImportOptions& options);
 
-// Our job JSON: every plan key written explicitly, so that reading it back gives the same PlanSpec.
-Json model_to_json(const ModelSpec& m);
-Json plan_to_json(const PlanSpec& p);
-Json training_to_json(const TrainingSpec& t);
+// Our job JSON (model/spec/spec_json.hpp: every plan key written explicitly, so that reading it
+// back gives the same PlanSpec).
 Json job_to_json(const ImportedJob& job, const ImportOptions& options);
 
 }  // namespace trainplan::exporter

@@ -13,11 +13,7 @@ namespace trainplan::planner {
 
 namespace {
 
-double r4(double v) {
-  if (!std::isfinite(v) || v == 0) return 0.0;
-  const double mag = std::pow(10.0, 4 - static_cast<int>(std::ceil(std::log10(std::fabs(v)))));
-  return std::round(v * mag) / mag;
-}
+double r4(double v) { return round_significant(v, 4); }
 
 struct Knob {
   const char* name;

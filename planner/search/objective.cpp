@@ -105,11 +105,7 @@ bool ranks_before(const Candidate& a, const Candidate& b) {
 }
 
 namespace {
-double r4(double v) {
-  if (!std::isfinite(v) || v == 0) return 0.0;
-  const double mag = std::pow(10.0, 6 - static_cast<int>(std::ceil(std::log10(std::fabs(v)))));
-  return std::round(v * mag) / mag;
-}
+double r4(double v) { return round_significant(v, 6); }
 }  // namespace
 
 Json objective_json(const ObjectiveContext& ctx, const Candidate& c) {

@@ -6,11 +6,7 @@
 namespace trainplan::planner {
 
 namespace {
-double sig4(double v) {
-  if (!std::isfinite(v) || v == 0) return 0.0;
-  const double mag = std::pow(10.0, 4 - static_cast<int>(std::ceil(std::log10(std::fabs(v)))));
-  return std::round(v * mag) / mag;
-}
+double sig4(double v) { return round_significant(v, 4); }
 }  // namespace
 
 ParetoFront::Point ParetoFront::make_point(const Candidate& c) const {

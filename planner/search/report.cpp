@@ -2,49 +2,14 @@
 
 #include <cmath>
 
+#include "model/spec/spec_json.hpp"
 #include "planner/search/explain.hpp"
 
 namespace trainplan::planner {
 
 namespace {
-double r6(double v) {
-  if (!std::isfinite(v) || v == 0) return 0.0;
-  const double mag = std::pow(10.0, 6 - static_cast<int>(std::ceil(std::log10(std::fabs(v)))));
-  return std::round(v * mag) / mag;
-}
-Json offload_json(const Offload& o) { return {{"device", offload_device_name(o.device)}, {"fraction", r6(o.fraction)}}; }
-}  // namespace
+double r6(double v) { return round_significant(v, 6); }
 
-Json plan_to_json(const PlanSpec& p) {
-  Json j;
-  j["tp"] = p.tp;
-  j["sequence_parallel"] = p.sequence_parallel;
-  j["pp"] = p.pp;
-  j["schedule"] = schedule_name(p.schedule);
-  j["virtual_stages"] = p.virtual_stages;
-  if (p.first_stage_layers > 0) j["first_stage_layers"] = p.first_stage_layers;
-  if (p.last_stage_layers > 0) j["last_stage_layers"] = p.last_stage_layers;
-  j["dp"] = p.dp;
-  j["cp"] = p.cp;
-  j["ep"] = p.ep;
-  j["expert_tp"] = p.expert_tp;
-  j["zero"] = std::to_string(p.zero);
-  j["fsdp"] = fsdp_name(p.fsdp);
-  j["offload"] = {{"optimizer", offload_json(p.optimizer_offload)}, {"params", offload_json(p.param_offload)},
-                  {"activations", offload_json(p.activation_offload)}};
-  j["recompute"] = recompute_name(p.recompute);
-  j["recompute_layers"] = p.recompute_layers;
-  j["micro_batch"] = p.micro_batch;
-  j["overlap_grad_reduce"] = p.overlap_grad_reduce;
-  j["overlap_param_gather"] = p.overlap_param_gather;
-  j["overlap_p2p"] = p.overlap_p2p;
-  j["tp_comm_overlap"] = p.tp_comm_overlap;
-  j["grad_reduce_precision"] = p.grad_reduce_bf16 ? "bf16" : "fp32";
-  j["attention_backend"] = p.attention == AttentionBackend::kAuto ? "auto" : (p.attention == AttentionBackend::kFlash ? "flash" : "unfused");
-  return j;
-}
-
-namespace {
 Json candidate_json(const PlanProblem& problem, const Calibration& cal, const ObjectiveContext& ctx, const Evaluator& evaluator,
                     const Candidate& c) {
   Json j;

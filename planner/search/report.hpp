@@ -8,13 +8,12 @@
 #include <vector>
 
 #include "model/evaluator.hpp"
+#include "model/spec/spec_json.hpp"
 #include "planner/search/objective.hpp"
 #include "planner/search/search.hpp"
 
 namespace trainplan::planner {
 
-// Every knob of the plan, with the keys and values a job's "plan" object takes (read_plan).
-Json plan_to_json(const PlanSpec& p);
 
 struct ReportOptions {
   int top = 10;

@@ -12,11 +12,7 @@
 
 namespace trainplan::sweep {
 
-double round6(double v) {
-  if (!std::isfinite(v) || v == 0) return 0.0;
-  const double mag = std::pow(10.0, 6 - static_cast<int>(std::ceil(std::log10(std::fabs(v)))));
-  return std::round(v * mag) / mag;
-}
+double round6(double v) { return round_significant(v, 6); }
 
 namespace {
 
@@ -64,7 +60,7 @@ Json job_json(const SweepSpec& spec, const HardwarePoint& point, const SweepJob&
   j["feasible"] = true;
   j["reason"] = nullptr;
   j["gpus"] = best.gpus;
-  j["plan"] = planner::plan_to_json(best.plan);
+  j["plan"] = plan_to_json(best.plan);
   j["global_batch"] = best.global_batch;
   j["tokens_per_s"] = round6(best.tokens_per_s);
   j["step_time_s"] = round6(best.step_time_s);

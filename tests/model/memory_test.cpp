@@ -6,38 +6,12 @@
 #include "model/cost/layer.hpp"
 #include "model/params.hpp"
 #include "model/spec/catalog.hpp"
+#include "tests/model/fixture.hpp"
 
 namespace trainplan {
 namespace {
 
-struct Fixture {
-  Catalog catalog{CONFIG_DIR};
-  ModelSpec model;
-  ClusterSpec cluster;
-  Calibration cal;
-  Fixture(const std::string& model_key, const std::string& cluster_key) {
-    Diagnostics d;
-    Json mk = model_key, ck = cluster_key;
-    model = read_model(Node{&mk, "", "", &d}, catalog);
-    cluster = read_cluster(Node{&ck, "", "", &d}, catalog);
-    cal = default_calibration(catalog, cluster.node.gpu, d);
-    EXPECT_TRUE(d.ok());
-  }
-  LayerContext ctx(int tp, bool sp, int b, int s) const {
-    LayerContext c;
-    c.model = &model;
-    c.cluster = &cluster;
-    c.cal = &cal;
-    c.micro_batch = b;
-    c.seq = s;
-    c.tp = tp;
-    c.sp = sp;
-    c.flash = false;
-    c.dropout = true;
-    c.vocab = model.vocab;
-    return c;
-  }
-};
+using test::Fixture;
 
 TEST(Memory, KorthikantiActivationsNoParallelism) {
   Fixture f("gpt3-175b", "dgx-a100-superpod");

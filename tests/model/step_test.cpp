@@ -13,37 +13,12 @@
 #include "model/params.hpp"
 #include "model/spec/catalog.hpp"
 #include "model/step.hpp"
+#include "tests/model/fixture.hpp"
 
 namespace trainplan {
 namespace {
 
-struct Fixture {
-  Catalog catalog{CONFIG_DIR};
-  ModelSpec model;
-  ClusterSpec cluster;
-  Calibration cal;
-  Fixture(const std::string& model_key, const std::string& cluster_key) {
-    Diagnostics d;
-    Json mk = model_key, ck = cluster_key;
-    model = read_model(Node{&mk, "", "", &d}, catalog);
-    cluster = read_cluster(Node{&ck, "", "", &d}, catalog);
-    cal = default_calibration(catalog, cluster.node.gpu, d);
-    EXPECT_TRUE(d.ok());
-  }
-  LayerContext ctx(int tp, bool sp, int b, int s) const {
-    LayerContext c;
-    c.model = &model;
-    c.cluster = &cluster;
-    c.cal = &cal;
-    c.micro_batch = b;
-    c.seq = s;
-    c.tp = tp;
-    c.sp = sp;
-    c.flash = true;
-    c.vocab = padded_vocab(model.vocab, tp);
-    return c;
-  }
-};
+using test::Fixture;
 
 Seconds exposed(Seconds comm, Seconds under) { return std::max(Seconds{}, comm - under); }
 
@@ -52,7 +27,7 @@ Seconds exposed(Seconds comm, Seconds under) { return std::max(Seconds{}, comm -
 TEST(LayerTime, TensorParallelAllReduceHidesUnderWeightGradientInBackward) {
   Fixture f("llama3-70b", "dgx-h100-superpod");
   const int t = 8, b = 1, s = 8192;
-  const LayerContext c = f.ctx(t, false, b, s);
+  const LayerContext c = f.ctx(t, false, b, s, /*flash=*/true);
   const LayerCost lc = layer_cost(c, false);
   const double T = b * s, h = 8192, q = 64 * 128, kv = 8 * 128, ffn = 28672;
   const GpuSpec& gpu = f.cluster.node.gpu;
@@ -71,7 +46,7 @@ TEST(LayerTime, TensorParallelAllReduceHidesUnderWeightGradientInBackward) {
 TEST(LayerTime, SequenceParallelBackwardKeepsOneAllGatherExposed) {
   Fixture f("gpt3-175b", "dgx-a100-superpod");
   const int t = 8, b = 1, s = 2048;
-  const LayerContext c = f.ctx(t, true, b, s);
+  const LayerContext c = f.ctx(t, true, b, s, /*flash=*/true);
   const LayerCost lc = layer_cost(c, false);
   const double T = b * s, h = 12288;
   const GpuSpec& gpu = f.cluster.node.gpu;
@@ -168,7 +143,7 @@ TEST(StageKinds, UnevenFirstAndLastStages) {
 // Full recomputation of N layers per stage repeats N/L of the stage's forward.
 TEST(StageTime, PartialFullRecomputation) {
   Fixture f("llama3-8b", "dgx-h100-superpod");
-  const LayerCosts c = layer_costs(f.ctx(1, false, 1, 8192));
+  const LayerCosts c = layer_costs(f.ctx(1, false, 1, 8192, /*flash=*/true));
   const StageKinds k = stage_kinds(f.model, 1, 0, 0);
   const StageTimes all = stage_times(f.model, k.kind[0], c, Recompute::kFull, 0);
   const StageTimes some = stage_times(f.model, k.kind[0], c, Recompute::kFull, 8);

@@ -9,24 +9,14 @@
 #include "planner/search/objective.hpp"
 #include "planner/search/problem.hpp"
 #include "planner/search/search.hpp"
+#include "tests/planner/search/load.hpp"
 #include "planner/search/space.hpp"
 
 namespace trainplan::planner {
 namespace {
 
-struct Loaded {
-  PlanProblem problem;
-  Calibration cal;
-};
-
-Loaded load(const std::string& path) {
-  Catalog catalog(CONFIG_DIR);
-  Diagnostics diag;
-  auto p = load_problem_file(path, catalog, diag);
-  EXPECT_TRUE(p.has_value()) << (diag.items().empty() ? "" : diag.items().front().to_string());
-  Calibration cal = load_calibration(catalog, p->cluster.node.gpu, "", diag);
-  return {*p, cal};
-}
+using test::Loaded;
+using test::load;
 
 // Walks every plan of the space (with every offload variant) and compares the bound with the
 // evaluated step time. Returns the number of plans checked.

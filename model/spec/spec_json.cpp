@@ -1,0 +1,105 @@
+#include "model/spec/spec_json.hpp"
+
+#include <cmath>
+
+namespace trainplan {
+
+Json model_to_json(const ModelSpec& m) {
+  Json j;
+  j["name"] = m.name.empty() ? "Imported model" : m.name;
+  j["layers"] = m.layers;
+  j["hidden"] = m.hidden;
+  j["heads"] = m.heads;
+  j["kv_heads"] = m.kv_heads;
+  j["head_dim"] = m.head_dim;
+  j["ffn_hidden"] = m.ffn_hidden;
+  j["activation"] = activation_name(m.activation);
+  j["vocab"] = m.vocab;
+  j["tied_embeddings"] = m.tied_embeddings;
+  j["max_sequence"] = m.max_sequence;
+  j["qkv_bias"] = m.qkv_bias;
+  j["linear_bias"] = m.linear_bias;
+  j["norm"] = m.layernorm ? "layernorm" : "rmsnorm";
+  j["positions"] = m.learned_positions ? "learned" : "rope";
+  if (m.mtp_layers > 0) j["mtp_layers"] = m.mtp_layers;
+  if (m.moe) {
+    Json e;
+    e["experts"] = m.moe->experts;
+    e["top_k"] = m.moe->top_k;
+    e["expert_ffn_hidden"] = m.moe->expert_ffn_hidden;
+    if (m.moe->shared_experts > 0) {
+      e["shared_experts"] = m.moe->shared_experts;
+      e["shared_ffn_hidden"] = m.moe->shared_ffn_hidden;
+    }
+    if (m.moe->dense_layers > 0) e["dense_layers"] = m.moe->dense_layers;
+    if (m.moe->router_bias) e["router_bias"] = true;
+    j["moe"] = e;
+  }
+  if (m.mla) {
+    Json a;
+    if (m.mla->q_lora_rank > 0) a["q_lora_rank"] = m.mla->q_lora_rank;
+    a["kv_lora_rank"] = m.mla->kv_lora_rank;
+    a["qk_nope_head_dim"] = m.mla->qk_nope_head_dim;
+    a["qk_rope_head_dim"] = m.mla->qk_rope_head_dim;
+    a["v_head_dim"] = m.mla->v_head_dim;
+    j["mla"] = a;
+  }
+  return j;
+}
+
+Json training_to_json(const TrainingSpec& t) {
+  Json j;
+  j["global_batch"] = t.global_batch;
+  j["sequence_length"] = t.sequence_length;
+  j["precision"] = precision_name(t.precision);
+  j["optimizer"] = t.optimizer == Optimizer::kSgd ? "sgd" : "adam";
+  if (t.token_budget > 0) j["token_budget"] = t.token_budget;
+  return j;
+}
+
+namespace {
+
+// Fractions rounded to 6 significant digits, so that outputs are byte-identical across platforms.
+double r6(double v) { return round_significant(v, 6); }
+Json offload_json(const Offload& o) { return {{"device", offload_device_name(o.device)}, {"fraction", r6(o.fraction)}}; }
+const char* attention_name(AttentionBackend a) {
+  switch (a) {
+    case AttentionBackend::kAuto: return "auto";
+    case AttentionBackend::kFlash: return "flash";
+    case AttentionBackend::kUnfused: return "unfused";
+  }
+  return "auto";
+}
+
+}  // namespace
+
+Json plan_to_json(const PlanSpec& p) {
+  Json j;
+  j["tp"] = p.tp;
+  j["sequence_parallel"] = p.sequence_parallel;
+  j["pp"] = p.pp;
+  j["schedule"] = schedule_name(p.schedule);
+  j["virtual_stages"] = p.virtual_stages;
+  if (p.first_stage_layers > 0) j["first_stage_layers"] = p.first_stage_layers;
+  if (p.last_stage_layers > 0) j["last_stage_layers"] = p.last_stage_layers;
+  j["dp"] = p.dp;
+  j["cp"] = p.cp;
+  j["ep"] = p.ep;
+  j["expert_tp"] = p.expert_tp;
+  j["zero"] = std::to_string(p.zero);
+  j["fsdp"] = fsdp_name(p.fsdp);
+  j["offload"] = {{"optimizer", offload_json(p.optimizer_offload)}, {"params", offload_json(p.param_offload)},
+                  {"activations", offload_json(p.activation_offload)}};
+  j["recompute"] = recompute_name(p.recompute);
+  j["recompute_layers"] = p.recompute_layers;
+  j["micro_batch"] = p.micro_batch;
+  j["overlap_grad_reduce"] = p.overlap_grad_reduce;
+  j["overlap_param_gather"] = p.overlap_param_gather;
+  j["overlap_p2p"] = p.overlap_p2p;
+  j["tp_comm_overlap"] = p.tp_comm_overlap;
+  j["grad_reduce_precision"] = p.grad_reduce_bf16 ? "bf16" : "fp32";
+  j["attention_backend"] = attention_name(p.attention);
+  return j;
+}
+
+}  // namespace trainplan
