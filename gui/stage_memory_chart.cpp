@@ -10,6 +10,7 @@
 #include <array>
 
 #include "gui/chart_palette.hpp"
+#include "gui/chart_style.hpp"
 
 namespace trainplan::gui {
 namespace {
@@ -37,14 +38,7 @@ const std::array<Part, 7>& parts() {
 
 StageMemoryChart::StageMemoryChart(QWidget* parent) : QChartView(parent) {
   setRenderHint(QPainter::Antialiasing);
-  auto* c = new QChart;
-  c->setTitle(tr("Memory per pipeline stage (GiB per GPU)"));
-  c->setMargins(QMargins(4, 4, 4, 4));
-  c->legend()->setAlignment(Qt::AlignRight);
-  QFont legend_font = c->legend()->font();
-  legend_font.setPointSizeF(8);
-  c->legend()->setFont(legend_font);
-  setChart(c);
+  setChart(legend_right_chart(tr("Memory per pipeline stage (GiB per GPU)")));
   show_plan(nullptr);
 }
 

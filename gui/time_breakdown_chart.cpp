@@ -9,6 +9,7 @@
 #include <array>
 
 #include "gui/chart_palette.hpp"
+#include "gui/chart_style.hpp"
 
 namespace trainplan::gui {
 namespace {
@@ -39,14 +40,7 @@ const std::array<Component, 10>& components() {
 
 TimeBreakdownChart::TimeBreakdownChart(QWidget* parent) : QChartView(parent) {
   setRenderHint(QPainter::Antialiasing);
-  auto* c = new QChart;
-  c->setTitle(tr("Step time breakdown (s)"));
-  c->setMargins(QMargins(4, 4, 4, 4));
-  c->legend()->setAlignment(Qt::AlignRight);
-  QFont legend_font = c->legend()->font();
-  legend_font.setPointSizeF(8);
-  c->legend()->setFont(legend_font);
-  setChart(c);
+  setChart(legend_right_chart(tr("Step time breakdown (s)")));
   setToolTip(tr("Critical pipeline stage: compute of all micro-batches, and the communication, bubble, optimizer and "
                 "offload time that is not hidden behind compute"));
   show_plan(nullptr, nullptr);
