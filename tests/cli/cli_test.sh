@@ -5,7 +5,9 @@ set -u
 bin="$1/trainplan"; src="$2"; tmp=$(mktemp -d); fail=0; pass=0
 check() { if eval "$2"; then pass=$((pass+1)); else echo "FAIL: $1"; fail=$((fail+1)); fi; }
 "$bin" --version | grep -q '^trainplan ' ; check "--version" '[ $? -eq 0 ]'
-"$bin" predict --help > /dev/null; check "predict --help" '[ $? -eq 0 ]'
+for c in predict plan simulate export import validate sweep; do
+  "$bin" $c --help > /dev/null; check "$c --help" '[ $? -eq 0 ]'
+done
 "$bin" predict "$src/configs/examples/gpt3-175b-a100-1024.json" --json > "$tmp/a.json"; rc=$?
 check "predict exit 0" '[ $rc -eq 0 ]'
 check "predict stdout is one JSON document" 'python3 -c "import json,sys; d=json.load(open(\"$tmp/a.json\")); assert d[\"feasible\"] and d[\"step_time_s\"] > 0 and len(d[\"memory_gib_per_stage\"]) == 8"'
@@ -33,6 +35,38 @@ for f in "$src"/configs/examples/*.json; do
   check "example $(basename "$f") predicts (exit 0/1)" '[ $rc -le 1 ]'
   check "example $(basename "$f") has no NaN" 'nonfinite "$tmp/e.json"'
 done
+# Plan problems: the contract's keys, no NaN, byte-identical output whatever the thread count.
+for f in "$src"/configs/examples/*plan*.json; do
+  n=$(basename "$f")
+  "$bin" plan "$f" --json --threads 1 > "$tmp/p1.json"; rc=$?
+  check "plan $n exit 0" '[ $rc -eq 0 ]'
+  "$bin" plan "$f" --json --threads 2 > "$tmp/p2.json"
+  check "plan $n identical with 1 and 2 threads" 'cmp -s "$tmp/p1.json" "$tmp/p2.json"'
+  check "plan $n has no NaN" 'nonfinite "$tmp/p1.json"'
+  check "plan $n contract keys" 'python3 -c "import json; d=json.load(open(\"$tmp/p1.json\")); [d[k] for k in (\"evaluated\", \"feasible\", \"infeasible_by_reason\", \"plans\", \"pareto\", \"explanation\", \"complete\")]; p=d[\"plans\"][0]; [p[k] for k in (\"plan\", \"step_time_s\", \"tokens_per_s\", \"mfu_pct\", \"memory_gib_per_stage\", \"peak_memory_gib\")]"'
+done
+# Simulations of the example jobs (where the simulator is built): keys, no NaN, deterministic.
+if "$bin" simulate "$src/configs/examples/gpt3-175b-a100-1024.json" --json > "$tmp/s1.json" 2> /dev/null; then
+  for f in "$src"/configs/examples/*.json; do
+    case "$f" in *plan*|*sweep*) continue;; esac
+    n=$(basename "$f")
+    "$bin" simulate "$f" --json > "$tmp/s1.json" 2> /dev/null; rc=$?
+    check "simulate $n exit 0/1" '[ $rc -le 1 ]'
+    "$bin" simulate "$f" --json > "$tmp/s2.json" 2> /dev/null
+    check "simulate $n deterministic" 'cmp -s "$tmp/s1.json" "$tmp/s2.json"'
+    check "simulate $n has no NaN" 'nonfinite "$tmp/s1.json"'
+    [ $rc -eq 0 ] && check "simulate $n contract keys" 'python3 -c "import json; d=json.load(open(\"$tmp/s1.json\")); [d[k] for k in (\"step_time_s\", \"tokens_per_s\", \"time_breakdown_s\", \"memory_gib_per_stage\", \"link_utilization\", \"events\")]"'
+  done
+fi
+# The sweep example and the planning of every public run: no NaN.
+for f in "$src"/configs/examples/*sweep*.json; do
+  "$bin" sweep "$f" --json > "$tmp/w.json"; rc=$?
+  check "sweep $(basename "$f") exit 0" '[ $rc -eq 0 ]'
+  check "sweep $(basename "$f") keys and no NaN" 'nonfinite "$tmp/w.json" && python3 -c "import json; d=json.load(open(\"$tmp/w.json\")); [d[k] for k in (\"points\", \"pareto\")]"'
+done
+"$bin" validate "$src/configs/validation/public-runs.json" --plan --json > "$tmp/vp.json"; rc=$?
+check "validate --plan exit 0" '[ $rc -eq 0 ]'
+check "validate --plan has no NaN" 'nonfinite "$tmp/vp.json"'
 rm -rf "$tmp"
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
