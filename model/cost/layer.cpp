@@ -51,6 +51,17 @@ LayerCost layer_cost(const LayerContext& c, bool moe_layer) {
   const double T = d.b * d.sl;  // tokens of this rank's micro-batch
   const double elem = element_bytes(ap);
   LayerCost out;
+  // fp8 GEMMs take fp8 operands: Transformer Engine casts each GEMM's input activation in forward
+  // and its output gradient in backward, writing the fp8 copy and its transpose (the other
+  // operand layout the backward GEMMs need): read 2 B, write 1 + 1 B per element (TE
+  // cast_transpose). Summed here as elements; the weights' casts are cached over the step.
+  double cast_fwd = 0, cast_bwd = 0, cast_kernels = 0;
+  auto note_fp8 = [&](const GemmShape& g, double batch) {
+    if (p != Precision::kFp8) return;
+    cast_fwd += g.m * g.k * batch;
+    cast_bwd += g.m * g.n * batch;
+    cast_kernels += 1;
+  };
 
   // --- Attention projections (column/row parallel over TP).
   double proj_flops = 0;
@@ -70,6 +81,7 @@ LayerCost layer_cost(const LayerContext& c, bool moe_layer) {
     for (const auto& g : shapes) {
       if (g.n <= 0 || g.k <= 0) continue;
       const Seconds t = gemm_time(g, p, gpu, cal);
+      note_fp8(g, 1);
       proj += t;
       if (&g != &shapes[4]) col_attn += t;  // all but the output projection are column-parallel
       proj_flops += g.flops();
@@ -79,6 +91,8 @@ LayerCost layer_cost(const LayerContext& c, bool moe_layer) {
     const GemmShape out_proj{T, d.h, d.q / d.t};
     col_attn = gemm_time(qkv, p, gpu, cal);
     proj = col_attn + gemm_time(out_proj, p, gpu, cal);
+    note_fp8(qkv, 1);
+    note_fp8(out_proj, 1);
     proj_flops = qkv.flops() + out_proj.flops();
   }
 
@@ -119,11 +133,15 @@ LayerCost layer_cost(const LayerContext& c, bool moe_layer) {
     // Grouped GEMM: one launch for the local experts.
     col_mlp = batched_gemm_time(up, local_experts, p, gpu, cal);
     mlp = col_mlp + batched_gemm_time(down, local_experts, p, gpu, cal);
+    note_fp8(up, local_experts);
+    note_fp8(down, local_experts);
     mlp_flops = (up.flops() + down.flops()) * local_experts;
     if (e.shared_experts > 0) {
       const double fs = static_cast<double>(e.shared_experts) * e.shared_ffn_hidden / d.t;
       const GemmShape su{T, fs * (mats - 1), d.h}, sd{T, d.h, fs};
       mlp += gemm_time(su, p, gpu, cal) + gemm_time(sd, p, gpu, cal);
+      note_fp8(su, 1);
+      note_fp8(sd, 1);
       mlp_flops += su.flops() + sd.flops();
     }
     const GemmShape router{moe_tokens, static_cast<double>(e.experts), d.h};
@@ -135,6 +153,8 @@ LayerCost layer_cost(const LayerContext& c, bool moe_layer) {
     const GemmShape up{T, f * (mats - 1), d.h}, down{T, d.h, f};
     col_mlp = gemm_time(up, p, gpu, cal);
     mlp = col_mlp + gemm_time(down, p, gpu, cal);
+    note_fp8(up, 1);
+    note_fp8(down, 1);
     mlp_flops = up.flops() + down.flops();
     act_width = f;
   }
@@ -148,11 +168,14 @@ LayerCost layer_cost(const LayerContext& c, bool moe_layer) {
   elems += (mats == 3 ? 3.0 : 2.0) * act_width * T;             // activation function
   if (!m.learned_positions) elems += 2 * (d.q + d.kv) / d.t * T;  // RoPE on q, k
   const Seconds membound = memory_bound_time(B(elems * elem), 7, gpu, cal);
+  const Seconds cast_f = cast_kernels > 0 ? memory_bound_time(B(cast_fwd * 4.0), cast_kernels, gpu, cal) : Seconds{};
+  const Seconds cast_b = cast_kernels > 0 ? memory_bound_time(B(cast_bwd * 4.0), cast_kernels, gpu, cal) : Seconds{};
 
-  out.fwd = proj + core + mlp + membound;
+  out.fwd = proj + core + mlp + membound + cast_f;
+  out.fp8_casts = cast_f + cast_b;
   // Backward: two GEMMs per forward GEMM (data and weight gradients); fused attention
   // kFlashBackwardOverForward × its forward; materialised attention and element-wise ≈ 2×.
-  out.bwd = 2.0 * (proj + mlp) + (c.flash ? kFlashBackwardOverForward : 2.0) * core + 2.0 * membound;
+  out.bwd = 2.0 * (proj + mlp) + (c.flash ? kFlashBackwardOverForward : 2.0) * core + 2.0 * membound + cast_b;
   out.fwd_flops = proj_flops + core_flops + mlp_flops;
   out.model_flops = 3.0 * out.fwd_flops;
 

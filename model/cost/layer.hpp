@@ -37,6 +37,7 @@ struct LayerCost {
   Seconds fwd;            // compute, incl. kernel overheads
   Seconds bwd;
   Seconds attention_core_fwd;  // part of fwd that selective recompute repeats
+  Seconds fp8_casts;           // part of fwd + bwd casting GEMM operands to fp8 (0 unless fp8)
   Seconds tp_comm_fwd, tp_comm_bwd;  // exposed
   Seconds cp_comm_fwd, cp_comm_bwd;
   Seconds ep_comm_fwd, ep_comm_bwd;

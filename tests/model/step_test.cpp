@@ -60,6 +60,21 @@ TEST(LayerTime, SequenceParallelBackwardKeepsOneAllGatherExposed) {
   EXPECT_DOUBLE_EQ(lc.tp_comm_bwd.si(), bwd.si());
 }
 
+// fp8 (Transformer Engine): each GEMM's input is cast in forward and its output gradient in
+// backward, reading 2 B and writing the fp8 copy and its transpose (4 B an element in all).
+TEST(LayerTime, Fp8CastsEveryGemmOperand) {
+  Fixture f("llama3-8b", "dgx-h100-superpod");
+  LayerContext c = f.ctx(1, false, 1, 8192, /*flash=*/true);
+  EXPECT_DOUBLE_EQ(layer_cost(c, false).fp8_casts.si(), 0.0);
+  c.precision = Precision::kFp8;
+  const LayerCost lc = layer_cost(c, false);
+  const double T = 8192, h = 4096, q = 32 * 128, kv = 8 * 128, ffn = 14336;
+  const double in = T * h + T * q + T * h + T * ffn;              // QKV, out-proj, fc1, fc2 inputs
+  const double outg = T * (q + 2 * kv) + T * h + T * 2 * ffn + T * h;  // their outputs' gradients
+  const Seconds expect = memory_bound_time(B(4 * in), 4, f.cluster.node.gpu, f.cal) + memory_bound_time(B(4 * outg), 4, f.cluster.node.gpu, f.cal);
+  EXPECT_NEAR(lc.fp8_casts.si(), expect.si(), 1e-12);
+}
+
 StageKinds three_kinds() {
   ModelSpec m;
   m.layers = 32;
