@@ -153,6 +153,13 @@ PipelineTime pipeline_time(const PlanSpec& p, double m, const StageKinds& kinds,
   const Seconds chunk_fwd = max_f / v;
   const Seconds per_transfer = p.overlap_p2p ? std::max(Seconds{}, p2p - chunk_fwd) : p2p;
   out.pp_comm += per_transfer * (2.0 * m * v);
+  // Interleaving (Megatron's schedule runs micro-batches in groups of p): in warm-up and
+  // cool-down a group's first micro-batch wraps from the last stage back to the first v − 1 times
+  // in each direction, and the round trip takes p transfers more than the p chunk steps the
+  // group's work covers; the steady state hides them behind the other direction's work. So the
+  // interleaved schedule adds 2·(v − 1)·p transfers to the critical path (Narayanan et al. 2021
+  // §2.2.2 take transfers as free; the simulator's op-by-op replay of the schedule shows this term).
+  if (p.schedule == Schedule::kInterleaved && v > 1 && p.overlap_p2p) out.pp_comm += p2p * (2.0 * (v - 1) * p.pp);
   return out;
 }
 

@@ -112,8 +112,9 @@ Seconds pipeline_p2p_time(const JobSpec& job, const Calibration& cal);
 // and the pipeline transfers it exposes: the 2(p − 1) transfers of fill and drain; with P2P
 // overlap on, the part of each steady-state transfer longer than the forward of a chunk
 // (max_i f_i / v) it runs beside (2·m·v transfers: interleaving multiplies them by v, Narayanan
-// et al. 2021 §2.2.2); without overlap, every steady-state transfer. Recomputation does not enter
-// the transfer terms, so the whole is monotone in every stage's total time (planner/search/bound.hpp).
+// et al. 2021 §2.2.2); without overlap, every steady-state transfer. With interleaving, each of the
+// v − 1 wraps of a micro-batch group from the last stage back to the first, in warm-up and in
+// cool-down, adds p transfers: 2·(v − 1)·p in all. The whole is monotone in every stage's time.
 struct PipelineTime {
   Seconds pipeline, pp_comm;
 };

@@ -119,9 +119,12 @@ void run_stage(Ctx* cp, int s, int k, int t, int actor_index) {
   const bool lane0 = (k == 0 && t == 0);
   const std::vector<PipeOp> ops = stage_ops(w.schedule, w.pp, w.v, static_cast<int>(c.m), s);
   const PipeOp::Kind last_kind = w.schedule == Schedule::kZeroBubble ? PipeOp::kWeightGrad : PipeOp::kBackward;
-  int last_bwd = -1;
+  // The last backward of each chunk: its gradients are final there, and Megatron's bucketed
+  // reduction of that chunk's parameters starts (--overlap-grad-reduce, one buffer per chunk).
+  std::vector<int> last_bwd_of_chunk(sw.chunks.size(), -1);
   for (size_t i = 0; i < ops.size(); ++i)
-    if (ops[i].kind == last_kind) last_bwd = static_cast<int>(i);
+    if (ops[i].kind == last_kind && ops[i].chunk >= 0 && static_cast<size_t>(ops[i].chunk) < sw.chunks.size())
+      last_bwd_of_chunk[ops[i].chunk] = static_cast<int>(i);
   StageAcc& acc = c.acc[s];
   const int tp_peer = c.tp > 1 ? c.rank(s, k, (t + 1) % c.tp) : -1;
   const std::vector<int>* tp_route = tp_peer >= 0 ? &c.layout->route(me, tp_peer) : nullptr;
@@ -218,7 +221,7 @@ void run_stage(Ctx* cp, int s, int k, int t, int actor_index) {
                                         : coll_lat + dp_hop * (ring.size - 1.0);
   const double red_waves = w.zero == 0 ? 2.0 : 1.0;
   const double bucket_tail = w.overlap_grad_reduce ? 0.05 : 1.0;  // the last bucket starts after backward
-  Launched reduce_head;
+  std::vector<Launched> reduce_heads;
 
   auto recv = [&](sg4::Mailbox* box, int from_stage, int vs_from, const std::string& what) {
     void* data = nullptr;
@@ -261,6 +264,11 @@ void run_stage(Ctx* cp, int s, int k, int t, int actor_index) {
       segments(sw.chunks[ops[wi].chunk].wgrad, "mb" + std::to_string(ops[wi].micro_batch));
     }
   };
+  // ZeRO-3 gathers (and reduces) the parameters of the chunk an op runs: its share of the stage's
+  // layers (with interleaving each op runs one of v chunks).
+  int stage_layers = 0;
+  for (const ChunkWork& ch : sw.chunks) stage_layers += ch.layers;
+  auto chunk_share = [&](const ChunkWork& ch) { return stage_layers > 0 ? static_cast<double>(ch.layers) / stage_layers : 1.0; };
   for (size_t oi = 0; oi < ops.size(); ++oi) {
     const PipeOp& op = ops[oi];
     if (op.kind == PipeOp::kWeightGrad && w_done[oi]) continue;
@@ -274,7 +282,7 @@ void run_stage(Ctx* cp, int s, int k, int t, int actor_index) {
     if (op.kind == PipeOp::kForward) {
       if (vs > 0) recv(c.fwd_box[lane][vs], (vs - 1) % w.pp, vs - 1, "recv act " + tag);
       Launched gather;
-      if (w.zero >= 3) gather = dp_launch(sw.param_bytes.si() * frac);
+      if (w.zero >= 3) gather = dp_launch(sw.param_bytes.si() * frac * chunk_share(cw));
       sg4::CommPtr off;
       double off_a = 0;
       if (sw.act_offload_bytes.si() >= 1) {
@@ -297,9 +305,10 @@ void run_stage(Ctx* cp, int s, int k, int t, int actor_index) {
       if (vs < V - 1) send(c.fwd_box[lane][vs + 1], (vs + 1) % w.pp);
     } else {
       if (op.kind == PipeOp::kBackward && vs < V - 1) recv(c.bwd_box[lane][vs], (vs + 1) % w.pp, vs + 1, "recv grad " + tag);
-      if (static_cast<int>(oi) == last_bwd && w.overlap_grad_reduce && red_bytes > 0) reduce_head = dp_launch(red_bytes * (1 - bucket_tail));
+      if (static_cast<int>(oi) == last_bwd_of_chunk[op.chunk] && w.overlap_grad_reduce && red_bytes > 0)
+        reduce_heads.push_back(dp_launch(red_bytes * (1 - bucket_tail) * chunk_share(cw)));
       Launched z3;
-      if (w.zero >= 3 && op.kind != PipeOp::kWeightGrad) z3 = dp_launch((sw.param_bytes.si() + sw.grad_bytes.si()) * frac);
+      if (w.zero >= 3 && op.kind != PipeOp::kWeightGrad) z3 = dp_launch((sw.param_bytes.si() + sw.grad_bytes.si()) * frac * chunk_share(cw));
       segments(op.kind == PipeOp::kWeightGrad ? cw.wgrad : cw.bwd, tag);
       if (w.zero >= 3 && op.kind != PipeOp::kWeightGrad) {
         dp_wait(z3);
@@ -314,8 +323,9 @@ void run_stage(Ctx* cp, int s, int k, int t, int actor_index) {
   c.pipe_end[s] = std::max(c.pipe_end[s], pipe_end);
   // Gradient reduction: the head (95%) started with the last backward; the tail bucket after it.
   if (red_bytes > 0) {
-    const double a = reduce_head.comms.empty() ? now() : reduce_head.start;
-    const double rl = dp_wait(reduce_head);
+    const double a = reduce_heads.empty() ? now() : reduce_heads.front().start;
+    double rl = 0;
+    for (Launched& head : reduce_heads) rl = dp_wait(head);
     if (bucket_tail < 1.0) {
       const double extra = red_lat * (1 - bucket_tail) - red_waves * rl;
       if (extra > 0) sg4::this_actor::sleep_for(extra);

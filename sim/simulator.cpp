@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cmath>
 #include <csignal>
+#include <cstdio>
 #include <cstring>
 #include <string>
 #include <sys/time.h>
@@ -123,6 +124,8 @@ SimResult simulate(const JobSpec& job, const Calibration& cal, const SimOptions&
     fail.error = std::string("pipe: ") + std::strerror(errno);
     return fail;
   }
+  // Buffered output would otherwise be written twice, by the parent and again by the child.
+  std::fflush(nullptr);
   const pid_t pid = ::fork();
   if (pid < 0) {
     ::close(fds[0]);

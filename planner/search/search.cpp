@@ -8,9 +8,11 @@
 #include <limits>
 #include <condition_variable>
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <tuple>
 
 #include "model/analytic.hpp"
 #include "model/step.hpp"
@@ -340,8 +342,9 @@ std::vector<Group> make_groups(const PlanProblem& p, const Calibration& cal, con
   std::vector<Group> out;
   StepBound bound(p, cal);
   const bool plain = plain_allowed(p);
-  const size_t rcs = recompute_options(p).size();
-  std::vector<StageSums> sums;
+  const std::vector<std::pair<Recompute, int>> rc_options = recompute_options(p);
+  const size_t rcs = rc_options.size();
+  std::map<std::tuple<int, int, int, size_t>, StageSums> sums;  // of the current task
   for (size_t ti = 0; ti < tasks.size(); ++ti) {
     const Task& t = tasks[ti];
     const std::vector<ScheduleOption> schedules = schedule_options(p, t.layout);
@@ -366,25 +369,23 @@ std::vector<Group> make_groups(const PlanProblem& p, const Calibration& cal, con
       for (const ZeroOption& z : zero_options(p, t, dp))
         g.plans += cells * (plain ? 1 : static_cast<long long>(offload_variants(p, z.fsdp == Fsdp::kNone ? z.zero : 3).size()));
       if (bounded && !mbs.empty()) {
-        // Recompute only adds time: the bound without it holds for every recompute option.
-        if (sums.empty())
-          for (int sp : sps)
-            for (int tpo : tp_overlap_options(p, t.tp, sp != 0))
-              for (int mb = 1; mb <= std::max(p.search.max_micro_batch, p.search.micro_batch.free() ? 0 : p.search.micro_batch.values().back());
-                   ++mb)
-                sums.push_back(bound.stage_sums(t, sp, tpo, mb, {Recompute::kNone, 0}));
-        const int mb_max = std::max(p.search.max_micro_batch, p.search.micro_batch.free() ? 0 : p.search.micro_batch.values().back());
+        // The least, over the group's (sp, TP overlap, micro-batch, schedule, recompute), of the
+        // exact pipeline + transfer time of those knobs (bound.hpp); every recompute option is
+        // evaluated, so that the bound does not rest on the pipeline time growing with recompute.
         bool first = true;
-        size_t base = 0;
         for (int sp : sps)
-          for (int tpo : tp_overlap_options(p, t.tp, sp != 0)) {
-            (void)tpo;
+          for (int tpo : tp_overlap_options(p, t.tp, sp != 0))
             for (int mb : mbs) {
               const long long gb = pick_global_batch(p, static_cast<long long>(mb) * dp);
               const double m_mb = static_cast<double>(gb / (static_cast<long long>(mb) * dp));
               const double p2p = bound.p2p(t, dp, sp, mb);
               double lb = std::numeric_limits<double>::infinity();
-              for (const ScheduleOption& so : schedules) lb = std::min(lb, StepBound::step_lower_bound(t, sums[base + mb - 1], so, m_mb, p2p));
+              for (size_t ri = 0; ri < rc_options.size(); ++ri) {
+                auto key = std::make_tuple(sp, tpo, mb, ri);
+                auto it = sums.find(key);
+                if (it == sums.end()) it = sums.emplace(key, bound.stage_sums(t, sp, tpo, mb, rc_options[ri])).first;
+                for (const ScheduleOption& so : schedules) lb = std::min(lb, StepBound::step_lower_bound(t, it->second, so, m_mb, p2p));
+              }
               const ScoreBound b = score_bound(ctx, t.tp * t.cp * t.layout.pp * dp, static_cast<double>(gb) * p.training.sequence_length, lb);
               if (first || (g.bound.hopeless && !b.hopeless) ||
                   (g.bound.hopeless == b.hopeless &&
@@ -392,8 +393,6 @@ std::vector<Group> make_groups(const PlanProblem& p, const Calibration& cal, con
                 g.bound = b;
               first = false;
             }
-            base += static_cast<size_t>(mb_max);
-          }
       }
       out.push_back(g);
     }

@@ -127,17 +127,32 @@ TEST(Pipeline, TransfersOfFillAndDrainAndThoseLongerThanAChunk) {
   const StageKinds k = three_kinds();
   PlanSpec p;
   p.pp = 4;
-  p.schedule = Schedule::kInterleaved;
-  p.virtual_stages = 4;
-  const auto t = times(1.0, 1.2, 1.5);  // largest forward 0.5 s: a chunk's forward 0.125 s
+  const auto t = times(1.0, 1.2, 1.5);  // largest forward 0.5 s
   const double m = 8;
-  // A transfer shorter than a chunk's forward hides in the steady state: only fill and drain.
+  // 1F1B: a transfer shorter than a stage's forward hides in the steady state: only fill and drain.
   EXPECT_DOUBLE_EQ(pipeline_time(p, m, k, t, s(0.1)).pp_comm.si(), 0.1 * 2 * 3);
-  // A longer one shows its excess on each of the 2·m·v steady-state transfers.
-  EXPECT_NEAR(pipeline_time(p, m, k, t, s(0.2)).pp_comm.si(), 0.2 * 2 * 3 + (0.2 - 0.125) * 2 * m * 4, 1e-12);
+  // A longer one shows its excess on each of the 2·m steady-state transfers.
+  EXPECT_NEAR(pipeline_time(p, m, k, t, s(0.6)).pp_comm.si(), 0.6 * 2 * 3 + (0.6 - 0.5) * 2 * m, 1e-12);
   // Without overlap every transfer shows.
   p.overlap_p2p = false;
-  EXPECT_NEAR(pipeline_time(p, m, k, t, s(0.1)).pp_comm.si(), 0.1 * 2 * 3 + 0.1 * 2 * m * 4, 1e-12);
+  EXPECT_NEAR(pipeline_time(p, m, k, t, s(0.1)).pp_comm.si(), 0.1 * 2 * 3 + 0.1 * 2 * m, 1e-12);
+}
+
+// Interleaving (v = 4, p = 4): each of the v − 1 wraps of a micro-batch group from the last
+// stage back to the first, in warm-up and in cool-down, adds p transfers, whatever m.
+TEST(Pipeline, InterleavedWrapsAddPTransfersEach) {
+  const StageKinds k = three_kinds();
+  PlanSpec p;
+  p.pp = 4;
+  p.schedule = Schedule::kInterleaved;
+  p.virtual_stages = 4;
+  const auto t = times(1.0, 1.2, 1.5);
+  const double x = 0.1;  // shorter than a chunk's forward (0.5/4 s): the steady state hides it
+  for (double m : {4.0, 8.0, 32.0})
+    EXPECT_NEAR(pipeline_time(p, m, k, t, s(x)).pp_comm.si(), x * 2 * 3 + x * 2 * 3 * 4, 1e-12) << m;
+  p.schedule = Schedule::k1F1B;
+  p.virtual_stages = 1;
+  EXPECT_NEAR(pipeline_time(p, 8, k, t, s(x)).pp_comm.si(), x * 2 * 3, 1e-12);
 }
 
 TEST(StageKinds, UnevenFirstAndLastStages) {

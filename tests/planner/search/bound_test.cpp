@@ -37,7 +37,7 @@ long long check_every_plan(const Loaded& l) {
                   if (gb <= 0) continue;
                   const double m = static_cast<double>(gb / (static_cast<long long>(mb) * dp));
                   if (so.schedule == Schedule::kInterleaved && static_cast<long long>(m) % t.layout.pp != 0) continue;
-                  const double lb = StepBound::step_lower_bound(t, bound.stage_sums(t, sp, tpo, mb, {Recompute::kNone, 0}), so, m,
+                  const double lb = StepBound::step_lower_bound(t, bound.stage_sums(t, sp, tpo, mb, rc), so, m,
                                                                 bound.p2p(t, dp, sp, mb));
                   std::vector<const OffloadVariant*> variants{nullptr};
                   const auto offs = offload_variants(p, z.fsdp == Fsdp::kNone ? z.zero : 3);
