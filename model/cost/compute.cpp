@@ -51,13 +51,17 @@ Seconds batched_gemm_time(const GemmShape& g, double batch, Precision p, const G
     // The library picks the output tiling that wastes least of the last wave among its large tile
     // (tile_m × tile_n), the transposed one, and half-size tiles at a ~5% lower peak (cuBLAS
     // heuristics choose per shape; NVIDIA Matrix Multiplication guide, "Tile quantization").
-    auto wave_eff = [&](double tm, double tn) {
-      const double tiles = std::ceil(g.m / tm) * std::ceil(g.n / tn) * batch;
-      const double waves = std::ceil(tiles / gpu.sm_count);
+    // Multiplications by reciprocals (this runs for every GEMM of every plan the planner meets);
+    // a ratio that is an integer but for rounding must not ceil to the next one.
+    const double inv_sm = 1.0 / gpu.sm_count, inv_tm = 1.0 / a.tile_m, inv_tn = 1.0 / a.tile_n;
+    auto ceil_ratio = [](double x) { return std::ceil(x * (1.0 - 1e-12)); };
+    auto wave_eff = [&](double inv_a, double inv_b) {
+      const double tiles = ceil_ratio(g.m * inv_a) * ceil_ratio(g.n * inv_b) * batch;
+      const double waves = ceil_ratio(tiles * inv_sm);
       return tiles / (waves * gpu.sm_count);
     };
-    const double big = std::max(wave_eff(a.tile_m, a.tile_n), wave_eff(a.tile_n, a.tile_m));
-    const double half = 0.95 * std::max(wave_eff(a.tile_m / 2.0, a.tile_n), wave_eff(a.tile_m, a.tile_n / 2.0));
+    const double big = std::max(wave_eff(inv_tm, inv_tn), wave_eff(inv_tn, inv_tm));
+    const double half = 0.95 * std::max(wave_eff(2.0 * inv_tm, inv_tn), wave_eff(inv_tm, 2.0 * inv_tn));
     wave = std::max(big, half);
     // Each output tile pays a fixed prologue/epilogue that its K loop amortises: η ∝ k / (k + k0)
     // (NVIDIA Matrix Multiplication guide: efficiency grows with K at fixed M, N).

@@ -191,9 +191,9 @@ LayerCost layer_cost(const LayerContext& c, bool moe_layer) {
     const ClusterSpec& cl = *c.cluster;
     const GroupPlacement g = place_group(c.tp, 1, cl);
     const Bytes full = B(T * d.h * elem);
-    const Seconds ar = collective_time(Collective::kAllReduce, full, g, cl, cal);
-    const Seconds ag = collective_time(Collective::kAllGather, full, g, cl, cal);
-    const Seconds rs = collective_time(Collective::kReduceScatter, full, g, cl, cal);
+    const Seconds ar = c.sp ? Seconds{} : collective_time(Collective::kAllReduce, full, g, cl, cal);
+    const Seconds ag = c.sp ? collective_time(Collective::kAllGather, full, g, cl, cal) : Seconds{};
+    const Seconds rs = c.sp ? collective_time(Collective::kReduceScatter, full, g, cl, cal) : Seconds{};
     const bool mlp_split = !(moe_layer && c.etp == 1);
     Seconds fwd{}, bwd{};
     auto block = [&](Seconds col) {

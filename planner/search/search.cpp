@@ -342,9 +342,8 @@ std::vector<Group> make_groups(const PlanProblem& p, const Calibration& cal, con
   std::vector<Group> out;
   StepBound bound(p, cal);
   const bool plain = plain_allowed(p);
-  const std::vector<std::pair<Recompute, int>> rc_options = recompute_options(p);
-  const size_t rcs = rc_options.size();
-  std::map<std::tuple<int, int, int, size_t>, StageSums> sums;  // of the current task
+  const size_t rcs = recompute_options(p).size();
+  std::map<std::tuple<int, int, int>, StageSums> sums;  // of the current task
   for (size_t ti = 0; ti < tasks.size(); ++ti) {
     const Task& t = tasks[ti];
     const std::vector<ScheduleOption> schedules = schedule_options(p, t.layout);
@@ -369,9 +368,9 @@ std::vector<Group> make_groups(const PlanProblem& p, const Calibration& cal, con
       for (const ZeroOption& z : zero_options(p, t, dp))
         g.plans += cells * (plain ? 1 : static_cast<long long>(offload_variants(p, z.fsdp == Fsdp::kNone ? z.zero : 3).size()));
       if (bounded && !mbs.empty()) {
-        // The least, over the group's (sp, TP overlap, micro-batch, schedule, recompute), of the
-        // exact pipeline + transfer time of those knobs (bound.hpp); every recompute option is
-        // evaluated, so that the bound does not rest on the pipeline time growing with recompute.
+        // The least, over the group's (sp, TP overlap, micro-batch, schedule), of the exact pipeline
+        // + transfer time of those knobs without recomputation (bound.hpp): recomputation only adds
+        // to stage times, and model/step.hpp's pipeline time is monotone in them.
         bool first = true;
         for (int sp : sps)
           for (int tpo : tp_overlap_options(p, t.tp, sp != 0))
@@ -379,13 +378,11 @@ std::vector<Group> make_groups(const PlanProblem& p, const Calibration& cal, con
               const long long gb = pick_global_batch(p, static_cast<long long>(mb) * dp);
               const double m_mb = static_cast<double>(gb / (static_cast<long long>(mb) * dp));
               const double p2p = bound.p2p(t, dp, sp, mb);
+              auto key = std::make_tuple(sp, tpo, mb);
+              auto it = sums.find(key);
+              if (it == sums.end()) it = sums.emplace(key, bound.stage_sums(t, sp, tpo, mb, {Recompute::kNone, 0})).first;
               double lb = std::numeric_limits<double>::infinity();
-              for (size_t ri = 0; ri < rc_options.size(); ++ri) {
-                auto key = std::make_tuple(sp, tpo, mb, ri);
-                auto it = sums.find(key);
-                if (it == sums.end()) it = sums.emplace(key, bound.stage_sums(t, sp, tpo, mb, rc_options[ri])).first;
-                for (const ScheduleOption& so : schedules) lb = std::min(lb, StepBound::step_lower_bound(t, it->second, so, m_mb, p2p));
-              }
+              for (const ScheduleOption& so : schedules) lb = std::min(lb, StepBound::step_lower_bound(t, it->second, so, m_mb, p2p));
               const ScoreBound b = score_bound(ctx, t.tp * t.cp * t.layout.pp * dp, static_cast<double>(gb) * p.training.sequence_length, lb);
               if (first || (g.bound.hopeless && !b.hopeless) ||
                   (g.bound.hopeless == b.hopeless &&
