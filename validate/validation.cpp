@@ -280,7 +280,8 @@ std::optional<std::pair<JobSpec, Evaluation>> best_completion(const RowJob& rj, 
               // planner's rule kInterleavedMicroBatches); a stated interleaving is taken as stated.
               if (rj.free_virtual && v > 1 && j.micro_batches() % j.plan.pp != 0) continue;
               if (!consider(j) || rc != Recompute::kFull || !rj.free_recompute || bp.recompute_layers > 0 || stage_layers < 2) continue;
-              // Fewest recomputed layers that fit: fits(lo) false, fits(hi) true.
+              // Fewest recomputed layers that fit (recompute_layers N of the stage's; 0 would mean all):
+              // invariant: lo layers do not fit (lo = 0: none recomputed), hi layers do.
               int lo = 0, hi = stage_layers;
               auto fits_with = [&](int n) {
                 JobSpec jn = j;
