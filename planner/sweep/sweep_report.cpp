@@ -196,7 +196,7 @@ void write_csv(const Json& report, std::ostream& out) {
     std::string head = std::to_string(p["index"].get<int>()) + "," + csv_field(p["label"].get<std::string>());
     for (const char* k : {"cluster", "gpu", "nodes", "gpus", "nics_per_node", "nic_rate_gbps", "scale_up_domain", "topology",
                           "oversubscription", "host_memory_gib", "nvme_tb", "price_usd_per_gpu_hour"})
-      head += "," + csv_field(v(h[k]));
+      head.append(",").append(csv_field(v(h[k])));
     for (const Json& j : p["jobs"]) {
       out << head << "," << csv_field(j["job"].get<std::string>()) << "," << (j["feasible"].get<bool>() ? "true" : "false") << ","
           << csv_field(v(j["reason"]));

@@ -29,7 +29,7 @@ namespace trainplan::sweep {
 struct RunOptions {
   int threads = 0;  // 0: the hardware's
   // Called on the calling thread about ten times a second while the tasks run.
-  std::function<void(int done_tasks, int total_tasks)> progress;
+  std::function<void(int done_tasks, int total_tasks)> progress = {};
 };
 
 // The "hardware" object of a point: every property the axes can change, whatever was varied.

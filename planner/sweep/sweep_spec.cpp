@@ -245,7 +245,8 @@ std::optional<SweepSpec> load_sweep_json(const Json& doc, const std::string& fil
   std::set<std::string> reported;
   for (const auto& p : s.points) {
     for (size_t a = 0; a < s.axes.size(); ++a) {
-      const std::string where = s.axes[a].pointer + (s.axes[a].values.size() > 1 ? "/" + std::to_string(p.values[a]) : "");
+      std::string where = s.axes[a].pointer;
+      if (s.axes[a].values.size() > 1) where.append("/").append(std::to_string(p.values[a]));
       if (s.axes[a].name == "hourly_budget" && p.cluster.nodes < 1 && reported.insert(where).second)
         diag.add(file, where, "the budget buys less than one node of " + p.cluster.node.gpu.name + " (" +
                                   std::to_string(p.cluster.node.gpus_per_node) + " GPUs at " +

@@ -75,7 +75,9 @@ TEST(CliOutputs, PredictJsonOfEveryExampleJobParsesAndIsFinite) {
       for (auto it = stage["breakdown"].begin(); it != stage["breakdown"].end(); ++it) expect_number(stage["breakdown"], it.key());
     }
     EXPECT_EQ(j["feasible"].get<bool>(), r.status == 0);
-    if (!j["feasible"].get<bool>()) EXPECT_FALSE(j["infeasible_reasons"].empty());
+    if (!j["feasible"].get<bool>()) {
+      EXPECT_FALSE(j["infeasible_reasons"].empty());
+    }
   }
 }
 
