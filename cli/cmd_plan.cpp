@@ -178,6 +178,7 @@ void run_plan(const PlanOpts& o, CliContext& ctx) {
   ro.simulated = simulated.empty() ? nullptr : &simulated;
   ro.simulator_name = sim_name;
   Json report = planner::report_json(*problem, cal, octx, analytic, result, ro);
+  report["validated_error"] = validated_error_json(cal, problem->training.precision);
   if (o.timings)
     std::fprintf(stderr, "searched %lld plans (%lld evaluator calls) in %.3f s on %d threads\n", result.evaluated, result.evaluator_calls,
                  result.wall_s, o.threads);

@@ -9,7 +9,7 @@ namespace trainplan::cli {
 
 namespace {
 
-void print_text(const JobSpec& job, const Evaluation& e) {
+void print_text(const JobSpec& job, const Evaluation& e, const Json& validated) {
   std::printf("%s on %d x %s: tp %d, pp %d, dp %d, cp %d, ep %d, micro-batch %d, %lld micro-batches\n", job.model.name.c_str(), e.gpus,
               job.cluster.node.gpu.name.c_str(), job.plan.tp, job.plan.pp, job.plan.dp, job.plan.cp, job.plan.ep, job.plan.micro_batch,
               e.micro_batches);
@@ -19,6 +19,11 @@ void print_text(const JobSpec& job, const Evaluation& e) {
   std::printf("tokens/s         %10.0f  (%.1f per GPU)\n", e.tokens_per_s, e.tokens_per_s_per_gpu);
   std::printf("model TFLOP/s    %10.1f per GPU  (MFU %.1f%%)\n", e.model_tflops_per_gpu, e.mfu_pct);
   std::printf("hardware TFLOP/s %10.1f per GPU  (HFU %.1f%%)\n", e.hardware_tflops_per_gpu, e.hfu_pct);
+  if (validated.is_null())
+    std::printf("validated: no public run on this GPU generation and precision; the constants are documented leads\n");
+  else
+    std::printf("validated: %.1f%% mean error on %d public runs of this GPU generation and precision (%.1f%% with their source left out)\n",
+                validated["mape_pct"].get<double>(), validated["public_runs"].get<int>(), validated["leave_one_source_out_mape_pct"].get<double>());
   const TimeBreakdown& b = e.breakdown;
   std::printf("time breakdown (s): compute %.3f, recompute %.3f, tp %.3f, cp %.3f, ep %.3f, pp %.3f, dp %.3f, bubble %.3f, optimizer %.3f, offload %.3f\n",
               b.compute.si(), b.recompute.si(), b.tp_comm.si(), b.cp_comm.si(), b.ep_comm.si(), b.pp_comm.si(), b.dp_comm.si(),
@@ -51,8 +56,14 @@ void add_predict_command(CLI::App& app, CliContext& ctx) {
     if (!loaded) return;
     const auto& [job, cal] = *loaded;
     Evaluation e = AnalyticEvaluator().evaluate(job, cal);
-    if (opts->json) print_json(evaluation_to_json(e));
-    else print_text(job, e);
+    const Json validated = validated_error_json(cal, job.training.precision);
+    if (opts->json) {
+      Json j = evaluation_to_json(e);
+      j["validated_error"] = validated;
+      print_json(j);
+    } else {
+      print_text(job, e, validated);
+    }
     ctx.exit_code = e.feasible ? kExitOk : kExitInfeasible;
   });
 }

@@ -63,6 +63,12 @@ void add_validate_command(CLI::App& app, CliContext& ctx) {
       for (const auto& r : f.leave_one_source_out.rows)
         if (r.status == RowStatus::kPredicted) loso[r.id] = std::round(r.error_pct * 100) / 100;
       out["leave_one_source_out_rows"] = loso;
+      // What configs/calibration/defaults.json stores as each architecture's "validated" figures.
+      Json groups = Json::object();
+      for (const auto& [k, g] : f.groups)
+        groups[k.architecture + "/" + precision_name(k.precision)] = {
+            {"public_runs", g.runs}, {"mape_pct", g.mape_pct}, {"leave_one_source_out_mape_pct", g.loso_mape_pct}};
+      out["validated"] = groups;
       print_json(out);
       return;
     }

@@ -9,9 +9,6 @@ namespace trainplan {
 
 namespace {
 
-// GEMMs of fp16 and bf16 share one constant; fp8 has its own.
-Precision precision_class(Precision p) { return p == Precision::kFp16 ? Precision::kBf16 : p; }
-
 Calibration with_overrides(const Catalog& catalog, const GpuSpec& gpu, const std::map<FitKey, double>& eff) {
   Diagnostics d;
   Calibration cal = default_calibration(catalog, gpu, d);
@@ -134,6 +131,21 @@ FitResult fit_gemm_efficiency(const Json& doc, const Catalog& catalog, const Eva
     for (auto& row : held.rows) out.leave_one_source_out.rows.push_back(std::move(row));
   }
   summarize(out.leave_one_source_out);
+  // Per group: how many runs, and their MAPE fitted and with their source left out.
+  std::map<std::string, double> loso;
+  for (const auto& r : out.leave_one_source_out.rows)
+    if (r.status == RowStatus::kPredicted) loso[r.id] = std::fabs(r.error_pct);
+  for (const auto& r : out.fitted.rows) {
+    if (r.status != RowStatus::kPredicted || !r.job) continue;
+    ValidatedError& g = out.groups[{r.job->cluster.node.gpu.architecture, precision_class(r.job->training.precision)}];
+    ++g.runs;
+    g.mape_pct += std::fabs(r.error_pct);
+    g.loso_mape_pct += loso.count(r.id) ? loso[r.id] : 0.0;
+  }
+  for (auto& [k, g] : out.groups) {
+    g.mape_pct = std::round(g.mape_pct / g.runs * 100) / 100;
+    g.loso_mape_pct = std::round(g.loso_mape_pct / g.runs * 100) / 100;
+  }
   return out;
 }
 

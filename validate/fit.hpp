@@ -30,6 +30,7 @@ struct FitResult {
   std::map<FitKey, double> efficiency;  // fitted η per group
   ValidationReport fitted;              // every row predicted with the fitted constants
   ValidationReport leave_one_source_out;  // each source predicted with constants fitted on the others
+  std::map<FitKey, ValidatedError> groups;  // per group: runs, fitted MAPE, leave-one-source-out MAPE
 };
 
 // `exclude_source`: rows of that source are left out of the fit (empty: none).
