@@ -9,25 +9,20 @@
 #include "model/analytic.hpp"
 #include "sim/sim_evaluator.hpp"
 #include "validate/validation.hpp"
+#include "tests/validate/public_runs.hpp"
 
 namespace trainplan {
 namespace {
 
 TEST(AgreementPublicRuns, SimulatedStepWithinTwoPercentOfAnalyticOnEveryRun) {
-  Catalog catalog(CONFIG_DIR);
-  Diagnostics d;
-  const Json doc = *load_json_file(std::string(CONFIG_DIR) + "/validation/public-runs.json", d);
-  auto cal_for = [&](const GpuSpec& g) {
-    Diagnostics dd;
-    return load_calibration(catalog, g, "", dd);
-  };
-  const ValidationReport analytic = validate_runs(doc, "public-runs.json", catalog, AnalyticEvaluator(), cal_for, d);
+  const test::PublicRuns runs;
+  const ValidationReport analytic = runs.validate();
   const SimEvaluator sim;
   int compared = 0;
   double worst = 0;
   for (const ValidationRow& row : analytic.rows) {
     if (row.status != RowStatus::kPredicted) continue;
-    const Evaluation s = sim.evaluate(*row.job, cal_for(row.job->cluster.node.gpu));
+    const Evaluation s = sim.evaluate(*row.job, runs.calibration(row.job->cluster.node.gpu));
     ASSERT_TRUE(s.feasible) << row.id << ": " << (s.reasons.empty() ? "" : s.reasons.front().detail);
     const double a = row.evaluation->step_time.si();
     const double diff = 100.0 * (s.step_time.si() / a - 1.0);

@@ -9,26 +9,12 @@
 #include "model/analytic.hpp"
 #include "validate/fit.hpp"
 #include "validate/validation.hpp"
+#include "tests/validate/public_runs.hpp"
 
 namespace trainplan {
 namespace {
 
-struct PublicRuns {
-  Catalog catalog{CONFIG_DIR};
-  Json doc;
-  PublicRuns() {
-    Diagnostics d;
-    doc = *load_json_file(std::string(CONFIG_DIR) + "/validation/public-runs.json", d);
-  }
-  ValidationReport validate() const {
-    Diagnostics d;
-    auto cal_for = [&](const GpuSpec& g) {
-      Diagnostics dd;
-      return load_calibration(catalog, g, "", dd);
-    };
-    return validate_runs(doc, "public-runs.json", catalog, AnalyticEvaluator(), cal_for, d);
-  }
-};
+using test::PublicRuns;
 
 TEST(Accuracy, PublicRunsDoNotRegress) {
   PublicRuns run;

@@ -8,20 +8,15 @@
 #include "model/analytic.hpp"
 #include "validate/replan.hpp"
 #include "validate/validation.hpp"
+#include "tests/validate/public_runs.hpp"
 
 namespace trainplan {
 namespace {
 
 TEST(Replan, PlannerMatchesOrBeatsEveryPublishedPlan) {
-  Catalog catalog(CONFIG_DIR);
-  Diagnostics d;
-  const Json doc = *load_json_file(std::string(CONFIG_DIR) + "/validation/public-runs.json", d);
-  auto cal_for = [&](const GpuSpec& g) {
-    Diagnostics dd;
-    return load_calibration(catalog, g, "", dd);
-  };
-  const ValidationReport rep = validate_runs(doc, "public-runs.json", catalog, AnalyticEvaluator(), cal_for, d);
-  const std::vector<ReplanRow> rows = replan_runs(rep, cal_for, {.threads = 2});
+  const test::PublicRuns runs;
+  const ValidationReport rep = runs.validate();
+  const std::vector<ReplanRow> rows = replan_runs(rep, runs.calibration_for(), {.threads = 2});
   ASSERT_EQ(static_cast<int>(rows.size()), rep.predicted);
   int gains = 0;
   for (const ReplanRow& r : rows) {
