@@ -7,6 +7,7 @@
 
 #include "model/cost/compute.hpp"
 #include "planner/search/problem.hpp"
+#include "planner/search/space.hpp"
 
 namespace trainplan {
 
@@ -145,8 +146,11 @@ std::optional<RowJob> row_to_job(const Json& run, const Catalog& catalog, std::s
     m.moe = s;
   }
   if (opt<std::string>(mod, "attention") == "mla") {
-    reason = "multi-latent attention rows carry no MLA dimensions";
-    return std::nullopt;
+    // The schema gives no MLA dimensions: those every published MLA model uses (DeepSeek-V2, Liu
+    // et al. 2024 §3.1.2, and DeepSeek-V3 §4.2: kv compression d_c = 512, query compression
+    // d_c' = 1536, per-head d_h = 128 with a decoupled RoPE part d_h^R = 64), with the row's heads.
+    m.mla = MlaSpec{1536, 512, 128, 64, 128};
+    rj.mla_assumed = true;
   }
 
   TrainingSpec& t = job.training;
@@ -171,6 +175,18 @@ std::optional<RowJob> row_to_job(const Json& run, const Catalog& catalog, std::s
   PlanSpec& p = job.plan;
   p.tp = par.at("tp").get<int>();
   p.pp = par.at("pp").get<int>();
+  // Layers that do not divide over the stages go as Megatron's uneven first/last stages allow,
+  // split as the planner splits them (planner/search/space.hpp).
+  if (m.layers % p.pp != 0) {
+    const auto layout = planner::stage_layout(m.layers, p.pp);
+    if (!layout) {
+      reason = "malformed run: " + std::to_string(m.layers) + " layers cannot be split over pp " + std::to_string(p.pp);
+      return std::nullopt;
+    }
+    p.first_stage_layers = layout->first;
+    p.last_stage_layers = layout->last;
+    rj.uneven_layout = true;
+  }
   p.dp = par.at("dp").get<int>();
   p.cp = opt<int>(par, "cp").value_or(1);
   p.ep = opt<int>(par, "ep").value_or(1);
@@ -366,6 +382,11 @@ ValidationReport validate_runs(const Json& doc, const std::string& file, const C
             }
             if (rj->free_virtual) row.chosen["virtual_pipeline_stages"] = j.plan.virtual_stages;
             if (rj->free_zero) row.chosen["zero_stage"] = j.plan.zero;
+            if (rj->uneven_layout)
+              row.chosen["stage_layers"] = {{"first", j.plan.first_stage_layers}, {"last", j.plan.last_stage_layers}};
+            if (rj->mla_assumed)
+              row.chosen["mla_dimensions"] = {{"q_lora_rank", 1536}, {"kv_lora_rank", 512}, {"qk_nope_head_dim", 128},
+                                              {"qk_rope_head_dim", 64}, {"v_head_dim", 128}};
             if (rj->free_sp) row.chosen["sequence_parallel"] = j.plan.sequence_parallel;
             row.chosen["grad_reduce_precision"] = j.plan.grad_reduce_bf16 ? "bf16" : "fp32";
             row.fully_stated = !rj->free_micro_batch && !rj->free_recompute && !rj->free_virtual && !rj->free_sp &&

@@ -52,6 +52,8 @@ struct ValidationReport {
 struct RowJob {
   JobSpec job;
   bool free_micro_batch = false, free_recompute = false, free_virtual = false, free_zero = false, free_sp = false;
+  bool mla_assumed = false;
+  bool uneven_layout = false;  // layers not divisible by pp: uneven first/last stages  // multi-latent attention with DeepSeek-V2/V3's dimensions (the row has none)
 };
 std::optional<RowJob> row_to_job(const Json& run, const Catalog& catalog, std::string& reason);
 

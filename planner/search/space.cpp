@@ -43,26 +43,24 @@ std::vector<int> ep_candidates(const PlanProblem& p) {
   return filtered(out, p.search.ep);
 }
 
+std::optional<StageLayout> stage_layout(int layers, int pp) {
+  const int L = layers;
+  if (pp < 1 || pp > L) return std::nullopt;
+  if (L % pp == 0) return StageLayout{pp, 0, 0, L / pp};
+  if (pp == 2) return StageLayout{2, (L + 1) / 2, L / 2, 0};
+  for (int c : {(L + pp - 1) / pp, L / pp}) {
+    const int r = L - c * (pp - 2);
+    if (c < 1 || r < 2) continue;
+    return StageLayout{pp, (r + 1) / 2, r / 2, c};
+  }
+  return std::nullopt;
+}
+
 std::vector<StageLayout> stage_layouts(const PlanProblem& p, int max_pp) {
   std::vector<StageLayout> out;
-  const int L = p.model.layers;
-  for (int pp = 1; pp <= std::min(L, max_pp); ++pp) {
+  for (int pp = 1; pp <= std::min(p.model.layers, max_pp); ++pp) {
     if (!p.search.pp.allows(pp)) continue;
-    if (L % pp == 0) {
-      out.push_back({pp, 0, 0, L / pp});
-      continue;
-    }
-    if (pp == 2) {
-      out.push_back({2, (L + 1) / 2, L / 2, 0});
-      continue;
-    }
-    for (int c : {(L + pp - 1) / pp, L / pp}) {
-      const int r = L - c * (pp - 2);
-      if (c < 1 || r < 2) continue;
-      const int first = (r + 1) / 2, last = r / 2;
-      out.push_back({pp, first, last, c});
-      break;
-    }
+    if (auto l = stage_layout(p.model.layers, pp)) out.push_back(*l);
   }
   return out;
 }

@@ -25,6 +25,7 @@
 //              and with the optimizer on CPU. Fractions 1.0.
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include "planner/search/problem.hpp"
@@ -60,6 +61,9 @@ struct OffloadVariant {
 std::vector<int> tp_candidates(const PlanProblem& p);
 std::vector<int> cp_candidates(const PlanProblem& p);
 std::vector<int> ep_candidates(const PlanProblem& p);
+// The layout of `layers` over `pp` stages (even, or the uneven one described above); nullopt
+// when none exists.
+std::optional<StageLayout> stage_layout(int layers, int pp);
 std::vector<StageLayout> stage_layouts(const PlanProblem& p, int max_pp);
 std::vector<Task> make_tasks(const PlanProblem& p);
 

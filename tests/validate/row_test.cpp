@@ -1,0 +1,63 @@
+// How a validation row becomes a job: layers that do not divide over the pipeline stages, and
+// multi-latent attention rows, which carry no MLA dimensions.
+#include <gtest/gtest.h>
+
+#include "model/step.hpp"
+#include "tests/validate/public_runs.hpp"
+#include "validate/validation.hpp"
+
+namespace trainplan {
+namespace {
+
+Json llama_row() {
+  const test::PublicRuns runs;
+  for (const Json& r : runs.doc["runs"])
+    if (r["id"] == "nemo2407_pre_LLAMA3-70B_64gpu") return r;
+  ADD_FAILURE() << "template row not found";
+  return Json();
+}
+
+TEST(ValidationRow, LayersNotDividingOverStagesGoToUnevenFirstAndLastStages) {
+  Json r = llama_row();
+  r["model"]["num_layers"] = 61;
+  r["parallelism"]["pp"] = 16;
+  r["parallelism"]["tp"] = 1;
+  r["parallelism"]["cp"] = 1;
+  r["parallelism"]["dp"] = 4;
+  r["parallelism"]["virtual_pipeline_stages"] = nullptr;
+  const test::PublicRuns runs;
+  std::string reason;
+  const auto rj = row_to_job(r, runs.catalog, reason);
+  ASSERT_TRUE(rj.has_value()) << reason;
+  // 14 middle stages of ceil(61/16) = 4 layers; the other 5 on the first (3) and last (2).
+  EXPECT_EQ(rj->job.plan.first_stage_layers, 3);
+  EXPECT_EQ(rj->job.plan.last_stage_layers, 2);
+  const StageKinds k = stage_kinds(rj->job.model, rj->job.plan);
+  int layers = 0;
+  for (int i = 0; i < k.count; ++i) layers += k.kind[i].layers * k.kind[i].count;
+  EXPECT_EQ(layers, 61);
+}
+
+TEST(ValidationRow, MultiLatentAttentionTakesDeepSeekDimensionsAndSaysSo) {
+  Json r = llama_row();
+  r["model"]["attention"] = "mla";
+  r["model"]["num_kv_heads"] = nullptr;
+  const test::PublicRuns runs;
+  std::string reason;
+  const auto rj = row_to_job(r, runs.catalog, reason);
+  ASSERT_TRUE(rj.has_value()) << reason;
+  ASSERT_TRUE(rj->job.model.mla.has_value());
+  EXPECT_EQ(rj->job.model.mla->kv_lora_rank, 512);
+  EXPECT_EQ(rj->job.model.mla->q_lora_rank, 1536);
+  EXPECT_EQ(rj->job.model.mla->qk_rope_head_dim, 64);
+  EXPECT_TRUE(rj->mla_assumed);
+  Json doc = {{"schema", "trainplan-validation-runs/1"}, {"runs", Json::array({r})}};
+  Diagnostics d;
+  const ValidationReport rep = validate_runs(doc, "row.json", runs.catalog, AnalyticEvaluator(), runs.calibration_for(), d);
+  ASSERT_EQ(rep.rows.size(), 1u);
+  EXPECT_EQ(rep.rows[0].status, RowStatus::kPredicted) << rep.rows[0].reason;
+  EXPECT_TRUE(rep.rows[0].chosen.contains("mla_dimensions"));
+}
+
+}  // namespace
+}  // namespace trainplan
