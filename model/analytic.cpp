@@ -47,6 +47,17 @@ Evaluation AnalyticEvaluator::evaluate_with(const JobSpec& job, const Calibratio
   const double m_mb = static_cast<double>(ev.micro_batches);
 
   const StageKinds kinds = stage_kinds(m, p);
+  {
+    // A plan whose stages do not hold every layer (the spec readers refuse it; callers that build
+    // plans themselves might not) is no plan: say so rather than predict a smaller model.
+    int held = 0;
+    for (int k = 0; k < kinds.count; ++k) held += kinds.kind[k].layers * kinds.kind[k].count;
+    if (held != m.layers) {
+      ev.feasible = false;
+      ev.reasons.push_back({InfeasibleReason::kIndivisible, "the pipeline stages hold " + std::to_string(held) + " of the model's " +
+                                                                std::to_string(m.layers) + " layers"});
+    }
+  }
   const long long vocab = padded_vocab(m.vocab, p.tp);
   std::array<StageTimes, 3> times{};
   std::array<StageParams, 3> params{};

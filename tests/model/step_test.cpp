@@ -170,6 +170,25 @@ TEST(StageKinds, UnevenFirstAndLastStages) {
   EXPECT_EQ(&k.of_stage(15, 16), &k.kind[2]);
 }
 
+// A plan whose stages do not hold every layer is infeasible with the reason, never a smaller model.
+TEST(Analytic, StagesMustHoldEveryLayer) {
+  Fixture f("llama3-8b", "dgx-h100-superpod");
+  JobSpec job;
+  job.model = f.model;
+  job.cluster = f.cluster;
+  job.training.global_batch = 16;
+  job.training.sequence_length = 4096;
+  job.plan.pp = 5;  // 32 layers over 5 even stages would hold 30
+  job.plan.dp = 1;
+  const Evaluation e = AnalyticEvaluator().evaluate(job, f.cal);
+  EXPECT_FALSE(e.feasible);
+  ASSERT_FALSE(e.reasons.empty());
+  EXPECT_EQ(e.reasons.front().reason, InfeasibleReason::kIndivisible);
+  job.plan.first_stage_layers = 8;  // 8 + 3·6 + 6
+  job.plan.last_stage_layers = 6;
+  EXPECT_TRUE(AnalyticEvaluator().evaluate(job, f.cal).feasible);
+}
+
 // Full recomputation of N layers per stage repeats N/L of the stage's forward.
 TEST(StageTime, PartialFullRecomputation) {
   Fixture f("llama3-8b", "dgx-h100-superpod");
