@@ -267,6 +267,9 @@ std::optional<std::pair<JobSpec, Evaluation>> best_completion(const RowJob& rj, 
   std::vector<bool> sps = rj.free_sp ? std::vector<bool>{false, true} : std::vector<bool>{bp.sequence_parallel};
   // Gradient precision is never stated by a run: a practitioner short of memory reduces in bf16.
   const std::vector<bool> grad_bf16{false, true};
+  // Nor is expert TP: Megatron's default is the dense TP (--expert-tensor-parallel-size None → TP,
+  // interfaces.md §1.2); 1 is the other common choice.
+  const std::vector<int> etps = base.model.moe && bp.tp > 1 ? std::vector<int>{1, bp.tp} : std::vector<int>{bp.expert_tp};
   const int stage_layers = (base.model.layers + bp.pp - 1) / bp.pp;
   std::optional<std::pair<JobSpec, Evaluation>> best;
   auto consider = [&](const JobSpec& j) {
@@ -281,9 +284,11 @@ std::optional<std::pair<JobSpec, Evaluation>> best_completion(const RowJob& rj, 
       for (int v : vps)
         for (int z : zeros)
           for (bool sp : sps)
-            for (bool gb : grad_bf16) {
+            for (bool gb : grad_bf16)
+              for (int etp : etps) {
               JobSpec j = base;
               j.plan.grad_reduce_bf16 = gb;
+              j.plan.expert_tp = etp;
               j.plan.micro_batch = mb;
               j.plan.recompute = rc;
               j.plan.virtual_stages = v;
@@ -389,6 +394,7 @@ ValidationReport validate_runs(const Json& doc, const std::string& file, const C
                                               {"qk_rope_head_dim", 64}, {"v_head_dim", 128}};
             if (rj->free_sp) row.chosen["sequence_parallel"] = j.plan.sequence_parallel;
             row.chosen["grad_reduce_precision"] = j.plan.grad_reduce_bf16 ? "bf16" : "fp32";
+            if (j.model.moe && j.plan.tp > 1) row.chosen["expert_tensor_parallel"] = j.plan.expert_tp;
             row.fully_stated = !rj->free_micro_batch && !rj->free_recompute && !rj->free_virtual && !rj->free_sp &&
                                !(rj->free_zero && static_cast<long long>(j.plan.dp) * j.plan.cp > 1);
             const char* order[] = {"iteration_time_s", "tflops_per_gpu", "mfu_pct", "tokens_per_s_per_gpu"};
