@@ -67,10 +67,12 @@ Evaluation AnalyticEvaluator::evaluate_with(const JobSpec& job, const Calibratio
   }
 
   // --- Memory per stage kind.
+  const BytesPerParam bpp = bytes_per_param(tr, p.grad_reduce_bf16);
+  const ShardGroups sg = shard_groups(p, cl);
   Bytes host_per_gpu, nvme_per_gpu;
   for (int k = 0; k < kinds.count; ++k) {
     StageMemory& sm = ev.stage_kinds[kinds.slot(k)];
-    sm = stage_memory(job, cal, kinds.kind[k], params[k], costs, m_mb);
+    sm = stage_memory(job, cal, kinds.kind[k], params[k], costs, bpp, sg, m_mb);
     host_per_gpu = std::max(host_per_gpu, sm.offloaded_cpu);
     nvme_per_gpu = std::max(nvme_per_gpu, sm.offloaded_nvme);
   }
@@ -104,7 +106,7 @@ Evaluation AnalyticEvaluator::evaluate_with(const JobSpec& job, const Calibratio
   // --- Pipeline critical path.
   // Activation offload traffic runs over PCIe beside compute; only the excess shows.
   const BytesPerSecond pcie = cl.node.pcie.bandwidth;
-  if (p.activation_offload.device != OffloadDevice::kNone) {
+  if (p.activation_offload.moved() > 0) {
     for (int k = 0; k < kinds.count; ++k) {
       const Bytes moved = ev.stage_kinds[kinds.slot(k)].offloaded_cpu;
       const Seconds pcie_t = moved / std::max(1.0, std::min<double>(m_mb, p.pp)) * 2.0 / pcie;
@@ -115,8 +117,6 @@ Evaluation AnalyticEvaluator::evaluate_with(const JobSpec& job, const Calibratio
 
   // --- Data-parallel gradient reduction and parameter gathers (per stage; the worst counts).
   const int zero = p.effective_zero();
-  const BytesPerParam bpp = bytes_per_param(tr, p.grad_reduce_bf16);
-  const ShardGroups sg = shard_groups(p, cl);
   const double w_bytes = element_bytes(activation_precision(tr.precision));
   const GroupPlacement gd = place_group(static_cast<int>(sg.dp_dense), p.tp, cl);
   const GroupPlacement ge = place_group(static_cast<int>(sg.dp_expert), p.tp * p.cp * p.ep, cl);
@@ -153,9 +153,9 @@ Evaluation AnalyticEvaluator::evaluate_with(const JobSpec& job, const Calibratio
     dp_exposed = std::max(dp_exposed, exposed);
 
     const double local = local_optimizer_params(p, sg, params[k]);
-    const double opt_frac = p.optimizer_offload.device != OffloadDevice::kNone ? p.optimizer_offload.fraction : 0.0;
+    const double opt_frac = p.optimizer_offload.moved();
     Seconds off_t = offloaded_optimizer_time(local * opt_frac, job);
-    if (p.param_offload.device != OffloadDevice::kNone && p.param_offload.fraction > 0) {
+    if (p.param_offload.moved() > 0) {
       // Offloaded parameters stream in for forward and backward of every micro-batch.
       const Bytes streamed = B(local * w_bytes * p.param_offload.fraction * 2 * m_mb);
       off_t += std::max(Seconds{}, streamed / pcie - (st.fwd + st.bwd) * m_mb);

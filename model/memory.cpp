@@ -21,19 +21,13 @@ double local_optimizer_params(const PlanSpec& p, const ShardGroups& g, const Sta
   return p.effective_zero() >= 1 ? s.dense / g.shard_dense + s.expert / g.shard_expert : s.dense + s.expert;
 }
 
-namespace {
-double offload_fraction(const Offload& o) { return o.device != OffloadDevice::kNone ? o.fraction : 0.0; }
-}  // namespace
-
 StageMemory stage_memory(const JobSpec& job, const Calibration& cal, const StageKind& sk, const StageParams& params, const LayerCosts& c,
-                         double m_mb) {
+                         const BytesPerParam& bpp, const ShardGroups& g, double m_mb) {
   const PlanSpec& p = job.plan;
   const ModelSpec& m = job.model;
   StageMemory sm;
   sm.layers = sk.layers;
-  const BytesPerParam bpp = bytes_per_param(job.training, p.grad_reduce_bf16);
   const int zero = p.effective_zero();
-  const ShardGroups g = shard_groups(p, job.cluster);
   const double pd = params.dense, pe = params.expert;
   auto sharded = [&](double bytes_per, int min_stage) {
     return zero >= min_stage ? pd * bytes_per / g.shard_dense + pe * bytes_per / g.shard_expert : (pd + pe) * bytes_per;
@@ -41,9 +35,9 @@ StageMemory stage_memory(const JobSpec& job, const Calibration& cal, const Stage
   const double weights = sharded(bpp.weights, 3);
   const double grads = sharded(bpp.grads, 2);
   const double opt = sharded(bpp.optimizer, 1);
-  const double opt_off = offload_fraction(p.optimizer_offload);
-  const double par_off = offload_fraction(p.param_offload);
-  const double act_off = offload_fraction(p.activation_offload);
+  const double opt_off = p.optimizer_offload.moved();
+  const double par_off = p.param_offload.moved();
+  const double act_off = p.activation_offload.moved();
   sm.weights = B(weights * (1 - par_off));
   sm.gradients = B(grads);
   sm.optimizer = B(opt * (1 - opt_off));

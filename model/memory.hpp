@@ -24,14 +24,16 @@
 
 namespace trainplan {
 
-StageMemory stage_memory(const JobSpec& job, const Calibration& cal, const StageKind& sk, const StageParams& params, const LayerCosts& c,
-                         double micro_batches);
-
 // Ranks that hold the same dense (resp. expert) parameters and shard them under ZeRO / FSDP.
 struct ShardGroups {
   double dp_dense = 1, shard_dense = 1, dp_expert = 1, shard_expert = 1;
 };
 ShardGroups shard_groups(const PlanSpec& p, const ClusterSpec& cl);
+
+// `bpp` and `groups`: bytes_per_param(job.training, plan.grad_reduce_bf16) and shard_groups(plan,
+// cluster), which every stage kind of a plan shares.
+StageMemory stage_memory(const JobSpec& job, const Calibration& cal, const StageKind& sk, const StageParams& params, const LayerCosts& c,
+                         const BytesPerParam& bpp, const ShardGroups& groups, double micro_batches);
 // Parameters whose optimizer state one GPU updates (its shard under ZeRO ≥ 1).
 double local_optimizer_params(const PlanSpec& p, const ShardGroups& g, const StageParams& params);
 

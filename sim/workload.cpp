@@ -120,7 +120,7 @@ std::optional<StepWork> build_step(const JobSpec& job, const Calibration& cal, s
   const BytesPerParam bpp = bytes_per_param(tr, p.grad_reduce_bf16);
   const double w_bytes = element_bytes(activation_precision(tr.precision));
   const ShardGroups sg = shard_groups(p, cl);
-  const double opt_gpu_frac = 1.0 - (p.optimizer_offload.device != OffloadDevice::kNone ? p.optimizer_offload.fraction : 0.0);
+  const double opt_gpu_frac = 1.0 - p.optimizer_offload.moved();
   const StageKinds kinds = stage_kinds(m, p);
   const BytesPerSecond pcie = cl.node.pcie.bandwidth;
   const double m_mb = static_cast<double>(w.micro_batches);
@@ -209,13 +209,13 @@ std::optional<StepWork> build_step(const JobSpec& job, const Calibration& cal, s
     }
 
     // Offload and optimizer as model/analytic.cpp computes them.
-    if (p.activation_offload.device != OffloadDevice::kNone)
+    if (p.activation_offload.moved() > 0)
       sw.act_offload_bytes = w.analytic.stage(i).offloaded_cpu / std::max(1.0, std::min<double>(m_mb, p.pp)) * 2.0;
     const double local = local_optimizer_params(p, sg, params);
     const double on_gpu = local * opt_gpu_frac;
     sw.optimizer = gpu_optimizer_time(on_gpu, cl.node.gpu, cal);
     sw.offload = offloaded_optimizer_time(local - on_gpu, job);
-    if (p.param_offload.device != OffloadDevice::kNone && p.param_offload.fraction > 0) {
+    if (p.param_offload.moved() > 0) {
       Seconds fb{};
       for (const ChunkWork& cw : sw.chunks)
         for (const auto* v : {&cw.fwd, &cw.bwd, &cw.wgrad})

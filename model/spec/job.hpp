@@ -35,10 +35,13 @@ const char* schedule_name(Schedule s);
 const char* recompute_name(Recompute r);
 const char* offload_device_name(OffloadDevice d);
 const char* fsdp_name(Fsdp f);
+const char* attention_backend_name(AttentionBackend a);
 
 struct Offload {
   OffloadDevice device = OffloadDevice::kNone;
   double fraction = 0.0;  // of the state moved off the GPU
+  // The fraction actually moved: 0 when nothing is offloaded, whatever `fraction` says.
+  [[nodiscard]] double moved() const { return device != OffloadDevice::kNone ? fraction : 0.0; }
   friend bool operator==(const Offload&, const Offload&) = default;
 };
 

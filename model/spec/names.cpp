@@ -51,6 +51,14 @@ const char* recompute_name(Recompute r) {
   }
   return "?";
 }
+const char* attention_backend_name(AttentionBackend a) {
+  switch (a) {
+    case AttentionBackend::kAuto: return "auto";
+    case AttentionBackend::kFlash: return "flash";
+    case AttentionBackend::kUnfused: return "unfused";
+  }
+  return "?";
+}
 const char* offload_device_name(OffloadDevice d) {
   switch (d) {
     case OffloadDevice::kNone: return "none";

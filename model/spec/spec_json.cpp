@@ -62,14 +62,6 @@ namespace {
 // Fractions rounded to 6 significant digits, so that outputs are byte-identical across platforms.
 double r6(double v) { return round_significant(v, 6); }
 Json offload_json(const Offload& o) { return {{"device", offload_device_name(o.device)}, {"fraction", r6(o.fraction)}}; }
-const char* attention_name(AttentionBackend a) {
-  switch (a) {
-    case AttentionBackend::kAuto: return "auto";
-    case AttentionBackend::kFlash: return "flash";
-    case AttentionBackend::kUnfused: return "unfused";
-  }
-  return "auto";
-}
 
 }  // namespace
 
@@ -98,7 +90,7 @@ Json plan_to_json(const PlanSpec& p) {
   j["overlap_p2p"] = p.overlap_p2p;
   j["tp_comm_overlap"] = p.tp_comm_overlap;
   j["grad_reduce_precision"] = p.grad_reduce_bf16 ? "bf16" : "fp32";
-  j["attention_backend"] = attention_name(p.attention);
+  j["attention_backend"] = attention_backend_name(p.attention);
   return j;
 }
 
