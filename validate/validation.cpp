@@ -241,7 +241,7 @@ std::vector<int> divisors_up_to(long long n, int cap) {
 // Whether a plan fits as the planner requires: feasible, with the planner's default memory
 // headroom left free on every GPU (planner/search/problem.hpp), as a practitioner leaves it.
 bool fits(const JobSpec& j, const Evaluation& e) {
-  return e.feasible && e.peak_memory <= j.cluster.node.gpu.memory * (1.0 - planner::SearchSettings{}.memory_headroom);
+  return e.feasible && e.peak_memory <= j.cluster.node.gpu.memory * (1.0 - planner::kDefaultMemoryHeadroom);
 }
 
 // Fastest plan that fits among the completions of the free knobs: a grid over micro-batch,
@@ -370,7 +370,7 @@ ValidationReport validate_runs(const Json& doc, const std::string& file, const C
             else if (best) {
               char buf[200];
               std::snprintf(buf, sizeof buf, "stage %d needs %.1f GiB, more than %.0f%% of the GPU's %.1f GiB (the planner's memory headroom)",
-                            best->second.peak_stage, best->second.peak_memory / GiB(1), 100 * (1 - planner::SearchSettings{}.memory_headroom),
+                            best->second.peak_stage, best->second.peak_memory / GiB(1), 100 * (1 - planner::kDefaultMemoryHeadroom),
                             best->first.cluster.node.gpu.memory / GiB(1));
               row.reason = buf;
             } else row.reason = "no feasible completion";

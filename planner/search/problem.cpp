@@ -81,7 +81,7 @@ SearchSettings read_search_settings(const Node& node) {
   if (!r.valid()) return s;
   s.max_gpus = r.integer("max_gpus", 0, 1);
   s.min_gpus = r.integer("min_gpus", 1, 1);
-  s.memory_headroom = r.number("memory_headroom", 0.05, 0.0, 0.9);
+  s.memory_headroom = r.number("memory_headroom", kDefaultMemoryHeadroom, 0.0, 0.9);
   s.allow_tp_across_nodes = r.boolean("allow_tp_across_nodes", false);
   s.max_micro_batch = r.integer("max_micro_batch", 8, 1);
   s.min_cp_sequence = r.integer("min_cp_sequence", 1024, 1);

@@ -69,10 +69,13 @@ class KnobFilter {
   std::vector<int> allowed_;
 };
 
+// Fraction of each GPU's memory a plan must leave free unless the problem says otherwise.
+inline constexpr double kDefaultMemoryHeadroom = 0.05;
+
 struct SearchSettings {
   int max_gpus = 0;  // 0: the cluster's GPUs
   int min_gpus = 1;
-  double memory_headroom = 0.05;
+  double memory_headroom = kDefaultMemoryHeadroom;
   bool allow_tp_across_nodes = false;
   int max_micro_batch = 8;
   int min_cp_sequence = 1024;

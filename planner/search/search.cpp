@@ -93,6 +93,18 @@ ScoreBound score_bound(const ObjectiveContext& ctx, int gpus, double tokens, dou
   return {c.primary, c.secondary, !meets_deadline(ctx, c.tokens_per_s)};
 }
 
+// Order of bounds: a bound that can meet the deadline first, then (primary, secondary).
+bool score_before(const ScoreBound& a, const ScoreBound& b) {
+  if (a.hopeless != b.hopeless) return b.hopeless;
+  if (a.primary != b.primary) return a.primary < b.primary;
+  return a.secondary < b.secondary;
+}
+
+// Megatron's interleaved schedule needs the micro-batch count divisible by pp (rules.hpp).
+bool valid_interleave(const ScheduleOption& so, const Task& t, long long gb, int mb, int dp) {
+  return so.schedule != Schedule::kInterleaved || (gb / (static_cast<long long>(mb) * dp)) % t.layout.pp == 0;
+}
+
 bool cannot_enter(const ScoreBound& b, const Threshold& th) {
   if (b.hopeless) return true;
   if (!th.set) return false;
@@ -197,10 +209,6 @@ class Worker {
   ParetoFront pareto_;
 
  private:
-  bool valid_interleave(const ScheduleOption& so, const Task& t, long long gb, int mb, int dp) const {
-    return so.schedule != Schedule::kInterleaved || (gb / (static_cast<long long>(mb) * dp)) % t.layout.pp == 0;
-  }
-
   Floor compute_floor(const Task& t, int dp, const ZeroOption& z, int mb, const OffloadVariant* off) {
     PlanSpec plan = make_plan(t, dp, z, t.tp > 1, 0, ScheduleOption{}, {Recompute::kFull, 0}, mb, off);
     plan.grad_reduce_bf16 = p_.search.grad_reduce_bf16;
@@ -360,10 +368,8 @@ std::vector<Group> make_groups(const PlanProblem& p, const Calibration& cal, con
       // micro-batch), times the offload variants when the plain plan is not in the space.
       long long cells = 0;
       for (const ScheduleOption& so : schedules)
-        for (int mb : mbs) {
-          const long long gb = pick_global_batch(p, static_cast<long long>(mb) * dp);
-          if (so.schedule != Schedule::kInterleaved || (gb / (static_cast<long long>(mb) * dp)) % t.layout.pp == 0) ++cells;
-        }
+        for (int mb : mbs)
+          if (valid_interleave(so, t, pick_global_batch(p, static_cast<long long>(mb) * dp), mb, dp)) ++cells;
       cells *= static_cast<long long>(tpos) * static_cast<long long>(rcs);
       for (const ZeroOption& z : zero_options(p, t, dp))
         g.plans += cells * (plain ? 1 : static_cast<long long>(offload_variants(p, z.fsdp == Fsdp::kNone ? z.zero : 3).size()));
@@ -384,10 +390,7 @@ std::vector<Group> make_groups(const PlanProblem& p, const Calibration& cal, con
               double lb = std::numeric_limits<double>::infinity();
               for (const ScheduleOption& so : schedules) lb = std::min(lb, StepBound::step_lower_bound(t, it->second, so, m_mb, p2p));
               const ScoreBound b = score_bound(ctx, t.tp * t.cp * t.layout.pp * dp, static_cast<double>(gb) * p.training.sequence_length, lb);
-              if (first || (g.bound.hopeless && !b.hopeless) ||
-                  (g.bound.hopeless == b.hopeless &&
-                   (b.primary < g.bound.primary || (b.primary == g.bound.primary && b.secondary < g.bound.secondary))))
-                g.bound = b;
+              if (first || score_before(b, g.bound)) g.bound = b;
               first = false;
             }
       }
@@ -397,11 +400,7 @@ std::vector<Group> make_groups(const PlanProblem& p, const Calibration& cal, con
   return out;
 }
 
-bool bound_before(const Group& a, const Group& b) {
-  if (a.bound.hopeless != b.bound.hopeless) return b.bound.hopeless;
-  if (a.bound.primary != b.bound.primary) return a.bound.primary < b.bound.primary;
-  return a.bound.secondary < b.bound.secondary;
-}
+bool bound_before(const Group& a, const Group& b) { return score_before(a.bound, b.bound); }
 
 }  // namespace
 
