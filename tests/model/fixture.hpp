@@ -42,6 +42,15 @@ struct Fixture {
     c.vocab = flash ? padded_vocab(model.vocab, tp) : model.vocab;
     return c;
   }
+  // A job of this model on this cluster with a default plan (every knob 1 or off).
+  JobSpec job(long long global_batch, int sequence_length) const {
+    JobSpec j;
+    j.model = model;
+    j.cluster = cluster;
+    j.training.global_batch = global_batch;
+    j.training.sequence_length = sequence_length;
+    return j;
+  }
 };
 
 }  // namespace trainplan::test

@@ -42,12 +42,8 @@ TEST(Memory, KorthikantiActivationsSequenceParallelAndSelective) {
 
 TEST(Memory, ZeroStagesShardModelStates) {
   Fixture f("llama2-7b", "dgx-a100-superpod");
-  JobSpec job;
-  job.model = f.model;
-  job.cluster = f.cluster;
+  JobSpec job = f.job(64, 4096);
   job.cluster.nodes = 8;
-  job.training.global_batch = 64;
-  job.training.sequence_length = 4096;
   job.training.precision = Precision::kBf16;
   job.plan.dp = 64;
   job.plan.recompute = Recompute::kFull;
@@ -70,12 +66,7 @@ TEST(Memory, ZeroStagesShardModelStates) {
 
 TEST(Memory, OneF1BKeepsPMicroBatchesOnTheFirstStage) {
   Fixture f("gpt3-175b", "dgx-a100-superpod");
-  JobSpec job;
-  job.model = f.model;
-  job.cluster = f.cluster;
-  job.training.global_batch = 64;
-  job.training.sequence_length = 2048;
-  job.plan = PlanSpec{};
+  JobSpec job = f.job(64, 2048);
   job.plan.tp = 8;
   job.plan.sequence_parallel = true;
   job.plan.pp = 8;

@@ -81,6 +81,15 @@ StageKinds three_kinds() {
   return stage_kinds(m, 4, 0, 0);
 }
 
+// Four pipeline stages under a schedule (v virtual stages when interleaved).
+PlanSpec four_stages(Schedule schedule, int v = 1) {
+  PlanSpec p;
+  p.pp = 4;
+  p.schedule = schedule;
+  p.virtual_stages = v;
+  return p;
+}
+
 std::array<StageTimes, 3> times(double first, double middle, double last, double fwd_share = 1.0 / 3) {
   std::array<StageTimes, 3> t{};
   for (auto [k, v] : {std::pair{0, first}, {1, middle}, {2, last}}) {
@@ -92,8 +101,7 @@ std::array<StageTimes, 3> times(double first, double middle, double last, double
 
 TEST(Pipeline, OneFOneBIsFillSteadyStateAndDrain) {
   const StageKinds k = three_kinds();
-  PlanSpec p;
-  p.pp = 4;
+  PlanSpec p = four_stages(Schedule::k1F1B);
   const auto t = times(1.0, 1.2, 1.5);
   const double m = 16;
   const PipelineTime pt = pipeline_time(p, m, k, t, Seconds{});
@@ -104,10 +112,7 @@ TEST(Pipeline, OneFOneBIsFillSteadyStateAndDrain) {
 
 TEST(Pipeline, InterleavingDividesTheBubbleByV) {
   const StageKinds k = three_kinds();
-  PlanSpec p;
-  p.pp = 4;
-  p.schedule = Schedule::kInterleaved;
-  p.virtual_stages = 4;
+  PlanSpec p = four_stages(Schedule::kInterleaved, 4);
   const auto t = times(1.0, 1.2, 1.5);
   const double m = 16;
   EXPECT_DOUBLE_EQ(pipeline_time(p, m, k, t, Seconds{}).pipeline.si(), m * 1.5 + ((1.0 + 2 * 1.2 + 1.5) - 1.5) / 4);
@@ -115,9 +120,7 @@ TEST(Pipeline, InterleavingDividesTheBubbleByV) {
 
 TEST(Pipeline, ZeroBubbleLeavesOnlyForwardFill) {
   const StageKinds k = three_kinds();
-  PlanSpec p;
-  p.pp = 4;
-  p.schedule = Schedule::kZeroBubble;
+  PlanSpec p = four_stages(Schedule::kZeroBubble);
   const auto t = times(1.0, 1.2, 1.5);
   const double m = 16;
   EXPECT_DOUBLE_EQ(pipeline_time(p, m, k, t, Seconds{}).pipeline.si(), m * 1.5 + 1.5 / 3 * (4 - 1));
@@ -125,8 +128,7 @@ TEST(Pipeline, ZeroBubbleLeavesOnlyForwardFill) {
 
 TEST(Pipeline, TransfersOfFillAndDrainAndThoseLongerThanAChunk) {
   const StageKinds k = three_kinds();
-  PlanSpec p;
-  p.pp = 4;
+  PlanSpec p = four_stages(Schedule::k1F1B);
   const auto t = times(1.0, 1.2, 1.5);  // largest forward 0.5 s
   const double m = 8;
   // 1F1B: a transfer shorter than a stage's forward hides in the steady state: only fill and drain.
@@ -142,10 +144,7 @@ TEST(Pipeline, TransfersOfFillAndDrainAndThoseLongerThanAChunk) {
 // stage back to the first, in warm-up and in cool-down, adds p transfers, whatever m.
 TEST(Pipeline, InterleavedWrapsAddPTransfersEach) {
   const StageKinds k = three_kinds();
-  PlanSpec p;
-  p.pp = 4;
-  p.schedule = Schedule::kInterleaved;
-  p.virtual_stages = 4;
+  PlanSpec p = four_stages(Schedule::kInterleaved, 4);
   const auto t = times(1.0, 1.2, 1.5);
   const double x = 0.1;  // shorter than a chunk's forward (0.5/4 s): the steady state hides it
   for (double m : {4.0, 8.0, 32.0})
@@ -173,11 +172,7 @@ TEST(StageKinds, UnevenFirstAndLastStages) {
 // A plan whose stages do not hold every layer is infeasible with the reason, never a smaller model.
 TEST(Analytic, StagesMustHoldEveryLayer) {
   Fixture f("llama3-8b", "dgx-h100-superpod");
-  JobSpec job;
-  job.model = f.model;
-  job.cluster = f.cluster;
-  job.training.global_batch = 16;
-  job.training.sequence_length = 4096;
+  JobSpec job = f.job(16, 4096);
   job.plan.pp = 5;  // 32 layers over 5 even stages would hold 30
   job.plan.dp = 1;
   const Evaluation e = AnalyticEvaluator().evaluate(job, f.cal);
