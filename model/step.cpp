@@ -47,6 +47,7 @@ LayerContext layer_context(const JobSpec& job, const Calibration& cal) {
   ctx.flash = p.attention == AttentionBackend::kAuto ? cal.arch.flash_attention : p.attention == AttentionBackend::kFlash;
   ctx.dropout = model_has_dropout(job.model);
   ctx.tp_comm_overlap = p.tp_comm_overlap;
+  ctx.tp_grad_overlap = p.tp_grad_overlap;
   ctx.vocab = padded_vocab(job.model.vocab, p.tp);
   return ctx;
 }
@@ -67,7 +68,7 @@ const LayerCosts& LayerCostCache::get(const LayerContext& ctx) {
     entries_.clear();
     owner_ = owner;
   }
-  const Key key{ctx.tp, ctx.sp, ctx.cp, ctx.ep, ctx.etp, ctx.micro_batch, ctx.tp_comm_overlap, ctx.flash};
+  const Key key{ctx.tp, ctx.sp, ctx.cp, ctx.ep, ctx.etp, ctx.micro_batch, ctx.tp_comm_overlap, ctx.tp_grad_overlap, ctx.flash};
   auto it = entries_.find(key);
   if (it == entries_.end()) it = entries_.emplace(key, layer_costs(ctx)).first;
   return it->second;

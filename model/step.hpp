@@ -75,7 +75,7 @@ class LayerCostCache {
   const LayerCosts& get(const LayerContext& ctx);
 
  private:
-  using Key = std::tuple<int, bool, int, int, int, int, bool, bool>;
+  using Key = std::tuple<int, bool, int, int, int, int, bool, bool, bool>;
   std::tuple<const void*, const void*, const void*, int, Precision> owner_{};
   std::map<Key, LayerCosts> entries_;
 };

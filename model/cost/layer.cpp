@@ -187,6 +187,7 @@ LayerCost layer_cost(const LayerContext& c, bool moe_layer) {
   // weight-gradient GEMM and overlaps the two; with SP it also re-gathers its input under its
   // data-gradient GEMM, and the row-parallel layer's output-gradient all-gather stays exposed.
   // The weight- and data-gradient GEMMs each take about the forward GEMM's time (same FLOPs).
+  // Without that overlap (tp_grad_overlap off: Megatron-LM 2020-2021) every collective is exposed.
   if (c.tp > 1) {
     const ClusterSpec& cl = *c.cluster;
     const GroupPlacement g = place_group(c.tp, 1, cl);
@@ -198,7 +199,8 @@ LayerCost layer_cost(const LayerContext& c, bool moe_layer) {
     Seconds fwd{}, bwd{};
     auto block = [&](Seconds col) {
       fwd += c.sp ? ag + rs : ar;
-      bwd += c.sp ? ag + exposed(ag, col) + exposed(rs, col) : exposed(ar, col);
+      if (!c.tp_grad_overlap) bwd += c.sp ? ag + ag + rs : ar;
+      else bwd += c.sp ? ag + exposed(ag, col) + exposed(rs, col) : exposed(ar, col);
     };
     block(col_attn);
     if (mlp_split) block(col_mlp);

@@ -30,6 +30,7 @@ struct LayerContext {
   bool flash = true;    // fused attention (no s² tensors)
   bool dropout = false; // GPT-style dropout 0.1 in attention and after each block
   bool tp_comm_overlap = false;
+  bool tp_grad_overlap = true;  // PlanSpec::tp_grad_overlap
   long long vocab = 1;  // padded
 };
 

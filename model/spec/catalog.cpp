@@ -375,6 +375,7 @@ PlanSpec read_plan(const Node& node) {
   p.overlap_param_gather = r.boolean("overlap_param_gather", true);
   p.overlap_p2p = r.boolean("overlap_p2p", true);
   p.tp_comm_overlap = r.boolean("tp_comm_overlap", false);
+  p.tp_grad_overlap = r.boolean("tp_grad_overlap", true);
   p.grad_reduce_bf16 = r.choice<bool>("grad_reduce_precision", {{"fp32", false}, {"bf16", true}}, false);
   p.attention = r.choice<AttentionBackend>("attention_backend", {{"auto", AttentionBackend::kAuto}, {"flash", AttentionBackend::kFlash}, {"unfused", AttentionBackend::kUnfused}}, AttentionBackend::kAuto);
   r.finish();

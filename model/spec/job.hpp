@@ -70,6 +70,11 @@ struct PlanSpec {
   bool overlap_param_gather = true;
   bool overlap_p2p = true;
   bool tp_comm_overlap = false;
+  // The backward input-gradient TP all-reduce (SP: reduce-scatter) and the SP input re-gather run
+  // under the weight- and data-gradient GEMMs (Megatron LinearWithGradAccumulationAndAsyncCommunication,
+  // released with sequence parallelism in 2022 and on since); off = the synchronous collectives of
+  // Megatron-LM 2020-2021.
+  bool tp_grad_overlap = true;
   AttentionBackend attention = AttentionBackend::kAuto;
   // Main gradients and their data-parallel reduction in bf16 instead of fp32 (Megatron
   // --grad-reduce-in-bf16; Apex DistributedFusedAdam grad_sync_dtype as NeMo uses it).

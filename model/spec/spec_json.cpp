@@ -89,6 +89,7 @@ Json plan_to_json(const PlanSpec& p) {
   j["overlap_param_gather"] = p.overlap_param_gather;
   j["overlap_p2p"] = p.overlap_p2p;
   j["tp_comm_overlap"] = p.tp_comm_overlap;
+  j["tp_grad_overlap"] = p.tp_grad_overlap;
   j["grad_reduce_precision"] = p.grad_reduce_bf16 ? "bf16" : "fp32";
   j["attention_backend"] = attention_backend_name(p.attention);
   return j;

@@ -124,6 +124,8 @@ MegatronArgGroup parallel_args(const JobSpec& job, Refusals& r) {
   if (p.sequence_parallel && p.tp > 1) add(g, "--sequence-parallel");
   if (p.sequence_parallel && p.tp == 1) r.notes.push_back("sequence parallelism dropped: Megatron turns it off at tp 1 (arguments.py L919-928)");
   if (p.tp_comm_overlap) add(g, "--tp-comm-overlap");
+  if (!p.tp_grad_overlap && p.tp > 1)
+    r.notes.push_back("tp_grad_overlap off (synchronous backward TP collectives) is Megatron-LM before 2022; current releases always overlap: not written");
   // Uneven stages (§1.2).
   if (p.first_stage_layers > 0) add(g, "--decoder-first-pipeline-num-layers", num(p.first_stage_layers));
   if (p.last_stage_layers > 0) add(g, "--decoder-last-pipeline-num-layers", num(p.last_stage_layers));

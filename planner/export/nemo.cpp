@@ -54,6 +54,8 @@ std::vector<std::string> overrides(const JobSpec& job, Refusals& r) {
     set("model.recompute_num_layers", num(p.recompute_layers > 0 ? p.recompute_layers : 1));
   }
   if (p.tp_comm_overlap) set("comm_overlap.tp_comm_overlap", "true");
+  if (!p.tp_grad_overlap && p.tp > 1)
+    r.notes.push_back("tp_grad_overlap off (synchronous backward TP collectives) is Megatron-LM before 2022; current releases always overlap: not written");
   // Batch and run length (§4 cfg.train.*).
   set("train.global_batch_size", num(job.training.global_batch));
   set("train.micro_batch_size", num(p.micro_batch));

@@ -60,6 +60,27 @@ TEST(LayerTime, SequenceParallelBackwardKeepsOneAllGatherExposed) {
   EXPECT_DOUBLE_EQ(lc.tp_comm_bwd.si(), bwd.si());
 }
 
+// Without the backward overlap (Megatron-LM 2020-2021, tp_grad_overlap off) every backward
+// collective is on the critical path: per block the all-reduce, or with SP two all-gathers (the
+// output gradient's and the input re-gather) and the reduce-scatter.
+TEST(LayerTime, SynchronousTensorParallelBackwardExposesEveryCollective) {
+  Fixture f("gpt3-175b", "dgx-a100-superpod");
+  const int t = 8, b = 1, s = 2048;
+  const double T = b * s, h = 12288;
+  const GroupPlacement g = place_group(t, 1, f.cluster);
+  const Seconds ar = collective_time(Collective::kAllReduce, B(T * h * 2), g, f.cluster, f.cal);
+  const Seconds ag = collective_time(Collective::kAllGather, B(T * h * 2), g, f.cluster, f.cal);
+  const Seconds rs = collective_time(Collective::kReduceScatter, B(T * h * 2), g, f.cluster, f.cal);
+  LayerContext c = f.ctx(t, false, b, s, /*flash=*/true);
+  c.tp_grad_overlap = false;
+  EXPECT_DOUBLE_EQ(layer_cost(c, false).tp_comm_bwd.si(), (ar * 2.0).si());
+  c = f.ctx(t, true, b, s, /*flash=*/true);
+  c.tp_grad_overlap = false;
+  EXPECT_DOUBLE_EQ(layer_cost(c, false).tp_comm_bwd.si(), ((ag * 2.0 + rs) * 2.0).si());
+  // Overlap only ever hides time.
+  EXPECT_LT(layer_cost(f.ctx(t, true, b, s, true), false).tp_comm_bwd, layer_cost(c, false).tp_comm_bwd);
+}
+
 // fp8 (Transformer Engine): each GEMM's input is cast in forward and its output gradient in
 // backward, reading 2 B and writing the fp8 copy and its transpose (4 B an element in all).
 TEST(LayerTime, Fp8CastsEveryGemmOperand) {
