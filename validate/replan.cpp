@@ -31,6 +31,7 @@ planner::PlanProblem problem_for(const JobSpec& published) {
   s.max_virtual_stages = std::max(s.max_virtual_stages, q.virtual_stages);
   s.grad_reduce_bf16 = q.grad_reduce_bf16;
   if (q.recompute_layers > 0) s.recompute_layers = planner::KnobFilter({0, q.recompute_layers});
+  if (q.tp_comm_overlap) s.tp_comm_overlap = planner::KnobFilter({0, 1});
   return p;
 }
 

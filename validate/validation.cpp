@@ -190,6 +190,10 @@ std::optional<RowJob> row_to_job(const Json& run, const Catalog& catalog, std::s
   p.dp = par.at("dp").get<int>();
   p.cp = opt<int>(par, "cp").value_or(1);
   p.ep = opt<int>(par, "ep").value_or(1);
+  if (run.contains("source_id") && run["source_id"].is_string()) rj.era.year = source_year(run["source_id"].get<std::string>());
+  // Attention as the source's software ran it: materialised scores before fused flash attention.
+  if (!rj.era.has(Feature::kFlashAttention)) p.attention = AttentionBackend::kUnfused;
+  p.tp_grad_overlap = rj.era.has(Feature::kTpGradOverlap);
   auto sp = opt<bool>(par, "sequence_parallel");
   rj.free_sp = !sp.has_value() && p.tp > 1;
   p.sequence_parallel = sp.value_or(false) && p.tp > 1;
@@ -212,8 +216,19 @@ std::optional<RowJob> row_to_job(const Json& run, const Catalog& catalog, std::s
   rj.free_micro_batch = !mbs.has_value();
   p.micro_batch = mbs.value_or(1);
   auto rc = opt<std::string>(par, "activation_recomputation");
+  if (!rc) {
+    // How the source counts its FLOPs is a definition, not a measurement: `hardware` FLOPs
+    // (Narayanan et al. 2021 Eq. 3, factor 96 = 4 passes) count a recomputed forward pass of every
+    // layer, which only full recomputation runs. Nothing measured is read here.
+    const Json& meas = run.at("measured");
+    if (meas.is_object() && meas.contains("tflops_definition") && meas["tflops_definition"] == "hardware") {
+      rc = "full";
+      rj.recompute_from_flop_count = true;
+    }
+  }
   rj.free_recompute = !rc.has_value();
   p.recompute = rc == "full" ? Recompute::kFull : rc == "selective" ? Recompute::kSelective : Recompute::kNone;
+  rj.free_tp_overlap = p.tp > 1;
   if (p.zero > 3) {
     reason = "malformed run: zero_stage must be 0 to 3";
     return std::nullopt;
@@ -244,32 +259,58 @@ bool fits(const JobSpec& j, const Evaluation& e) {
   return e.feasible && e.peak_memory <= j.cluster.node.gpu.memory * (1.0 - planner::kDefaultMemoryHeadroom);
 }
 
-// Fastest plan that fits among the completions of the free knobs: a grid over micro-batch,
-// recompute, virtual stages, ZeRO stage, sequence parallel and gradient-reduction precision;
-// full recomputation also with the fewest layers per stage that fit (Megatron --recompute-method
-// block --recompute-num-layers N: time grows and memory falls with N, so a bisection finds it).
-// When nothing fits, the first completion tried, with its reasons.
-std::optional<std::pair<JobSpec, Evaluation>> best_completion(const RowJob& rj, const Evaluator& ev, const Calibration& cal) {
+// The values the fill tries for each free knob: every value a practitioner could set with the
+// software of the run's source (validate/era.hpp); a stated knob has its one value.
+struct Candidates {
+  std::vector<int> micro_batches, virtual_stages, zeros, expert_tps;
+  std::vector<Recompute> recomputes;
+  std::vector<bool> sequence_parallel, tp_overlap;
+  // No knob that changes the predicted time had a choice (a ZeRO stage without data parallelism,
+  // the gradient-reduction precision and expert TP do not count).
+  [[nodiscard]] bool single(const PlanSpec& p) const {
+    return micro_batches.size() == 1 && virtual_stages.size() == 1 && recomputes.size() == 1 && sequence_parallel.size() == 1 &&
+           tp_overlap.size() == 1 && (zeros.size() == 1 || static_cast<long long>(p.dp) * p.cp == 1);
+  }
+};
+
+Candidates candidates(const RowJob& rj) {
   const JobSpec& base = rj.job;
   const PlanSpec& bp = base.plan;
-  std::vector<int> mbs = rj.free_micro_batch ? divisors_up_to(base.training.global_batch / bp.dp, 16) : std::vector<int>{bp.micro_batch};
-  std::vector<Recompute> rcs = rj.free_recompute ? std::vector<Recompute>{Recompute::kNone, Recompute::kSelective, Recompute::kFull}
-                                                 : std::vector<Recompute>{bp.recompute};
-  std::vector<int> vps{bp.virtual_stages};
-  if (rj.free_virtual) {
-    vps = {1};
+  const SoftwareEra& era = rj.era;
+  Candidates c;
+  c.micro_batches = rj.free_micro_batch ? divisors_up_to(base.training.global_batch / bp.dp, 16) : std::vector<int>{bp.micro_batch};
+  c.recomputes = {bp.recompute};
+  if (rj.free_recompute) {
+    c.recomputes = {Recompute::kNone, Recompute::kFull};
+    if (era.has(Feature::kSelectiveRecompute)) c.recomputes.insert(c.recomputes.begin() + 1, Recompute::kSelective);
+  }
+  c.virtual_stages = {bp.virtual_stages};
+  if (rj.free_virtual && era.has(Feature::kInterleavedSchedule)) {
     const int per_stage = base.model.layers / bp.pp;
     if (base.model.layers % bp.pp == 0 && bp.pp >= 2)  // PP 2 interleaves with P2P overlap on (interfaces.md §1.3)
       for (int v = 2; v <= per_stage; ++v)
-        if (per_stage % v == 0) vps.push_back(v);
+        if (per_stage % v == 0) c.virtual_stages.push_back(v);
   }
-  std::vector<int> zeros = rj.free_zero ? std::vector<int>{0, 1} : std::vector<int>{bp.zero};
-  std::vector<bool> sps = rj.free_sp ? std::vector<bool>{false, true} : std::vector<bool>{bp.sequence_parallel};
-  // Gradient precision is never stated by a run: a practitioner short of memory reduces in bf16.
-  const std::vector<bool> grad_bf16{false, true};
+  c.zeros = rj.free_zero ? std::vector<int>{0, 1} : std::vector<int>{bp.zero};
+  c.sequence_parallel = rj.free_sp && era.has(Feature::kSequenceParallel) ? std::vector<bool>{false, true} : std::vector<bool>{bp.sequence_parallel};
+  // TP communication overlap needs sequence parallelism (interfaces.md §1.2, arguments.py L930).
+  c.tp_overlap = rj.free_tp_overlap && era.has(Feature::kTpCommOverlap) ? std::vector<bool>{false, true} : std::vector<bool>{bp.tp_comm_overlap};
   // Nor is expert TP: Megatron's default is the dense TP (--expert-tensor-parallel-size None → TP,
   // interfaces.md §1.2); 1 is the other common choice.
-  const std::vector<int> etps = base.model.moe && bp.tp > 1 ? std::vector<int>{1, bp.tp} : std::vector<int>{bp.expert_tp};
+  c.expert_tps = base.model.moe && bp.tp > 1 ? std::vector<int>{1, bp.tp} : std::vector<int>{bp.expert_tp};
+  return c;
+}
+
+// Fastest plan that fits among the completions of the free knobs: a grid over the candidates and
+// the gradient-reduction precision; full recomputation also with the fewest layers per stage that
+// fit (Megatron --recompute-method block --recompute-num-layers N: time grows and memory falls with
+// N, so a bisection finds it). When nothing fits, the first completion tried, with its reasons.
+std::optional<std::pair<JobSpec, Evaluation>> best_completion(const RowJob& rj, const Candidates& cand, const Evaluator& ev,
+                                                              const Calibration& cal) {
+  const JobSpec& base = rj.job;
+  const PlanSpec& bp = base.plan;
+  // Gradient precision is never stated by a run: a practitioner short of memory reduces in bf16.
+  const std::vector<bool> grad_bf16{false, true};
   const int stage_layers = (base.model.layers + bp.pp - 1) / bp.pp;
   std::optional<std::pair<JobSpec, Evaluation>> best;
   auto consider = [&](const JobSpec& j) {
@@ -279,14 +320,17 @@ std::optional<std::pair<JobSpec, Evaluation>> best_completion(const RowJob& rj, 
     else if (ok && (!fits(best->first, best->second) || e.step_time < best->second.step_time)) best = {j, std::move(e)};
     return ok;
   };
-  for (int mb : mbs)
-    for (Recompute rc : rcs)
-      for (int v : vps)
-        for (int z : zeros)
-          for (bool sp : sps)
-            for (bool gb : grad_bf16)
-              for (int etp : etps) {
+  for (int mb : cand.micro_batches)
+    for (Recompute rc : cand.recomputes)
+      for (int v : cand.virtual_stages)
+        for (int z : cand.zeros)
+          for (bool sp : cand.sequence_parallel)
+            for (bool tpo : cand.tp_overlap)
+              for (bool gb : grad_bf16)
+                for (int etp : cand.expert_tps) {
+              if (tpo && !sp) continue;
               JobSpec j = base;
+              j.plan.tp_comm_overlap = tpo;
               j.plan.grad_reduce_bf16 = gb;
               j.plan.expert_tp = etp;
               j.plan.micro_batch = mb;
@@ -359,7 +403,8 @@ ValidationReport validate_runs(const Json& doc, const std::string& file, const C
         } else {
           row.gpu_architecture = rj->job.cluster.node.gpu.architecture;
           Calibration cal = calibration_for(rj->job.cluster.node.gpu);
-          auto best = best_completion(*rj, evaluator, cal);
+          const Candidates cand = candidates(*rj);
+          auto best = best_completion(*rj, cand, evaluator, cal);
           if (best && best->second.feasible && predictor) best->second = predictor->evaluate(best->first, cal);
           // Only now, after predicting, read what was measured.
           const Json& meas = run.at("measured");
@@ -381,6 +426,9 @@ ValidationReport validate_runs(const Json& doc, const std::string& file, const C
             row.job = j;
             row.evaluation = e;
             if (rj->free_micro_batch) row.chosen["micro_batch_size"] = j.plan.micro_batch;
+            if (rj->era.year > 0) row.chosen["source_year"] = rj->era.year;
+            if (rj->recompute_from_flop_count) row.chosen["activation_recomputation"] = "full (hardware FLOP count)";
+            if (rj->free_tp_overlap) row.chosen["tp_comm_overlap"] = j.plan.tp_comm_overlap;
             if (rj->free_recompute) {
               row.chosen["activation_recomputation"] = recompute_name(j.plan.recompute);
               if (j.plan.recompute_layers > 0) row.chosen["recompute_num_layers"] = j.plan.recompute_layers;
@@ -395,8 +443,7 @@ ValidationReport validate_runs(const Json& doc, const std::string& file, const C
             if (rj->free_sp) row.chosen["sequence_parallel"] = j.plan.sequence_parallel;
             row.chosen["grad_reduce_precision"] = j.plan.grad_reduce_bf16 ? "bf16" : "fp32";
             if (j.model.moe && j.plan.tp > 1) row.chosen["expert_tensor_parallel"] = j.plan.expert_tp;
-            row.fully_stated = !rj->free_micro_batch && !rj->free_recompute && !rj->free_virtual && !rj->free_sp &&
-                               !(rj->free_zero && static_cast<long long>(j.plan.dp) * j.plan.cp > 1);
+            row.fully_stated = cand.single(j.plan);
             const char* order[] = {"iteration_time_s", "tflops_per_gpu", "mfu_pct", "tokens_per_s_per_gpu"};
             for (const char* key : order) {
               if (!meas.contains(key) || meas[key].is_null()) continue;

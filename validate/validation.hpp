@@ -17,6 +17,7 @@
 #include "model/calibration.hpp"
 #include "model/evaluator.hpp"
 #include "model/spec/catalog.hpp"
+#include "validate/era.hpp"
 
 namespace trainplan {
 
@@ -52,8 +53,13 @@ struct ValidationReport {
 struct RowJob {
   JobSpec job;
   bool free_micro_batch = false, free_recompute = false, free_virtual = false, free_zero = false, free_sp = false;
-  bool mla_assumed = false;
-  bool uneven_layout = false;  // layers not divisible by pp: uneven first/last stages  // multi-latent attention with DeepSeek-V2/V3's dimensions (the row has none)
+  bool free_tp_overlap = false;  // TP communication overlap: never stated by a run
+  SoftwareEra era;               // what the source's software could do (validate/era.hpp)
+  // Full recomputation of every layer read from the source's FLOP count: `hardware` FLOPs are
+  // Narayanan et al. 2021 Eq. 3, whose factor 96 counts one recomputed forward pass of every layer.
+  bool recompute_from_flop_count = false;
+  bool mla_assumed = false;      // multi-latent attention with DeepSeek-V2/V3's dimensions (the row has none)
+  bool uneven_layout = false;    // layers not divisible by pp: uneven first/last stages
 };
 std::optional<RowJob> row_to_job(const Json& run, const Catalog& catalog, std::string& reason);
 

@@ -79,7 +79,8 @@ TEST(PlannerSearch, FewestGpusMeetingTheDeadline) {
       EXPECT_GE(c.gpus, w.gpus);
     }
   }
-  // 26 B tokens in 30 days needs ~10k tokens/s: more than one A100 delivers on a 1.3B model. The
+  // 26 B tokens in 7 days needs 43k tokens/s, 6 x 1.3e9 x 43e3 = 335 model TFLOP/s: more than one
+  // A100 (312 peak) delivers, so plans of too few GPUs miss the deadline. The
   // exhaustive search counts those plans; the bounded one skips most of them unevaluated.
   const SearchResult all = search(l, Objective::kFewestGpus, 2, 10, /*prune=*/false);
   EXPECT_GT(all.infeasible_by_reason.count("misses_deadline"), 0u);

@@ -1,0 +1,123 @@
+// What the fill may give a run: the features public in its source's year (validate/era.hpp), and
+// full recomputation read from a hardware FLOP count.
+#include <gtest/gtest.h>
+
+#include "tests/validate/public_runs.hpp"
+#include "validate/era.hpp"
+#include "validate/validation.hpp"
+
+namespace trainplan {
+namespace {
+
+TEST(SoftwareEra, YearIsTheFourDigitYearOfTheSourceId) {
+  EXPECT_EQ(source_year("narayanan2021_table1"), 2021);
+  EXPECT_EQ(source_year("megatron_lm_readme_h100_2024"), 2024);  // "100" is not a year
+  EXPECT_EQ(source_year("korthikanti2022"), 2022);
+  EXPECT_EQ(source_year("nemo_perf_24_07"), 0);   // no four-digit year: unknown
+  EXPECT_EQ(source_year("run_20240"), 0);         // five digits are no year
+  EXPECT_EQ(source_year("paper1999"), 0);         // outside 2000-2099
+  EXPECT_EQ(source_year(""), 0);
+}
+
+TEST(SoftwareEra, AFeatureIsAvailableFromItsFirstPublicYear) {
+  const SoftwareEra y2020{2020}, y2021{2021}, y2022{2022}, y2023{2023}, unknown{0};
+  for (Feature f : {Feature::kInterleavedSchedule, Feature::kSequenceParallel, Feature::kSelectiveRecompute, Feature::kFlashAttention,
+                    Feature::kTpGradOverlap, Feature::kTpCommOverlap}) {
+    EXPECT_FALSE(y2020.has(f));
+    EXPECT_TRUE(y2023.has(f));
+    EXPECT_TRUE(unknown.has(f));
+  }
+  EXPECT_TRUE(y2021.has(Feature::kInterleavedSchedule));
+  EXPECT_FALSE(y2021.has(Feature::kSequenceParallel));
+  EXPECT_TRUE(y2022.has(Feature::kSequenceParallel));
+  EXPECT_TRUE(y2022.has(Feature::kSelectiveRecompute));
+  EXPECT_TRUE(y2022.has(Feature::kTpGradOverlap));
+  EXPECT_FALSE(y2021.has(Feature::kTpGradOverlap));
+  EXPECT_FALSE(y2022.has(Feature::kFlashAttention));
+  EXPECT_FALSE(y2022.has(Feature::kTpCommOverlap));
+}
+
+Json template_row() {
+  const test::PublicRuns runs;
+  for (const Json& r : runs.doc["runs"])
+    if (r["id"] == "nemo2407_pre_LLAMA3-70B_64gpu") return r;
+  ADD_FAILURE() << "template row not found";
+  return Json();
+}
+
+ValidationRow validate_one(const Json& r) {
+  const test::PublicRuns runs;
+  Json doc = {{"schema", "trainplan-validation-runs/1"}, {"runs", Json::array({r})}};
+  Diagnostics d;
+  ValidationReport rep = validate_runs(doc, "row.json", runs.catalog, AnalyticEvaluator(), runs.calibration_for(), d);
+  EXPECT_EQ(rep.rows.size(), 1u);
+  return rep.rows.at(0);
+}
+
+TEST(SoftwareEra, AnOldRunIsFilledWithItsOwnSoftware) {
+  Json r = template_row();
+  r["source_id"] = "someone2020";
+  r["parallelism"]["sequence_parallel"] = nullptr;
+  r["parallelism"]["virtual_pipeline_stages"] = nullptr;
+  r["parallelism"]["activation_recomputation"] = nullptr;
+  const test::PublicRuns runs;
+  std::string reason;
+  const auto rj = row_to_job(r, runs.catalog, reason);
+  ASSERT_TRUE(rj.has_value()) << reason;
+  EXPECT_EQ(rj->era.year, 2020);
+  EXPECT_EQ(rj->job.plan.attention, AttentionBackend::kUnfused);  // before fused attention
+  EXPECT_FALSE(rj->job.plan.tp_grad_overlap);                      // synchronous TP collectives
+  const ValidationRow row = validate_one(r);
+  ASSERT_EQ(row.status, RowStatus::kPredicted) << row.reason;
+  EXPECT_EQ(row.chosen["source_year"], 2020);
+  EXPECT_EQ(row.chosen["sequence_parallel"], false);
+  EXPECT_EQ(row.chosen["tp_comm_overlap"], false);
+  EXPECT_EQ(row.chosen["virtual_pipeline_stages"], 1);
+  EXPECT_NE(row.chosen["activation_recomputation"], "selective");
+  // Nothing was left to choose but the micro-batch's stated value: the knobs had one candidate.
+  EXPECT_EQ(row.job->plan.sequence_parallel, false);
+}
+
+TEST(SoftwareEra, ARecentRunMayOverlapTensorParallelCommunication) {
+  Json r = template_row();
+  r["source_id"] = "someone2024";
+  const ValidationRow row = validate_one(r);
+  ASSERT_EQ(row.status, RowStatus::kPredicted) << row.reason;
+  ASSERT_TRUE(row.chosen.contains("tp_comm_overlap"));
+  // Overlap needs sequence parallelism (Megatron arguments.py): never one without the other.
+  if (row.job->plan.tp_comm_overlap) {
+    EXPECT_TRUE(row.job->plan.sequence_parallel);
+  }
+  // Same row with the overlap unavailable is never faster: the fill takes the fastest completion.
+  Json old = r;
+  old["source_id"] = "someone2022";
+  const ValidationRow o = validate_one(old);
+  ASSERT_EQ(o.status, RowStatus::kPredicted) << o.reason;
+  EXPECT_GE(o.evaluation->step_time.si(), row.evaluation->step_time.si());
+}
+
+TEST(SoftwareEra, HardwareFlopCountMeansFullRecomputationOfEveryLayer) {
+  Json r = template_row();
+  r["parallelism"]["activation_recomputation"] = nullptr;
+  r["measured"]["tflops_definition"] = "hardware";
+  const test::PublicRuns runs;
+  std::string reason;
+  const auto rj = row_to_job(r, runs.catalog, reason);
+  ASSERT_TRUE(rj.has_value()) << reason;
+  EXPECT_FALSE(rj->free_recompute);
+  EXPECT_TRUE(rj->recompute_from_flop_count);
+  EXPECT_EQ(rj->job.plan.recompute, Recompute::kFull);
+  const ValidationRow row = validate_one(r);
+  ASSERT_EQ(row.status, RowStatus::kPredicted) << row.reason;
+  EXPECT_EQ(row.job->plan.recompute, Recompute::kFull);
+  EXPECT_EQ(row.job->plan.recompute_layers, 0);  // every layer
+  EXPECT_EQ(row.chosen["activation_recomputation"], "full (hardware FLOP count)");
+  // A model FLOP count says nothing about recomputation: the knob stays free.
+  r["measured"]["tflops_definition"] = "model";
+  const auto free = row_to_job(r, runs.catalog, reason);
+  ASSERT_TRUE(free.has_value());
+  EXPECT_TRUE(free->free_recompute);
+}
+
+}  // namespace
+}  // namespace trainplan

@@ -1,0 +1,37 @@
+// What the software of a published run could do: the year of its source and the first year each
+// knob that `validate` fills was public. The fill (validation.cpp) tries a feature only when the
+// run's source is not older than it: a 2020 run is not given 2022's sequence parallelism.
+//
+//   SoftwareEra era{source_year("narayanan2021_table1")};   // 2021
+//   era.has(Feature::kSequenceParallel)                      // false (Korthikanti et al. 2022)
+#pragma once
+
+#include <string_view>
+
+namespace trainplan {
+
+enum class Feature {
+  kInterleavedSchedule,  // Narayanan et al. SC'21 §2.2.2 (arXiv:2104.04473, April 2021)
+  kSequenceParallel,     // Korthikanti et al. 2022 §4.2.2 (arXiv:2205.05198, May 2022)
+  kSelectiveRecompute,   // Korthikanti et al. 2022 §5 (same paper)
+  kFlashAttention,       // Dao et al. 2022, FlashAttention (arXiv:2205.14135, May 2022)
+  kTpGradOverlap,        // backward TP collectives under the gradient GEMMs: Megatron-LM's
+                         // LinearWithGradAccumulationAndAsyncCommunication, released with
+                         // sequence parallelism (2022)
+  kTpCommOverlap,        // Transformer Engine userbuffers, Megatron-Core --tp-comm-overlap (2023)
+};
+
+// The first year the feature was public (the sources above).
+int first_public_year(Feature f);
+
+// The year in a validation source id, which the validation files name author+year
+// ("narayanan2021_table1", "megatron_lm_readme_2020"): the first run of exactly four digits from
+// 2000 to 2099. 0 when it names none ("nemo_perf_24_07"): such a run gets every feature.
+int source_year(std::string_view source_id);
+
+struct SoftwareEra {
+  int year = 0;  // 0: unknown
+  [[nodiscard]] bool has(Feature f) const { return year == 0 || year >= first_public_year(f); }
+};
+
+}  // namespace trainplan
