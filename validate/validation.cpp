@@ -524,6 +524,8 @@ Json report_to_json(const ValidationReport& r) {
     }
     j["memory"] = Json();
     j["chosen"] = row.chosen;
+    // Whether no knob that changes the time had a choice (what --fit fits a group on, see fit.cpp).
+    j["fully_stated"] = row.fully_stated;
     if (row.evaluation) {
       // The predicted plan in full (beyond the contract's keys): where its time and memory go.
       const Json e = evaluation_to_json(*row.evaluation);

@@ -2,8 +2,9 @@
 // configs/validation/public-runs.README.md) from its system, model, parallelism and training fields
 // alone, and compares with what was measured.
 //
-// Unstated knobs (micro-batch, recompute, virtual stages, ZeRO stage, sequence parallel) are filled
-// as a practitioner would tune them: the fastest feasible plan with every stated field held fixed.
+// Unstated knobs (micro-batch, recompute, virtual stages, ZeRO stage, sequence parallel, TP
+// overlap) are filled as a practitioner would tune them: the fastest feasible plan with every
+// stated field held fixed, among the features the software of the run's year had (era.hpp).
 //
 //   ValidationReport r = validate_runs(runs_json, "public-runs.json", catalog, evaluator, diag);
 //   Json out = report_to_json(r);

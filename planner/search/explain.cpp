@@ -41,6 +41,10 @@ const std::vector<Knob>& knobs() {
        [](PlanSpec& a, const PlanSpec& b) { a.recompute = b.recompute; a.recompute_layers = b.recompute_layers; }},
       {"micro_batch", [](const PlanSpec& p) { return Json(p.micro_batch); }, [](PlanSpec& a, const PlanSpec& b) { a.micro_batch = b.micro_batch; }},
       {"tp_comm_overlap", [](const PlanSpec& p) { return Json(p.tp_comm_overlap); }, [](PlanSpec& a, const PlanSpec& b) { a.tp_comm_overlap = b.tp_comm_overlap; }},
+      // Software, not parallelism: a published run of older software differs here too.
+      {"tp_grad_overlap", [](const PlanSpec& p) { return Json(p.tp_grad_overlap); }, [](PlanSpec& a, const PlanSpec& b) { a.tp_grad_overlap = b.tp_grad_overlap; }},
+      {"attention_backend", [](const PlanSpec& p) { return Json(attention_backend_name(p.attention)); },
+       [](PlanSpec& a, const PlanSpec& b) { a.attention = b.attention; }},
   };
   return k;
 }

@@ -33,10 +33,12 @@
 //           "training": {"global_batch": 1536, "sequence_length": 2048, "precision": "bf16"},
 //           "search": {"tp": 8, "max_gpus": 1024}}
 //
+// tp_comm_overlap is searched (on and off) only with SP at TP > 1, which it needs; DeepSpeed cannot
+// export it, so set "tp_comm_overlap": false for a DeepSpeed plan.
+//
 // Knobs the search does not vary unless a filter names them (each with the reason):
 //   gpipe schedule: 1F1B has the same step time in the analytic model and never more activation
 //     memory, so GPipe is dominated;
-//   tp_comm_overlap: off (it needs Transformer Engine userbuffers; set it to search it);
 //   overlap_grad_reduce / overlap_param_gather / overlap_p2p: on (overlap never adds time);
 //   recompute_layers: 0 (all layers of a stage) with full recompute;
 //   fsdp full_shard: the same prediction as ZeRO-3, so only "zero": 3 is listed;
