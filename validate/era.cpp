@@ -28,7 +28,7 @@ int source_year(std::string_view s) {
     if (j - i == 4) {
       int value = 0;
       for (size_t k = i; k < j; ++k) value = value * 10 + (s[k] - '0');
-      if (value >= 2000 && value <= 2099) return value;
+      if (value >= 2017 && value <= 2099) return value;
     }
     i = j;
   }

@@ -26,7 +26,8 @@ int first_public_year(Feature f);
 
 // The year in a validation source id, which the validation files name author+year
 // ("narayanan2021_table1", "megatron_lm_readme_2020"): the first run of exactly four digits from
-// 2000 to 2099. 0 when it names none ("nemo_perf_24_07"): such a run gets every feature.
+// 2017 (the transformer, Vaswani et al.) to 2099, so that a GPU count such as "gpus2000" is not
+// read as a year. 0 when it names none ("nemo_perf_24_07"): such a run gets every feature.
 int source_year(std::string_view source_id);
 
 struct SoftwareEra {

@@ -295,7 +295,7 @@ Candidates candidates(const RowJob& rj) {
   c.sequence_parallel = rj.free_sp && era.has(Feature::kSequenceParallel) ? std::vector<bool>{false, true} : std::vector<bool>{bp.sequence_parallel};
   // TP communication overlap needs sequence parallelism (interfaces.md §1.2, arguments.py L930).
   c.tp_overlap = rj.free_tp_overlap && era.has(Feature::kTpCommOverlap) ? std::vector<bool>{false, true} : std::vector<bool>{bp.tp_comm_overlap};
-  // Nor is expert TP: Megatron's default is the dense TP (--expert-tensor-parallel-size None → TP,
+  // Expert TP is never stated either: Megatron's default is the dense TP (--expert-tensor-parallel-size None → TP,
   // interfaces.md §1.2); 1 is the other common choice.
   c.expert_tps = base.model.moe && bp.tp > 1 ? std::vector<int>{1, bp.tp} : std::vector<int>{bp.expert_tp};
   return c;

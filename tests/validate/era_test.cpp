@@ -15,7 +15,8 @@ TEST(SoftwareEra, YearIsTheFourDigitYearOfTheSourceId) {
   EXPECT_EQ(source_year("korthikanti2022"), 2022);
   EXPECT_EQ(source_year("nemo_perf_24_07"), 0);   // no four-digit year: unknown
   EXPECT_EQ(source_year("run_20240"), 0);         // five digits are no year
-  EXPECT_EQ(source_year("paper1999"), 0);         // outside 2000-2099
+  EXPECT_EQ(source_year("paper1999"), 0);         // outside 2017-2099
+  EXPECT_EQ(source_year("gpus2000_run"), 0);      // a count, not a year
   EXPECT_EQ(source_year(""), 0);
 }
 
