@@ -38,13 +38,7 @@ TEST(SoftwareEra, AFeatureIsAvailableFromItsFirstPublicYear) {
   EXPECT_FALSE(y2022.has(Feature::kTpCommOverlap));
 }
 
-Json template_row() {
-  const test::PublicRuns runs;
-  for (const Json& r : runs.doc["runs"])
-    if (r["id"] == "nemo2407_pre_LLAMA3-70B_64gpu") return r;
-  ADD_FAILURE() << "template row not found";
-  return Json();
-}
+Json template_row() { return test::PublicRuns().run("nemo2407_pre_LLAMA3-70B_64gpu"); }
 
 ValidationRow validate_one(const Json& r) {
   const test::PublicRuns runs;

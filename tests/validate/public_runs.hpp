@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include <gtest/gtest.h>
+
 #include "model/analytic.hpp"
 #include "model/calibration.hpp"
 #include "validate/validation.hpp"
@@ -20,6 +22,13 @@ struct PublicRuns {
   [[nodiscard]] Calibration calibration(const GpuSpec& g) const {
     Diagnostics d;
     return load_calibration(catalog, g, "", d);
+  }
+  // One run of the file by its id (a template that tests edit into made-up rows).
+  [[nodiscard]] Json run(const std::string& id) const {
+    for (const Json& r : doc["runs"])
+      if (r["id"] == id) return r;
+    ADD_FAILURE() << "run " << id << " not found";
+    return Json();
   }
   [[nodiscard]] CalibrationFor calibration_for() const {
     return [this](const GpuSpec& g) { return calibration(g); };

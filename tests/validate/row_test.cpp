@@ -9,13 +9,7 @@
 namespace trainplan {
 namespace {
 
-Json llama_row() {
-  const test::PublicRuns runs;
-  for (const Json& r : runs.doc["runs"])
-    if (r["id"] == "nemo2407_pre_LLAMA3-70B_64gpu") return r;
-  ADD_FAILURE() << "template row not found";
-  return Json();
-}
+Json llama_row() { return test::PublicRuns().run("nemo2407_pre_LLAMA3-70B_64gpu"); }
 
 TEST(ValidationRow, LayersNotDividingOverStagesGoToUnevenFirstAndLastStages) {
   Json r = llama_row();
