@@ -220,7 +220,7 @@ std::optional<RowJob> row_to_job(const Json& run, const Catalog& catalog, std::s
     // How the source counts its FLOPs is a definition, not a measurement: `hardware` FLOPs
     // (Narayanan et al. 2021 Eq. 3, factor 96 = 4 passes) count a recomputed forward pass of every
     // layer, which only full recomputation runs. Nothing measured is read here.
-    const Json& meas = run.at("measured");
+    const Json meas = run.is_object() && run.contains("measured") ? run["measured"] : Json();
     if (meas.is_object() && meas.contains("tflops_definition") && meas["tflops_definition"] == "hardware") {
       rc = "full";
       rj.recompute_from_flop_count = true;
