@@ -14,10 +14,15 @@ enum class Feature {
   kInterleavedSchedule,  // Narayanan et al. SC'21 §2.2.2 (arXiv:2104.04473, April 2021)
   kSequenceParallel,     // Korthikanti et al. 2022 §4.2.2 (arXiv:2205.05198, May 2022)
   kSelectiveRecompute,   // Korthikanti et al. 2022 §5 (same paper)
-  kFlashAttention,       // Dao et al. 2022, FlashAttention (arXiv:2205.14135, May 2022)
-  kTpGradOverlap,        // backward TP collectives under the gradient GEMMs: Megatron-LM's
-                         // LinearWithGradAccumulationAndAsyncCommunication, released with
-                         // sequence parallelism (2022)
+  kFlashAttention,       // FlashAttention (Dao et al., arXiv:2205.14135, May 2022) in the training
+                         // frameworks: PyTorch 2.0 scaled_dot_product_attention (March 2023),
+                         // Megatron-LM --use-flash-attn (2023); the year is the frameworks'
+  kTpGradOverlap,        // backward TP collectives under the gradient GEMMs: Megatron-LM
+                         // --async-tensor-model-parallel-allreduce (apex's tensor-parallel layers
+                         // carry "2021-22"), then LinearWithGradAccumulationAndAsyncCommunication
+                         // with sequence parallelism. First seen late 2021; at a year's grain the
+                         // first year every release had it, 2022. The 2021 runs of Narayanan et
+                         // al. (arXiv:2104.04473, April 2021) predate it either way.
   kTpCommOverlap,        // Transformer Engine userbuffers, Megatron-Core --tp-comm-overlap (2023)
 };
 
@@ -26,8 +31,8 @@ int first_public_year(Feature f);
 
 // The year in a validation source id, which the validation files name author+year
 // ("narayanan2021_table1", "megatron_lm_readme_2020"): the first run of exactly four digits from
-// 2017 (the transformer, Vaswani et al.) to 2099, so that a GPU count such as "gpus2000" is not
-// read as a year. 0 when it names none ("nemo_perf_24_07"): such a run gets every feature.
+// 2017 (the transformer, Vaswani et al.) to 2099, so that a count below 2017 ("gpus2000") is not
+// read as a year; a larger one ("2048gpus") is, and then grants every feature, as an unknown year. 0 when it names none ("nemo_perf_24_07"): such a run gets every feature.
 int source_year(std::string_view source_id);
 
 struct SoftwareEra {

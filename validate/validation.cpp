@@ -228,7 +228,7 @@ std::optional<RowJob> row_to_job(const Json& run, const Catalog& catalog, std::s
   }
   rj.free_recompute = !rc.has_value();
   p.recompute = rc == "full" ? Recompute::kFull : rc == "selective" ? Recompute::kSelective : Recompute::kNone;
-  rj.free_tp_overlap = p.tp > 1;
+  rj.free_tp_overlap = p.tp > 1 && supports_tp_comm_overlap(job.cluster.node.gpu);
   if (p.zero > 3) {
     reason = "malformed run: zero_stage must be 0 to 3";
     return std::nullopt;
@@ -267,9 +267,11 @@ struct Candidates {
   std::vector<bool> sequence_parallel, tp_overlap;
   // No knob that changes the predicted time had a choice (a ZeRO stage without data parallelism,
   // the gradient-reduction precision and expert TP do not count).
+  // TP overlap is a choice only where SP can be on, which it needs.
   [[nodiscard]] bool single(const PlanSpec& p) const {
+    const bool sp_possible = std::find(sequence_parallel.begin(), sequence_parallel.end(), true) != sequence_parallel.end();
     return micro_batches.size() == 1 && virtual_stages.size() == 1 && recomputes.size() == 1 && sequence_parallel.size() == 1 &&
-           tp_overlap.size() == 1 && (zeros.size() == 1 || static_cast<long long>(p.dp) * p.cp == 1);
+           (tp_overlap.size() == 1 || !sp_possible) && (zeros.size() == 1 || static_cast<long long>(p.dp) * p.cp == 1);
   }
 };
 
@@ -427,6 +429,9 @@ ValidationReport validate_runs(const Json& doc, const std::string& file, const C
             row.evaluation = e;
             if (rj->free_micro_batch) row.chosen["micro_batch_size"] = j.plan.micro_batch;
             if (rj->era.year > 0) row.chosen["source_year"] = rj->era.year;
+            // What the source's software fixed (era.hpp), said like the knobs the fill chose.
+            if (j.plan.attention == AttentionBackend::kUnfused) row.chosen["attention_backend"] = "unfused";
+            if (!j.plan.tp_grad_overlap && j.plan.tp > 1) row.chosen["tp_grad_overlap"] = false;
             if (rj->recompute_from_flop_count) row.chosen["activation_recomputation"] = "full (hardware FLOP count)";
             if (rj->free_tp_overlap) row.chosen["tp_comm_overlap"] = j.plan.tp_comm_overlap;
             if (rj->free_recompute) {

@@ -43,6 +43,10 @@ struct GpuSpec {
   friend bool operator==(const GpuSpec&, const GpuSpec&) = default;
 };
 
+// Transformer Engine's userbuffer TP communication overlap (Megatron --tp-comm-overlap) runs on
+// NVIDIA GPUs from sm80 on: Ampere, Hopper, Blackwell.
+bool supports_tp_comm_overlap(const GpuSpec& g);
+
 struct LinkSpec {
   BytesPerSecond bandwidth;  // per GPU (or per NIC), one direction
   Seconds latency;

@@ -14,6 +14,10 @@ const char* precision_name(Precision p) {
   }
   return "?";
 }
+bool supports_tp_comm_overlap(const GpuSpec& g) {
+  return g.architecture == "ampere" || g.architecture == "hopper" || g.architecture == "blackwell";
+}
+
 const char* scale_up_name(ScaleUpKind k) {
   switch (k) {
     case ScaleUpKind::kNvSwitch: return "nvswitch";

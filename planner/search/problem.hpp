@@ -33,8 +33,9 @@
 //           "training": {"global_batch": 1536, "sequence_length": 2048, "precision": "bf16"},
 //           "search": {"tp": 8, "max_gpus": 1024}}
 //
-// tp_comm_overlap is searched (on and off) only with SP at TP > 1, which it needs; DeepSpeed cannot
-// export it, so set "tp_comm_overlap": false for a DeepSpeed plan.
+// tp_comm_overlap is searched (on and off) only with SP at TP > 1, which it needs, on GPUs with
+// Transformer Engine's userbuffers (supports_tp_comm_overlap); DeepSpeed cannot export it, so set
+// "tp_comm_overlap": false for a DeepSpeed plan.
 //
 // Knobs the search does not vary unless a filter names them (each with the reason):
 //   gpipe schedule: 1F1B has the same step time in the analytic model and never more activation

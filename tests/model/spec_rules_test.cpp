@@ -4,7 +4,11 @@
 #include <filesystem>
 #include <fstream>
 
+#include "model/analytic.hpp"
+#include "model/calibration.hpp"
 #include "model/spec/catalog.hpp"
+#include "model/spec/spec_json.hpp"
+#include "model/step.hpp"
 
 namespace trainplan {
 namespace {
@@ -212,6 +216,31 @@ TEST(SpecRules, SequenceParallelTurnedOffAtTp1) {
   Loaded l = load(j);
   ASSERT_TRUE(l.diag.ok());
   EXPECT_FALSE(l.job->plan.sequence_parallel);
+}
+
+// tp_grad_overlap: on unless the job says otherwise; the spec writer writes it back; the
+// synchronous backward makes the same plan slower, never faster (and the layer-cost cache keeps
+// the two apart).
+TEST(SpecRules, TpGradOverlapReadWrittenAndPredicted) {
+  Loaded on = load(good());
+  ASSERT_TRUE(on.job.has_value());
+  EXPECT_TRUE(on.job->plan.tp_grad_overlap);
+  Json j = good();
+  j["plan"]["tp_grad_overlap"] = false;
+  Loaded off = load(j);
+  ASSERT_TRUE(off.job.has_value());
+  EXPECT_FALSE(off.job->plan.tp_grad_overlap);
+  EXPECT_EQ(plan_to_json(off.job->plan)["tp_grad_overlap"], false);
+  EXPECT_EQ(plan_to_json(on.job->plan)["tp_grad_overlap"], true);
+  const Catalog catalog(CONFIG_DIR);
+  Diagnostics d;
+  const Calibration cal = load_calibration(catalog, on.job->cluster.node.gpu, "", d);
+  LayerCostCache cache;
+  const AnalyticEvaluator ev;
+  const Evaluation a = ev.evaluate(*on.job, cal, cache);
+  const Evaluation b = ev.evaluate(*off.job, cal, cache);
+  EXPECT_GT(b.breakdown.tp_comm, a.breakdown.tp_comm);
+  EXPECT_GT(b.step_time, a.step_time);
 }
 
 TEST(SpecRules, ManyProblemsReportedTogether) {

@@ -16,7 +16,9 @@ TEST(SoftwareEra, YearIsTheFourDigitYearOfTheSourceId) {
   EXPECT_EQ(source_year("nemo_perf_24_07"), 0);   // no four-digit year: unknown
   EXPECT_EQ(source_year("run_20240"), 0);         // five digits are no year
   EXPECT_EQ(source_year("paper1999"), 0);         // outside 2017-2099
-  EXPECT_EQ(source_year("gpus2000_run"), 0);      // a count, not a year
+  EXPECT_EQ(source_year("gpus2000_run"), 0);      // a count below 2017, not a year
+  EXPECT_EQ(source_year("run_2048gpus"), 2048);   // a larger one is read, and grants every feature
+  EXPECT_TRUE(SoftwareEra{source_year("run_2048gpus")}.has(Feature::kTpCommOverlap));
   EXPECT_EQ(source_year(""), 0);
 }
 
@@ -69,8 +71,17 @@ TEST(SoftwareEra, AnOldRunIsFilledWithItsOwnSoftware) {
   EXPECT_EQ(row.chosen["tp_comm_overlap"], false);
   EXPECT_EQ(row.chosen["virtual_pipeline_stages"], 1);
   EXPECT_NE(row.chosen["activation_recomputation"], "selective");
-  // Nothing was left to choose but the micro-batch's stated value: the knobs had one candidate.
+  EXPECT_EQ(row.chosen["attention_backend"], "unfused");  // what the era fixed is said too
+  EXPECT_EQ(row.chosen["tp_grad_overlap"], false);
   EXPECT_EQ(row.job->plan.sequence_parallel, false);
+  EXPECT_FALSE(row.fully_stated);  // recomputation and ZeRO stage were still chosen
+  // With those stated, every knob that changes the time had one possible value in 2020.
+  r["parallelism"]["activation_recomputation"] = "full";
+  r["parallelism"]["zero_stage"] = 1;
+  EXPECT_TRUE(validate_one(r).fully_stated);
+  // In 2024 the same row has SP and TP overlap to choose from.
+  r["source_id"] = "someone2024";
+  EXPECT_FALSE(validate_one(r).fully_stated);
 }
 
 TEST(SoftwareEra, ARecentRunMayOverlapTensorParallelCommunication) {
@@ -79,10 +90,10 @@ TEST(SoftwareEra, ARecentRunMayOverlapTensorParallelCommunication) {
   const ValidationRow row = validate_one(r);
   ASSERT_EQ(row.status, RowStatus::kPredicted) << row.reason;
   ASSERT_TRUE(row.chosen.contains("tp_comm_overlap"));
-  // Overlap needs sequence parallelism (Megatron arguments.py): never one without the other.
-  if (row.job->plan.tp_comm_overlap) {
-    EXPECT_TRUE(row.job->plan.sequence_parallel);
-  }
+  ASSERT_GT(row.job->plan.tp, 1);
+  // Overlap only hides time, so the fastest completion takes it, with the SP it needs.
+  EXPECT_TRUE(row.job->plan.tp_comm_overlap);
+  EXPECT_TRUE(row.job->plan.sequence_parallel);
   // Same row with the overlap unavailable is never faster: the fill takes the fastest completion.
   Json old = r;
   old["source_id"] = "someone2022";

@@ -162,6 +162,17 @@ TEST(MegatronExport, SequenceParallelDroppedWithANoteAtTp1) {
   EXPECT_TRUE(megatron_flags_of(export_megatron(load_example("gpt3-175b-a100-1024"))).has("--sequence-parallel"));
 }
 
+TEST(MegatronExport, SynchronousTpBackwardIsNotedNotWritten) {
+  JobSpec job = load_example("gpt3-175b-a100-1024");
+  job.plan.tp_grad_overlap = false;  // Megatron-LM 2020-2021 behaviour, not selectable today
+  ExportResult r = export_megatron(job);
+  ASSERT_FALSE(r.refused());
+  bool noted = false;
+  for (const auto& n : r.notes) noted |= contains(n, "tp_grad_overlap off");
+  EXPECT_TRUE(noted);
+  EXPECT_EQ(megatron_flags_of(r).flags, megatron_flags_of(export_megatron(load_example("gpt3-175b-a100-1024"))).flags);
+}
+
 TEST(MegatronExport, DistributedOptimizerForZero1) {
   auto f = megatron_flags_of(export_megatron(load_example("gpt3-175b-a100-1024")));
   EXPECT_TRUE(f.has("--use-distributed-optimizer"));

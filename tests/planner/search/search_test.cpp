@@ -10,6 +10,7 @@
 #include "planner/search/problem.hpp"
 #include "planner/search/report.hpp"
 #include "planner/search/search.hpp"
+#include "planner/search/space.hpp"
 #include "tests/planner/search/load.hpp"
 
 namespace trainplan::planner {
@@ -206,6 +207,20 @@ TEST(PlannerSearch, MatchesOrBeatsThePublishedGpt3Plan) {
   std::cout << "Expectation: >= " << pub.tokens_per_s << " tokens/s (published plan)\nActual: " << r.top.front().tokens_per_s
             << " tokens/s\n";
   EXPECT_GE(r.top.front().tokens_per_s, pub.tokens_per_s);
+}
+
+// TP communication overlap is searched where it can run: with SP at TP > 1 on a GPU with
+// Transformer Engine's userbuffers, unless the problem fixes it.
+TEST(PlannerSpace, TpCommOverlapSearchedOnlyWhereItCanRun) {
+  Loaded l = small();  // A100
+  EXPECT_EQ(tp_overlap_options(l.problem, 2, true), (std::vector<int>{1, 0}));
+  EXPECT_EQ(tp_overlap_options(l.problem, 2, false), std::vector<int>{0});
+  EXPECT_EQ(tp_overlap_options(l.problem, 1, false), std::vector<int>{0});
+  l.problem.search.tp_comm_overlap = KnobFilter({0});
+  EXPECT_EQ(tp_overlap_options(l.problem, 2, true), std::vector<int>{0});
+  l.problem.search.tp_comm_overlap = KnobFilter();
+  l.problem.cluster.node.gpu.architecture = "volta";
+  EXPECT_EQ(tp_overlap_options(l.problem, 2, true), std::vector<int>{0});
 }
 
 }  // namespace
