@@ -205,7 +205,8 @@ LayerCost layer_cost(const LayerContext& c, bool moe_layer) {
     block(col_attn);
     if (mlp_split) block(col_mlp);
     // With userbuffer overlap (Megatron --tp-comm-overlap, Transformer Engine) the collectives are
-    // split into chunks that run under the GEMMs of the same pass (about 80% of them hide: an assumption no measurement here checks; the fitted Hopper η absorbs it).
+    // split into chunks that run under the GEMMs of the same pass (about 80% of them hide: an
+    // assumption no measurement here checks; the fitted Hopper η absorbs it).
     const Seconds gemms = proj + mlp;
     out.tp_comm_fwd = c.tp_comm_overlap ? exposed(fwd, gemms * 0.8) : fwd;
     out.tp_comm_bwd = c.tp_comm_overlap ? exposed(bwd, gemms * 1.6) : bwd;
