@@ -93,8 +93,9 @@ void add_simulate_command(CLI::App& app, CliContext& ctx) {
       Json j = sim::sim_result_to_json(r, opts->timings);
       j["validated_error"] = validated_error_json(cal, job.training.precision);
       print_json(j);
+    } else {
+      print_text(job, r, opts->timings);
     }
-    else print_text(job, r, opts->timings);
     if (opts->timings) std::cerr << "simulation wall " << r.wall_s << " s, peak RSS " << r.peak_rss_mib << " MiB\n";
     ctx.exit_code = r.evaluation.feasible ? kExitOk : kExitInfeasible;
 #endif

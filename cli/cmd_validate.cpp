@@ -61,7 +61,7 @@ void add_validate_command(CLI::App& app, CliContext& ctx) {
                   {"leave_one_source_out", report_to_json(f.leave_one_source_out)["summary"]}};
       Json loso = Json::object();
       for (const auto& r : f.leave_one_source_out.rows)
-        if (r.status == RowStatus::kPredicted) loso[r.id] = std::round(r.error_pct * 100) / 100;
+        if (r.status == RowStatus::kPredicted) loso[r.id] = round_decimals(r.error_pct, 2);
       out["leave_one_source_out_rows"] = loso;
       // What configs/calibration/defaults.json stores as each architecture's "validated" figures.
       Json groups = Json::object();

@@ -67,7 +67,7 @@ LayerCosts layer_costs(const LayerContext& ctx);
 
 // Memo of layer costs for the many plans of one problem (design.md: "memoize per-layer costs that
 // many plans share"): plans with the same (tp, sequence parallel, cp, ep, expert_tp, micro-batch,
-// TP overlap, attention backend) have the same layer costs. An entry is valid for one model,
+// TP comm overlap, TP gradient overlap, attention backend) have the same layer costs. An entry is valid for one model,
 // cluster, calibration, sequence length and precision; a context that differs in any of them
 // clears the memo first.
 class LayerCostCache {

@@ -143,8 +143,8 @@ FitResult fit_gemm_efficiency(const Json& doc, const Catalog& catalog, const Eva
     g.loso_mape_pct += loso.count(r.id) ? loso[r.id] : 0.0;
   }
   for (auto& [k, g] : out.groups) {
-    g.mape_pct = std::round(g.mape_pct / g.runs * 100) / 100;
-    g.loso_mape_pct = std::round(g.loso_mape_pct / g.runs * 100) / 100;
+    g.mape_pct = round_decimals(g.mape_pct / g.runs, 2);
+    g.loso_mape_pct = round_decimals(g.loso_mape_pct / g.runs, 2);
   }
   return out;
 }

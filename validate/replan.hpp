@@ -1,10 +1,11 @@
 // Planning each validation run (issue "planner", quality): for every predicted row, the planner
 // searches the row's own hardware (its GPUs as an upper limit), model, global batch and precision,
 // and its best plan is compared with the published plan as the validator read it (the stated knobs
-// plus the fastest fill of the rest). The published plan lies in the planner's space (the search
-// is widened to its micro-batch, interleaving depth and recomputed layers, and keeps its gradient
-// precision), so the planner finds a plan predicted at least as fast unless a framework rule the
-// planner enforces forbids the published plan, which the row then names. Where the planner
+// plus the fastest fill of the rest). The published plan's parallelism lies in the planner's space
+// (the search is widened to its micro-batch, interleaving depth and recomputed layers, and keeps
+// its gradient precision) and the planner uses today's software, never older (fused attention,
+// overlapped TP collectives), so it finds a plan predicted at least as fast unless a framework rule
+// the planner enforces forbids the published plan, which the row then names. Where the planner
 // predicts more than 10% more throughput, the row explains the gain knob by knob
 // (planner/search/explain.hpp: the winner with each knob set to the published value).
 //

@@ -44,6 +44,15 @@ std::optional<T> opt(const Json& j, const char* key) {
   return j[key].get<T>();
 }
 
+// How the run's source counts the FLOPs of its measured rate (validation README,
+// `measured.tflops_definition`): "hardware" or "model" (the default where it says nothing).
+std::string flop_definition(const Json& run) {
+  const Json* meas = run.is_object() && run.contains("measured") ? &run["measured"] : nullptr;
+  return meas && meas->is_object() && meas->contains("tflops_definition") && (*meas)["tflops_definition"].is_string()
+             ? (*meas)["tflops_definition"].get<std::string>()
+             : "model";
+}
+
 }  // namespace
 
 std::optional<RowJob> row_to_job(const Json& run, const Catalog& catalog, std::string& reason) {
@@ -216,15 +225,13 @@ std::optional<RowJob> row_to_job(const Json& run, const Catalog& catalog, std::s
   rj.free_micro_batch = !mbs.has_value();
   p.micro_batch = mbs.value_or(1);
   auto rc = opt<std::string>(par, "activation_recomputation");
-  if (!rc) {
-    // How the source counts its FLOPs is a definition, not a measurement: `hardware` FLOPs
-    // (Narayanan et al. 2021 Eq. 3, factor 96 = 4 passes) count a recomputed forward pass of every
-    // layer, which only full recomputation runs. Nothing measured is read here.
-    const Json meas = run.is_object() && run.contains("measured") ? run["measured"] : Json();
-    if (meas.is_object() && meas.contains("tflops_definition") && meas["tflops_definition"] == "hardware") {
-      rc = "full";
-      rj.recompute_from_flop_count = true;
-    }
+  // `hardware` FLOPs (Narayanan et al. 2021 Eq. 3, factor 96 = 4 passes) count a recomputed
+  // forward pass of every layer, which only full recomputation runs. This reads how the source
+  // counts, not a measured value (where the validation file infers the definition itself, from the
+  // printed rates, README "Accuracy" says so).
+  if (!rc && flop_definition(run) == "hardware") {
+    rc = "full";
+    rj.recompute_from_flop_count = true;
   }
   rj.free_recompute = !rc.has_value();
   p.recompute = rc == "full" ? Recompute::kFull : rc == "selective" ? Recompute::kSelective : Recompute::kNone;
@@ -410,7 +417,7 @@ ValidationReport validate_runs(const Json& doc, const std::string& file, const C
           if (best && best->second.feasible && predictor) best->second = predictor->evaluate(best->first, cal);
           // Only now, after predicting, read what was measured.
           const Json& meas = run.at("measured");
-          const std::string def = meas.value("tflops_definition", Json()).is_string() ? meas["tflops_definition"].get<std::string>() : "model";
+          const std::string def = flop_definition(run);
           if (!best || !fits(best->first, best->second)) {
             row.status = RowStatus::kInfeasible;
             if (best && !best->second.reasons.empty()) row.reason = best->second.reasons[0].detail;
@@ -442,9 +449,11 @@ ValidationReport validate_runs(const Json& doc, const std::string& file, const C
             if (rj->free_zero) row.chosen["zero_stage"] = j.plan.zero;
             if (rj->uneven_layout)
               row.chosen["stage_layers"] = {{"first", j.plan.first_stage_layers}, {"last", j.plan.last_stage_layers}};
-            if (rj->mla_assumed)
-              row.chosen["mla_dimensions"] = {{"q_lora_rank", 1536}, {"kv_lora_rank", 512}, {"qk_nope_head_dim", 128},
-                                              {"qk_rope_head_dim", 64}, {"v_head_dim", 128}};
+            if (rj->mla_assumed) {
+              const MlaSpec& a = *j.model.mla;
+              row.chosen["mla_dimensions"] = {{"q_lora_rank", a.q_lora_rank}, {"kv_lora_rank", a.kv_lora_rank}, {"qk_nope_head_dim", a.qk_nope_head_dim},
+                                              {"qk_rope_head_dim", a.qk_rope_head_dim}, {"v_head_dim", a.v_head_dim}};
+            }
             if (rj->free_sp) row.chosen["sequence_parallel"] = j.plan.sequence_parallel;
             row.chosen["grad_reduce_precision"] = j.plan.grad_reduce_bf16 ? "bf16" : "fp32";
             if (j.model.moe && j.plan.tp > 1) row.chosen["expert_tensor_parallel"] = j.plan.expert_tp;

@@ -54,7 +54,8 @@ struct ValidationReport {
 struct RowJob {
   JobSpec job;
   bool free_micro_batch = false, free_recompute = false, free_virtual = false, free_zero = false, free_sp = false;
-  bool free_tp_overlap = false;  // TP communication overlap: never stated by a run
+  bool free_tp_overlap = false;  // TP communication overlap: never stated by a run (TP > 1, on a
+                                 // GPU with Transformer Engine userbuffers)
   SoftwareEra era;               // what the source's software could do (validate/era.hpp)
   // Full recomputation of every layer read from the source's FLOP count: `hardware` FLOPs are
   // Narayanan et al. 2021 Eq. 3, whose factor 96 counts one recomputed forward pass of every layer.

@@ -40,7 +40,7 @@ TEST(SoftwareEra, AFeatureIsAvailableFromItsFirstPublicYear) {
   EXPECT_FALSE(y2022.has(Feature::kTpCommOverlap));
 }
 
-Json template_row() { return test::PublicRuns().run("nemo2407_pre_LLAMA3-70B_64gpu"); }
+Json template_row() { return test::PublicRuns().template_run(); }
 
 ValidationRow validate_one(const Json& r) {
   const test::PublicRuns runs;

@@ -30,6 +30,8 @@ struct PublicRuns {
     ADD_FAILURE() << "run " << id << " not found";
     return Json();
   }
+  // The row the row-level tests make variants of: Llama 3 70B on 64 H100 (NeMo 24.07), TP > 1.
+  [[nodiscard]] Json template_run() const { return run("nemo2407_pre_LLAMA3-70B_64gpu"); }
   [[nodiscard]] CalibrationFor calibration_for() const {
     return [this](const GpuSpec& g) { return calibration(g); };
   }

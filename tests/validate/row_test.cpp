@@ -9,7 +9,7 @@
 namespace trainplan {
 namespace {
 
-Json llama_row() { return test::PublicRuns().run("nemo2407_pre_LLAMA3-70B_64gpu"); }
+Json llama_row() { return test::PublicRuns().template_run(); }
 
 TEST(ValidationRow, LayersNotDividingOverStagesGoToUnevenFirstAndLastStages) {
   Json r = llama_row();
