@@ -35,13 +35,15 @@ StageMemory stage_memory(const JobSpec& job, const Calibration& cal, const Stage
   const double weights = sharded(bpp.weights, 3);
   const double grads = sharded(bpp.grads, 2);
   const double opt = sharded(bpp.optimizer, 1);
+  // A host optimizer keeps whole fp32 master weights (step.hpp offloaded_optimizer_time).
+  const double opt_host = sharded(bpp.optimizer + bpp.remainder_saving, 1);
   const double opt_off = p.optimizer_offload.moved();
   const double par_off = p.param_offload.moved();
   const double act_off = p.activation_offload.moved();
   sm.weights = B(weights * (1 - par_off));
   sm.gradients = B(grads);
   sm.optimizer = B(opt * (1 - opt_off));
-  (p.optimizer_offload.device == OffloadDevice::kNvme ? sm.offloaded_nvme : sm.offloaded_cpu) += B(opt * opt_off);
+  (p.optimizer_offload.device == OffloadDevice::kNvme ? sm.offloaded_nvme : sm.offloaded_cpu) += B(opt_host * opt_off);
   (p.param_offload.device == OffloadDevice::kNvme ? sm.offloaded_nvme : sm.offloaded_cpu) += B(weights * par_off);
 
   // Micro-batches whose activations are in flight on this stage.

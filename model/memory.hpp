@@ -30,7 +30,7 @@ struct ShardGroups {
 };
 ShardGroups shard_groups(const PlanSpec& p, const ClusterSpec& cl);
 
-// `bpp` and `groups`: bytes_per_param(job.training, plan.grad_reduce_bf16) and shard_groups(plan,
+// `bpp` and `groups`: bytes_per_param(job.training, plan) and shard_groups(plan,
 // cluster), which every stage kind of a plan shares.
 StageMemory stage_memory(const JobSpec& job, const Calibration& cal, const StageKind& sk, const StageParams& params, const LayerCosts& c,
                          const BytesPerParam& bpp, const ShardGroups& groups, double micro_batches);

@@ -164,7 +164,7 @@ PipelineTime pipeline_time(const PlanSpec& p, double m, const StageKinds& kinds,
   return out;
 }
 
-BytesPerParam bytes_per_param(const TrainingSpec& t, bool grad_bf16) {
+BytesPerParam bytes_per_param(const TrainingSpec& t, const PlanSpec& p) {
   const double moments = t.optimizer == Optimizer::kAdam ? 8 : 4;
   BytesPerParam b{2, 4, 12};
   switch (t.precision) {
@@ -174,18 +174,22 @@ BytesPerParam bytes_per_param(const TrainingSpec& t, bool grad_bf16) {
     case Precision::kBf16: b = {2, 4, 4 + moments}; break;
     case Precision::kFp8: b = {3, 4, 4 + moments}; break;
   }
-  if (grad_bf16) b.grads = 2;
+  if (p.grad_reduce_bf16) b.grads = 2;
+  if (p.param_remainders && keeps_bf16_weights(t.precision)) b.remainder_saving = 2;
+  b.optimizer -= b.remainder_saving;
   return b;
 }
 
-Seconds gpu_optimizer_time(double local_params, const GpuSpec& gpu, const Calibration& cal) {
-  return memory_bound_time(B(local_params * 34), 4, gpu, cal);
+double optimizer_bytes_per_param(const PlanSpec& p) { return p.param_remainders ? 32 : 34; }
+
+Seconds gpu_optimizer_time(double local_params, const PlanSpec& p, const GpuSpec& gpu, const Calibration& cal) {
+  return memory_bound_time(B(local_params * optimizer_bytes_per_param(p)), 4, gpu, cal);
 }
 
 Seconds offloaded_optimizer_time(double off, const JobSpec& job) {
   if (off <= 0) return Seconds{};
   const NodeSpec& n = job.cluster.node;
-  const BytesPerParam bpp = bytes_per_param(job.training, job.plan.grad_reduce_bf16);
+  const BytesPerParam bpp = bytes_per_param(job.training, job.plan);
   const double w_bytes = element_bytes(activation_precision(job.training.precision));
   const BytesPerSecond host_share = n.host_memory_bandwidth / n.gpus_per_node;
   Seconds t = B(off * 34) / host_share + B(off * (bpp.grads + w_bytes)) / n.pcie.bandwidth;

@@ -125,18 +125,28 @@ PipelineTime pipeline_time(const PlanSpec& p, double m, const StageKinds& kinds,
 // Adam m and v); fp16 params + fp16 grads 2 + 2 + 16 (the optimizer also keeps fp32 main grads);
 // fp32 4 + 4 + 8. ZeRO (Rajbhandari et al. 2020 §3.1) counts the same states as 2 + 2 + 12.
 // fp8 (Transformer Engine) keeps bf16 weights plus a cached fp8 copy (1 byte). Gradients reduced
-// in bf16 (--grad-reduce-in-bf16) take 2 bytes.
+// in bf16 (--grad-reduce-in-bf16) take 2 bytes. With master-weight remainders
+// (PlanSpec::param_remainders) the fp32 master takes 2 bytes instead of 4: bf16 + fp32 grads
+// 2 + 4 + 10 (apex PR #1463: "store 16-bit param remainders ... reconstruct FP32 params out of
+// BF16 params").
 struct BytesPerParam {
   double weights, grads, optimizer;
+  double remainder_saving = 0;  // bytes `optimizer` saves by remainders (2 or 0)
 };
-BytesPerParam bytes_per_param(const TrainingSpec& t, bool grad_bf16);
+BytesPerParam bytes_per_param(const TrainingSpec& t, const PlanSpec& p);
 
-// Optimizer step on the GPU: Adam reads and writes ≈ 34 bytes per local parameter (fp32 master,
-// m, v read + written, the gradient read, the bf16 weight written), memory-bound.
-Seconds gpu_optimizer_time(double local_params, const GpuSpec& gpu, const Calibration& cal);
+// Optimizer step on the GPU, memory-bound: Adam moves ≈ 34 bytes per local parameter: fp32
+// master, m and v read and written (24), the fp32 gradient read (4), the bf16 weight written (2),
+// the gradient buffer zeroed for the next step (4). With remainders the master is the bf16
+// weight and its 16-bit remainder: the remainder read and written (4) and the weight read (2)
+// instead of 8 bytes of fp32 master, 2 bytes fewer (32).
+double optimizer_bytes_per_param(const PlanSpec& p);
+Seconds gpu_optimizer_time(double local_params, const PlanSpec& p, const GpuSpec& gpu, const Calibration& cal);
 // Optimizer state offloaded to the host (DeepSpeed cpu_adam / Megatron hybrid optimizer): host-
 // memory bound at the node's bandwidth shared by its GPUs, gradients down and parameters up over
-// PCIe; NVMe adds a read and a write of the fp32 state (12 B/param).
+// PCIe; NVMe adds a read and a write of the fp32 state (12 B/param). A host optimizer keeps whole
+// fp32 master weights (Megatron's HybridDeviceOptimizer runs torch.optim.Adam on fp32 copies),
+// so remainders change none of this.
 Seconds offloaded_optimizer_time(double offloaded_params, const JobSpec& job);
 
 }  // namespace trainplan

@@ -117,7 +117,7 @@ std::optional<StepWork> build_step(const JobSpec& job, const Calibration& cal, s
   }
   auto blocks = [&](bool is_moe) { return (is_moe && p.expert_tp == 1) ? 1 : 2; };
 
-  const BytesPerParam bpp = bytes_per_param(tr, p.grad_reduce_bf16);
+  const BytesPerParam bpp = bytes_per_param(tr, p);
   const double w_bytes = element_bytes(activation_precision(tr.precision));
   const ShardGroups sg = shard_groups(p, cl);
   const double opt_gpu_frac = 1.0 - p.optimizer_offload.moved();
@@ -213,7 +213,7 @@ std::optional<StepWork> build_step(const JobSpec& job, const Calibration& cal, s
       sw.act_offload_bytes = w.analytic.stage(i).offloaded_cpu / std::max(1.0, std::min<double>(m_mb, p.pp)) * 2.0;
     const double local = local_optimizer_params(p, sg, params);
     const double on_gpu = local * opt_gpu_frac;
-    sw.optimizer = gpu_optimizer_time(on_gpu, cl.node.gpu, cal);
+    sw.optimizer = gpu_optimizer_time(on_gpu, p, cl.node.gpu, cal);
     sw.offload = offloaded_optimizer_time(local - on_gpu, job);
     if (p.param_offload.moved() > 0) {
       Seconds fb{};

@@ -12,6 +12,7 @@ int first_public_year(Feature f) {
     case Feature::kFlashAttention: return 2023;
     case Feature::kTpGradOverlap: return 2022;
     case Feature::kTpCommOverlap: return 2023;
+    case Feature::kParamRemainders: return 2022;
   }
   return 0;
 }

@@ -236,6 +236,10 @@ std::optional<RowJob> row_to_job(const Json& run, const Catalog& catalog, std::s
   rj.free_recompute = !rc.has_value();
   p.recompute = rc == "full" ? Recompute::kFull : rc == "selective" ? Recompute::kSelective : Recompute::kNone;
   rj.free_tp_overlap = p.tp > 1 && supports_tp_comm_overlap(job.cluster.node.gpu);
+  // Master-weight remainders are never stated either. They cost no time (the optimizer moves 2 bytes
+  // a parameter fewer) and save 2 bytes a parameter, and they are bit-exact, so a practitioner whose
+  // software has them takes them: not a choice to grid, a free saving (job.hpp param_remainders).
+  p.param_remainders = rj.era.has(Feature::kParamRemainders) && keeps_bf16_weights(t.precision);
   if (p.zero > 3) {
     reason = "malformed run: zero_stage must be 0 to 3";
     return std::nullopt;
@@ -456,6 +460,7 @@ ValidationReport validate_runs(const Json& doc, const std::string& file, const C
             }
             if (rj->free_sp) row.chosen["sequence_parallel"] = j.plan.sequence_parallel;
             row.chosen["grad_reduce_precision"] = j.plan.grad_reduce_bf16 ? "bf16" : "fp32";
+            row.chosen["master_params"] = j.plan.param_remainders ? "remainder" : "fp32";
             if (j.model.moe && j.plan.tp > 1) row.chosen["expert_tensor_parallel"] = j.plan.expert_tp;
             row.fully_stated = cand.single(j.plan);
             const char* order[] = {"iteration_time_s", "tflops_per_gpu", "mfu_pct", "tokens_per_s_per_gpu"};

@@ -377,6 +377,7 @@ PlanSpec read_plan(const Node& node) {
   p.tp_comm_overlap = r.boolean("tp_comm_overlap", false);
   p.tp_grad_overlap = r.boolean("tp_grad_overlap", true);
   p.grad_reduce_bf16 = r.choice<bool>("grad_reduce_precision", {{"fp32", false}, {"bf16", true}}, false);
+  p.param_remainders = r.choice<bool>("master_params", {{"fp32", false}, {"remainder", true}}, false);
   p.attention = r.choice<AttentionBackend>("attention_backend", {{"auto", AttentionBackend::kAuto}, {"flash", AttentionBackend::kFlash}, {"unfused", AttentionBackend::kUnfused}}, AttentionBackend::kAuto);
   r.finish();
   return p;
@@ -411,6 +412,9 @@ void check_job(const JobSpec& job, const Node& root) {
   need(p.virtual_stages == 1 || p.schedule == Schedule::kInterleaved, "schedule", "expected schedule \"interleaved\" with virtual_stages > 1");
   need(p.virtual_stages == 1 || p.pp > 1, "virtual_stages", "expected pp > 1 with virtual stages");
   need(p.recompute_layers == 0 || p.recompute == Recompute::kFull, "recompute_layers", "expected recompute \"full\" with recompute_layers");
+  need(!p.param_remainders || keeps_bf16_weights(job.training.precision), "master_params",
+       "expected precision bf16 or fp8 with master_params \"remainder\" (the remainder completes a bf16 weight to fp32; got " +
+           std::string(precision_name(job.training.precision)) + ")");
   need(p.param_offload.device == OffloadDevice::kNone || p.effective_zero() == 3, "offload",
        "expected zero 3 or fsdp to offload parameters (DeepSpeed offload_param is stage 3 only)");
   need(p.optimizer_offload.device != OffloadDevice::kNvme || job.cluster.node.nvme_capacity.has_value(), "offload",

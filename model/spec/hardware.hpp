@@ -28,6 +28,10 @@ constexpr double element_bytes(Precision p) {
   return 2;
 }
 
+// Whether training in this precision keeps its model weights in bf16: bf16 and fp8 (Transformer
+// Engine's fp8 recipes cast bf16 weights to fp8 per GEMM).
+constexpr bool keeps_bf16_weights(Precision p) { return p == Precision::kBf16 || p == Precision::kFp8; }
+
 struct GpuSpec {
   std::string key;
   std::string name;

@@ -79,6 +79,12 @@ struct PlanSpec {
   // Main gradients and their data-parallel reduction in bf16 instead of fp32 (Megatron
   // --grad-reduce-in-bf16; Apex DistributedFusedAdam grad_sync_dtype as NeMo uses it).
   bool grad_reduce_bf16 = false;
+  // The optimizer keeps only the low 16 bits of each fp32 master weight; the bf16 weight holds the
+  // high 16, so together they are the fp32 value, bit for bit (Apex DistributedFusedAdam
+  // store_param_remainders, apex PR #1463, NeMo's default with bf16 since NeMo PR #4796, both
+  // August 2022; Transformer Engine FusedAdam, Megatron --use-precision-aware-optimizer, 2025).
+  // Needs bf16 weights (precision bf16 or fp8). JSON: "master_params": "fp32" | "remainder".
+  bool param_remainders = false;
 
   [[nodiscard]] int gpus() const { return tp * pp * cp * dp; }
   [[nodiscard]] int effective_zero() const { return fsdp == Fsdp::kNone ? zero : 3; }

@@ -91,6 +91,7 @@ Json plan_to_json(const PlanSpec& p) {
   j["tp_comm_overlap"] = p.tp_comm_overlap;
   j["tp_grad_overlap"] = p.tp_grad_overlap;
   j["grad_reduce_precision"] = p.grad_reduce_bf16 ? "bf16" : "fp32";
+  j["master_params"] = p.param_remainders ? "remainder" : "fp32";
   j["attention_backend"] = attention_backend_name(p.attention);
   return j;
 }

@@ -26,6 +26,7 @@ void check_deepspeed(const JobSpec& job, Refusals& r) {
   r.need(p.pp == 1 || stage <= 1, "ZeRO-" + num(stage) + " is incompatible with DeepSpeed pipeline parallelism (pipe/engine.py)");
   r.need(!(p.tp > 1 && p.sequence_parallel), "DeepSpeed AutoTP has no Megatron-style sequence parallelism (plan has tp " + num(p.tp) + " + SP)");
   r.need(!p.tp_comm_overlap, "DeepSpeed AutoTP has no TP communication overlap");
+  r.need(!p.param_remainders, "DeepSpeed keeps whole fp32 master weights: no 16-bit remainder store (master_params \"remainder\")");
   // DeepSpeed checkpointing recomputes whole layers (deepspeed.checkpointing.checkpoint).
   r.need(p.recompute != Recompute::kSelective, "DeepSpeed activation checkpointing recomputes whole layers: no selective recompute");
   r.need(p.recompute_layers == 0, "DeepSpeed activation checkpointing has no per-stage layer count (recompute_layers)");

@@ -237,6 +237,9 @@ ImportResult import_megatron(const std::vector<InputFile>& files, const ImportOp
   t.global_batch = r.integer("--global-batch-size", static_cast<long long>(p.micro_batch) * p.dp);
   t.precision = r.has("--fp8-format") ? Precision::kFp8 : r.has("--bf16") ? Precision::kBf16 : r.has("--fp16") ? Precision::kFp16 : Precision::kFp32;
   t.optimizer = r.text("--optimizer", "adam") == "sgd" ? Optimizer::kSgd : Optimizer::kAdam;
+  // --use-precision-aware-optimizer keeps the master weights of bf16 weights as 16-bit remainders
+  // (megatron.cpp); with --optimizer-cpu-offload it is the offload's requirement and read as such.
+  p.param_remainders = r.has("--use-precision-aware-optimizer") && !r.has("--optimizer-cpu-offload") && keeps_bf16_weights(t.precision);
   if (!options.model) job.model = model;
   if (out.errors.empty()) out.job = job;
   return out;

@@ -168,13 +168,22 @@ MegatronArgGroup data_parallel_args(const JobSpec& job, Refusals& r) {
   if (p.overlap_param_gather && sharded_optimizer && p.overlap_grad_reduce) add(g, "--overlap-param-gather");
   if (p.overlap_param_gather && sharded_optimizer && !p.overlap_grad_reduce)
     r.notes.push_back("--overlap-param-gather dropped: it needs --overlap-grad-reduce (arguments.py L626-630)");
-  if (p.optimizer_offload.device == OffloadDevice::kCpu) {
+  const bool cpu_offload = p.optimizer_offload.device == OffloadDevice::kCpu;
+  if (cpu_offload) {
     add(g, "--optimizer-cpu-offload");
     add(g, "--optimizer-offload-fraction", format_number(p.optimizer_offload.fraction));
-    // "The optimizer cpu offload must be used in conjunction with --use-precision-aware-optimizer"
-    // (arguments.py validate_args, optimizer CPU offload check).
-    add(g, "--use-precision-aware-optimizer");
   }
+  // The precision-aware optimizer (Transformer Engine FusedAdam) keeps fp32 master weights as 16-bit
+  // remainders of the bf16 weights: Megatron-Core passes store_param_remainders=True to it from TE
+  // 2.1 (megatron/core/optimizer/__init__.py). CPU offload needs it too: "The optimizer cpu offload
+  // must be used in conjunction with --use-precision-aware-optimizer" (arguments.py validate_args).
+  if (cpu_offload || p.param_remainders) add(g, "--use-precision-aware-optimizer");
+  if (cpu_offload && !p.param_remainders && p.optimizer_offload.fraction < 1.0 && keeps_bf16_weights(job.training.precision))
+    r.notes.push_back("--use-precision-aware-optimizer (needed by --optimizer-cpu-offload) also keeps the GPU share's master weights as 16-bit "
+                      "remainders: 2 bytes a parameter less than this plan (master_params fp32) assumed");
+  if (p.param_remainders && p.effective_zero() == 0)
+    r.notes.push_back("master_params remainder: Megatron-Core's precision-aware optimizer is used with --use-distributed-optimizer; add it "
+                      "if your release asks (with dp*cp = " + num(static_cast<long long>(p.dp) * p.cp) + " it shards over that many ranks)");
   return g;
 }
 

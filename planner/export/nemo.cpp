@@ -75,8 +75,9 @@ std::vector<std::string> overrides(const JobSpec& job, Refusals& r) {
   if (p.optimizer_offload.device == OffloadDevice::kCpu) {
     set("optimizer.optimizer_cpu_offload", "true");
     set("optimizer.optimizer_offload_fraction", format_number(p.optimizer_offload.fraction));
-    set("optimizer.use_precision_aware_optimizer", "true");  // required with CPU offload (arguments.py)
   }
+  // Required with CPU offload (arguments.py); keeps master weights as 16-bit remainders (megatron.cpp).
+  if (p.optimizer_offload.device == OffloadDevice::kCpu || p.param_remainders) set("optimizer.use_precision_aware_optimizer", "true");
   // Mixed precision recipes registered in megatron/bridge/training/mixed_precision.py.
   switch (job.training.precision) {
     case Precision::kBf16: set("mixed_precision", "bf16_mixed"); break;

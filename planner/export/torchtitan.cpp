@@ -80,6 +80,7 @@ void check_torchtitan(const JobSpec& job, const Degrees& d, Refusals& r) {
   r.need(job.training.precision == Precision::kBf16 || job.training.precision == Precision::kFp32,
          std::string("torchtitan mixed_precision_param is bfloat16 or float32, not ") + precision_name(job.training.precision));
   r.need(job.training.optimizer == Optimizer::kAdam, "torchtitan builds Adam/AdamW optimizers only");
+  r.need(!p.param_remainders, "torchtitan's optimizers keep whole fp32 parameters: no 16-bit remainder store (master_params \"remainder\")");
   r.need(!(p.zero == 1 && p.fsdp == Fsdp::kNone && p.dp > 1),
          "torchtitan has no ZeRO-1: FSDP2 shards gradients too (ZeRO-2), a different plan from the one evaluated");
   // torchtitan/models/llama3/infra/parallelize.py: "DDP has not supported > 1D parallelism".

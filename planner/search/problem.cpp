@@ -88,6 +88,7 @@ SearchSettings read_search_settings(const Node& node) {
   s.max_virtual_stages = r.integer("max_virtual_stages", 8, 1);
   s.offload = r.boolean("offload", true);
   s.grad_reduce_bf16 = r.choice<bool>("grad_reduce_precision", {{"fp32", false}, {"bf16", true}}, false);
+  s.param_remainders = r.choice<bool>("master_params", {{"fp32", false}, {"remainder", true}}, false);
   s.tp = read_filter(r, "tp", 1, nullptr);
   s.pp = read_filter(r, "pp", 1, nullptr);
   s.dp = read_filter(r, "dp", 1, nullptr);
@@ -131,6 +132,9 @@ std::optional<PlanProblem> load_problem_file(const std::string& path, const Cata
   if (!diag.ok()) return std::nullopt;
   if (p.search.min_gpus > p.max_gpus())
     root.at("search").at("min_gpus").error("expected min_gpus <= the " + std::to_string(p.max_gpus()) + " GPUs available");
+  if (p.search.param_remainders && !keeps_bf16_weights(p.training.precision))
+    root.at("search").at("master_params").error("expected precision bf16 or fp8 with master_params \"remainder\" (the remainder completes a bf16 weight to fp32; got " +
+                                                std::string(precision_name(p.training.precision)) + ")");
   if (!diag.ok()) return std::nullopt;
   return p;
 }

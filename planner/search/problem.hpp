@@ -21,6 +21,9 @@
 //       "offload": true,                    try CPU/NVMe offload for plans that do not fit without
 //       "grad_reduce_precision": "fp32",    gradients kept and reduced in fp32, or "bf16"
 //                                           (Megatron --grad-reduce-in-bf16); every plan takes it
+//       "master_params": "fp32",            fp32 master weights, or "remainder" (16-bit remainders
+//                                           of bf16 weights: 2 bytes a parameter less; bf16/fp8
+//                                           only; job.hpp param_remainders); every plan takes it
 //       knob filters: a value or an array of allowed values for any plan knob:
 //       "tp", "pp", "dp", "cp", "ep", "expert_tp", "virtual_stages", "micro_batch",
 //       "recompute_layers" (integers); "zero" ("0".."3" or 0..3); "sequence_parallel",
@@ -43,7 +46,8 @@
 //   overlap_grad_reduce / overlap_param_gather / overlap_p2p: on (overlap never adds time);
 //   recompute_layers: 0 (all layers of a stage) with full recompute;
 //   fsdp full_shard: the same prediction as ZeRO-3, so only "zero": 3 is listed;
-//   attention backend: the calibration's default; gradient reduction as "grad_reduce_precision" says.
+//   attention backend: the calibration's default; gradient reduction as "grad_reduce_precision" says;
+//   master weights as "master_params" says (DeepSpeed and torchtitan cannot export remainders).
 //
 //   Diagnostics diag;
 //   std::optional<PlanProblem> p = load_problem_file("problem.json", Catalog::from_default_dir(), diag);
@@ -85,6 +89,7 @@ struct SearchSettings {
   int max_virtual_stages = 8;
   bool offload = true;
   bool grad_reduce_bf16 = false;
+  bool param_remainders = false;
   // Knob filters; enums hold their underlying values, booleans 0/1.
   KnobFilter tp, pp, dp, cp, ep, expert_tp, virtual_stages, micro_batch, recompute_layers, zero;
   KnobFilter sequence_parallel, tp_comm_overlap, schedule, recompute, fsdp;

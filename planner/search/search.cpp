@@ -212,6 +212,7 @@ class Worker {
   Floor compute_floor(const Task& t, int dp, const ZeroOption& z, int mb, const OffloadVariant* off) {
     PlanSpec plan = make_plan(t, dp, z, t.tp > 1, 0, ScheduleOption{}, {Recompute::kFull, 0}, mb, off);
     plan.grad_reduce_bf16 = p_.search.grad_reduce_bf16;
+    plan.param_remainders = p_.search.param_remainders;
     job_.plan = plan;
     job_.training.global_batch = pick_global_batch(p_, static_cast<long long>(mb) * dp);
     const Evaluation e = analytic_ ? analytic_->evaluate(job_, cal_, layer_cache_) : ev_.evaluate(job_, cal_);
@@ -244,6 +245,7 @@ class Worker {
   Outcome visit(PlanSpec plan, long long gb, const Floor& floor) {
     ++evaluated_;
     plan.grad_reduce_bf16 = p_.search.grad_reduce_bf16;
+    plan.param_remainders = p_.search.param_remainders;
     if (floor.oom) {
       ++reasons_[kOom];
       if (csv_) row(plan, gb, "out_of_memory", floor.detail, nullptr);

@@ -6,6 +6,7 @@
 #include "model/cost/layer.hpp"
 #include "model/params.hpp"
 #include "model/spec/catalog.hpp"
+#include "model/step.hpp"
 #include "tests/model/fixture.hpp"
 
 namespace trainplan {
@@ -62,6 +63,44 @@ TEST(Memory, ZeroStagesShardModelStates) {
     EXPECT_NEAR(m.gradients / B(1), expected[z][1], 1e3) << "zero " << z;
     EXPECT_NEAR(m.optimizer / B(1), expected[z][2], 1e3) << "zero " << z;
   }
+}
+
+// Master-weight remainders (apex PR #1463): the fp32 master takes 2 bytes instead of 4, so the
+// optimizer state is 2 + 4 + 4 = 10 bytes a parameter, sharded like the 12; weights and gradients
+// do not change. The GPU optimizer step moves 32 bytes a parameter instead of 34.
+TEST(Memory, ParamRemaindersSaveTwoBytesOfMasterWeights) {
+  Fixture f("llama2-7b", "dgx-a100-superpod");
+  JobSpec job = f.job(64, 4096);
+  job.cluster.nodes = 8;
+  job.training.precision = Precision::kBf16;
+  job.plan.dp = 64;
+  job.plan.recompute = Recompute::kFull;
+  AnalyticEvaluator ev;
+  const double P = total_params(f.model) - 2.0 * f.model.vocab * f.model.hidden +
+                   2.0 * padded_vocab(f.model.vocab, 1) * f.model.hidden;
+  for (int z : {0, 1}) {
+    job.plan.zero = z;
+    job.plan.param_remainders = false;
+    const Evaluation full = ev.evaluate(job, f.cal);
+    job.plan.param_remainders = true;
+    const Evaluation rem = ev.evaluate(job, f.cal);
+    const double shards = z >= 1 ? 64 : 1;
+    EXPECT_NEAR(full.stage(0).optimizer / B(1), 12 * P / shards, 1e3) << "zero " << z;
+    EXPECT_NEAR(rem.stage(0).optimizer / B(1), 10 * P / shards, 1e3) << "zero " << z;
+    EXPECT_EQ(rem.stage(0).weights, full.stage(0).weights);
+    EXPECT_EQ(rem.stage(0).gradients, full.stage(0).gradients);
+    // Memory-bound optimizer step (compute.cpp memory_bound_time: bytes / bandwidth + 4 kernel
+    // launches): the bandwidth term scales with the bytes moved, 32/34.
+    const Seconds launches = f.cal.arch.kernel_overhead * 4;
+    EXPECT_NEAR((rem.breakdown.optimizer - launches) / (full.breakdown.optimizer - launches), 32.0 / 34.0, 1e-9) << "zero " << z;
+  }
+  // fp8 keeps bf16 weights too (plus its fp8 copy): the same 10 bytes.
+  job.training.precision = Precision::kFp8;
+  job.plan.zero = 0;
+  EXPECT_NEAR(ev.evaluate(job, f.cal).stage(0).optimizer / B(1), 10 * P, 1e3);
+  const BytesPerParam bf16 = bytes_per_param(TrainingSpec{}, job.plan);
+  EXPECT_EQ(bf16.optimizer, 10);
+  EXPECT_EQ(bf16.remainder_saving, 2);
 }
 
 TEST(Memory, OneF1BKeepsPMicroBatchesOnTheFirstStage) {

@@ -243,6 +243,26 @@ TEST(SpecRules, TpGradOverlapReadWrittenAndPredicted) {
   EXPECT_GT(b.step_time, a.step_time);
 }
 
+// master_params: fp32 unless the job says "remainder"; written back; remainders complete bf16
+// weights only, so an fp16 job that asks for them is refused at the key, naming the precision.
+TEST(SpecRules, MasterParamsReadWrittenAndNeedBf16Weights) {
+  Loaded fp32 = load(good());
+  ASSERT_TRUE(fp32.job.has_value());
+  EXPECT_FALSE(fp32.job->plan.param_remainders);
+  EXPECT_EQ(plan_to_json(fp32.job->plan)["master_params"], "fp32");
+  Json j = good();
+  j["plan"]["master_params"] = "remainder";
+  Loaded rem = load(j);
+  ASSERT_TRUE(rem.job.has_value());
+  EXPECT_TRUE(rem.job->plan.param_remainders);
+  EXPECT_EQ(plan_to_json(rem.job->plan)["master_params"], "remainder");
+  j["training"]["precision"] = "fp16";
+  expect_error(load(j), "/plan/master_params", "got fp16");
+  j["training"]["precision"] = "bf16";
+  j["plan"]["master_params"] = "bf16";
+  expect_error(load(j), "/plan/master_params", "remainder");
+}
+
 TEST(SpecRules, ManyProblemsReportedTogether) {
   Json j = good();
   j["plan"]["tp"] = "x";

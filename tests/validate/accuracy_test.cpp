@@ -34,13 +34,13 @@ TEST(Accuracy, PublicRunsDoNotRegress) {
       std::printf("%-36s %s: %s\n", row.id.c_str(), row_status_name(row.status), row.reason.c_str());
     }
   }
-  std::printf("Expectation: usable 52, predicted 52, MAPE <= 4.4%%, max |error| <= 22.6%%; Korthikanti rows mean <= 3.5%%, max <= 8%%\n");
+  std::printf("Expectation: usable 52, predicted 52, MAPE <= 4.0%%, max |error| <= 12.0%%; Korthikanti rows mean <= 3.5%%, max <= 8%%\n");
   std::printf("Actual: usable %d, predicted %d, MAPE %.2f%%, max |error| %.2f%%; Korthikanti rows %d: mean %.2f%%, max %.2f%%\n", r.usable,
               r.predicted, r.mape_pct, r.max_abs_error_pct, k_n, k_n ? k_sum / k_n : 0.0, k_max);
   EXPECT_EQ(r.usable, 52);
   EXPECT_EQ(r.predicted, 52);
-  EXPECT_LE(r.mape_pct, 4.4);
-  EXPECT_LE(r.max_abs_error_pct, 22.6);
+  EXPECT_LE(r.mape_pct, 4.0);
+  EXPECT_LE(r.max_abs_error_pct, 12.0);
   // Issue target for the fully stated Korthikanti et al. 2022 rows (mean <= 3.5 %, max <= 8 %).
   EXPECT_EQ(k_n, 8);
   EXPECT_LE(k_sum / std::max(1, k_n), 3.5);

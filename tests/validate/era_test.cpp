@@ -25,7 +25,7 @@ TEST(SoftwareEra, YearIsTheFourDigitYearOfTheSourceId) {
 TEST(SoftwareEra, AFeatureIsAvailableFromItsFirstPublicYear) {
   const SoftwareEra y2020{2020}, y2021{2021}, y2022{2022}, y2023{2023}, unknown{0};
   for (Feature f : {Feature::kInterleavedSchedule, Feature::kSequenceParallel, Feature::kSelectiveRecompute, Feature::kFlashAttention,
-                    Feature::kTpGradOverlap, Feature::kTpCommOverlap}) {
+                    Feature::kTpGradOverlap, Feature::kTpCommOverlap, Feature::kParamRemainders}) {
     EXPECT_FALSE(y2020.has(f));
     EXPECT_TRUE(y2023.has(f));
     EXPECT_TRUE(unknown.has(f));
@@ -38,6 +38,8 @@ TEST(SoftwareEra, AFeatureIsAvailableFromItsFirstPublicYear) {
   EXPECT_FALSE(y2021.has(Feature::kTpGradOverlap));
   EXPECT_FALSE(y2022.has(Feature::kFlashAttention));
   EXPECT_FALSE(y2022.has(Feature::kTpCommOverlap));
+  EXPECT_FALSE(y2021.has(Feature::kParamRemainders));
+  EXPECT_TRUE(y2022.has(Feature::kParamRemainders));
 }
 
 Json template_row() { return test::PublicRuns().template_run(); }
@@ -100,6 +102,32 @@ TEST(SoftwareEra, ARecentRunMayOverlapTensorParallelCommunication) {
   const ValidationRow o = validate_one(old);
   ASSERT_EQ(o.status, RowStatus::kPredicted) << o.reason;
   EXPECT_GE(o.evaluation->step_time.si(), row.evaluation->step_time.si());
+}
+
+// Master-weight remainders are bit-exact and save memory at no cost in time, so the fill gives
+// them to every run whose software had them (2022 on) and whose weights are bf16; `chosen` says so.
+TEST(SoftwareEra, MasterWeightRemaindersFromTheirYearWithBf16Weights) {
+  Json r = template_row();
+  r["source_id"] = "someone2024";
+  const ValidationRow row = validate_one(r);
+  ASSERT_EQ(row.status, RowStatus::kPredicted) << row.reason;
+  EXPECT_TRUE(row.job->plan.param_remainders);
+  EXPECT_EQ(row.chosen["master_params"], "remainder");
+  // Without them the same plan keeps 2 bytes a local parameter more optimizer state.
+  JobSpec whole = *row.job;
+  whole.plan.param_remainders = false;
+  const test::PublicRuns runs;
+  const Evaluation e = AnalyticEvaluator().evaluate(whole, runs.calibration(whole.cluster.node.gpu));
+  EXPECT_GT(e.stage(0).optimizer, row.evaluation->stage(0).optimizer);
+  EXPECT_NEAR(e.stage(0).optimizer / row.evaluation->stage(0).optimizer, 12.0 / 10.0, 1e-12);
+  // 2021 software kept whole fp32 master weights, and fp16 weights have no remainder to complete.
+  r["source_id"] = "someone2021";
+  EXPECT_EQ(validate_one(r).chosen["master_params"], "fp32");
+  r["source_id"] = "someone2024";
+  r["training"]["precision"] = "fp16";
+  const ValidationRow fp16 = validate_one(r);
+  ASSERT_EQ(fp16.status, RowStatus::kPredicted) << fp16.reason;
+  EXPECT_EQ(fp16.chosen["master_params"], "fp32");
 }
 
 TEST(SoftwareEra, HardwareFlopCountMeansFullRecomputationOfEveryLayer) {

@@ -104,6 +104,15 @@ TEST(DeepSpeedRefusal, Fp8) {
   EXPECT_TRUE(export_deepspeed(job).refused());
 }
 
+TEST(DeepSpeedRefusal, ParamRemainders) {
+  JobSpec job = load_example("llama3-8b-fsdp-a100-32");
+  ASSERT_FALSE(export_deepspeed(job).refused());
+  job.plan.param_remainders = true;
+  ExportResult r = export_deepspeed(job);
+  ASSERT_TRUE(r.refused());
+  EXPECT_TRUE(contains(r.reasons.front(), "remainder"));
+}
+
 TEST(DeepSpeedRefusal, InterleavedSchedule) { EXPECT_TRUE(export_deepspeed(load_example("llama3-70b-h100-64")).refused()); }
 
 TEST(DeepSpeedRefusal, ExpertParallelism) { EXPECT_TRUE(export_deepspeed(load_example("mixtral-8x7b-h100-64")).refused()); }

@@ -173,6 +173,25 @@ TEST(MegatronExport, SynchronousTpBackwardIsNotedNotWritten) {
   EXPECT_EQ(megatron_flags_of(r).flags, megatron_flags_of(export_megatron(load_example("gpt3-175b-a100-1024"))).flags);
 }
 
+// Master-weight remainders are Megatron-Core's precision-aware optimizer (TE FusedAdam with
+// store_param_remainders); CPU offload needs the same flag, which then stores remainders too.
+TEST(MegatronExport, ParamRemaindersArePrecisionAwareOptimizer) {
+  JobSpec job = load_example("gpt3-175b-a100-1024");
+  EXPECT_FALSE(megatron_flags_of(export_megatron(job)).has("--use-precision-aware-optimizer"));
+  job.plan.param_remainders = true;
+  ExportResult r = export_megatron(job);
+  ASSERT_FALSE(r.refused());
+  EXPECT_TRUE(megatron_flags_of(r).has("--use-precision-aware-optimizer"));
+  job.plan.param_remainders = false;
+  job.plan.optimizer_offload = {OffloadDevice::kCpu, 0.5};
+  r = export_megatron(job);
+  ASSERT_FALSE(r.refused());
+  EXPECT_TRUE(megatron_flags_of(r).has("--use-precision-aware-optimizer"));
+  bool noted = false;
+  for (const auto& n : r.notes) noted |= contains(n, "16-bit remainders");
+  EXPECT_TRUE(noted);
+}
+
 TEST(MegatronExport, DistributedOptimizerForZero1) {
   auto f = megatron_flags_of(export_megatron(load_example("gpt3-175b-a100-1024")));
   EXPECT_TRUE(f.has("--use-distributed-optimizer"));

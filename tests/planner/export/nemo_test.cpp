@@ -37,6 +37,14 @@ TEST(NemoExport, UnevenStagesAndMegatronFsdp) {
   EXPECT_TRUE(contains(z2, "ddp.grad_reduce_in_fp32=false\n"));
 }
 
+TEST(NemoExport, ParamRemaindersArePrecisionAwareOptimizer) {
+  JobSpec job = load_example("gpt3-175b-a100-1024");
+  const std::string key = "optimizer.use_precision_aware_optimizer=true\n";
+  EXPECT_FALSE(contains(export_nemo(job).find_file("overrides.txt")->content, key));
+  job.plan.param_remainders = true;
+  EXPECT_TRUE(contains(export_nemo(job).find_file("overrides.txt")->content, key));
+}
+
 TEST(NemoRefusal, FollowsMegatronRules) {
   EXPECT_TRUE(export_nemo(load_example("llama3-70b-nvme-h100-8")).refused());
   EXPECT_TRUE(export_nemo(load_example("llama3-70b-zero3-cpu-offload-a100-16")).refused());

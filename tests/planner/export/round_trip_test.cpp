@@ -94,6 +94,9 @@ TEST(RoundTrip, MegatronKnobVariants) {
   p.zero = 3;  // Megatron-FSDP optim_grads_params
   p.overlap_param_gather = false;
   variants.push_back(p);
+  p = base.plan;
+  p.param_remainders = true;  // --use-precision-aware-optimizer
+  variants.push_back(p);
   for (const PlanSpec& v : variants) {
     JobSpec job = base;
     job.plan = v;

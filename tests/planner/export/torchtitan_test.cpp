@@ -63,6 +63,15 @@ TEST(TorchtitanExport, Zero3ReshardsAfterForwardZero2DoesNot) {
   EXPECT_EQ(q["fsdp_reshard_after_forward"], "\"never\"");
 }
 
+TEST(TorchtitanRefusal, ParamRemainders) {
+  JobSpec job = load_example("llama3-70b-zero3-cpu-offload-a100-16");
+  ASSERT_FALSE(export_torchtitan(job).refused());
+  job.plan.param_remainders = true;
+  ExportResult r = export_torchtitan(job);
+  ASSERT_TRUE(r.refused());
+  EXPECT_TRUE(contains(r.reasons.back(), "remainder"));
+}
+
 TEST(TorchtitanExport, CpuOffloadIsEnableCpuOffload) {
   ExportResult r = export_torchtitan(load_example("llama3-70b-zero3-cpu-offload-a100-16"));
   ASSERT_FALSE(r.refused()) << r.reasons.front();

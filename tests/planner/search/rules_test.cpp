@@ -1,6 +1,11 @@
 // One test per validity rule of planner/search/rules.hpp: a valid base plan, one knob broken.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
 #include "planner/search/problem.hpp"
 #include "planner/search/rules.hpp"
 #include "planner/search/search.hpp"
@@ -212,6 +217,35 @@ TEST(PlannerProblem, BadInputNamesFileAndPointer) {
   EXPECT_NE(std::find(pointers.begin(), pointers.end(), "/search/memory_headroom"), pointers.end());
   EXPECT_NE(std::find(pointers.begin(), pointers.end(), "/search/colour"), pointers.end());
   EXPECT_NE(std::find(pointers.begin(), pointers.end(), "/search/grad_reduce_precision"), pointers.end());
+}
+
+// "master_params": "remainder" reaches every plan the search returns, and lowers the optimizer
+// state of the same plan by 2 bytes a parameter (job.hpp param_remainders); an fp16 problem cannot
+// have it and is told so at the key.
+TEST(PlannerProblem, MasterParamsReachEveryPlanAndNeedBf16Weights) {
+  Diagnostics diag;
+  auto p = load_problem_file(TEST_DATA_DIR "/small-problem.json", Catalog(CONFIG_DIR), diag);
+  ASSERT_TRUE(p.has_value());
+  EXPECT_FALSE(p->search.param_remainders);
+  ASSERT_TRUE(keeps_bf16_weights(p->training.precision));
+  p->search.param_remainders = true;
+  Calibration cal = load_calibration(Catalog(CONFIG_DIR), p->cluster.node.gpu, "", diag);
+  SearchOptions so;
+  so.top = 3;
+  const SearchResult r = run_search(*p, cal, so);
+  ASSERT_FALSE(r.top.empty());
+  for (const Candidate& c : r.top) EXPECT_TRUE(c.plan.param_remainders);
+
+  Json doc = Json::parse(std::ifstream(TEST_DATA_DIR "/small-problem.json"));
+  doc["search"]["master_params"] = "remainder";
+  doc["training"]["precision"] = "fp16";
+  const auto path = (std::filesystem::temp_directory_path() / ("trainplan_fp16_remainder_" + std::to_string(::getpid()) + ".json")).string();
+  std::ofstream(path) << doc.dump();
+  Diagnostics d2;
+  EXPECT_FALSE(load_problem_file(path, Catalog(CONFIG_DIR), d2).has_value());
+  bool found = false;
+  for (const auto& d : d2.items()) found |= d.pointer == "/search/master_params" && d.message.find("got fp16") != std::string::npos;
+  EXPECT_TRUE(found);
 }
 
 TEST(PlannerProblem, GradientPrecisionReachesEveryPlan) {
