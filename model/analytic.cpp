@@ -160,7 +160,7 @@ Evaluation AnalyticEvaluator::evaluate_with(const JobSpec& job, const Calibratio
       const Bytes streamed = B(local * w_bytes * p.param_offload.fraction * 2 * m_mb);
       off_t += std::max(Seconds{}, streamed / pcie - (st.fwd + st.bwd) * m_mb);
     }
-    optimizer = std::max(optimizer, gpu_optimizer_time(local * (1 - opt_frac), p, gpu, cal));
+    optimizer = std::max(optimizer, gpu_optimizer_time(local * (1 - opt_frac), bpp, gpu, cal));
     offload_t = std::max(offload_t, off_t);
   }
   // Tied embeddings split across the pipeline: their gradients are all-reduced between first and last stage.

@@ -180,10 +180,8 @@ BytesPerParam bytes_per_param(const TrainingSpec& t, const PlanSpec& p) {
   return b;
 }
 
-double optimizer_bytes_per_param(const PlanSpec& p) { return p.param_remainders ? 32 : 34; }
-
-Seconds gpu_optimizer_time(double local_params, const PlanSpec& p, const GpuSpec& gpu, const Calibration& cal) {
-  return memory_bound_time(B(local_params * optimizer_bytes_per_param(p)), 4, gpu, cal);
+Seconds gpu_optimizer_time(double local_params, const BytesPerParam& bpp, const GpuSpec& gpu, const Calibration& cal) {
+  return memory_bound_time(B(local_params * (34 - bpp.remainder_saving)), 4, gpu, cal);
 }
 
 Seconds offloaded_optimizer_time(double off, const JobSpec& job) {

@@ -139,9 +139,8 @@ BytesPerParam bytes_per_param(const TrainingSpec& t, const PlanSpec& p);
 // master, m and v read and written (24), the fp32 gradient read (4), the bf16 weight written (2),
 // the gradient buffer zeroed for the next step (4). With remainders the master is the bf16
 // weight and its 16-bit remainder: the remainder read and written (4) and the weight read (2)
-// instead of 8 bytes of fp32 master, 2 bytes fewer (32).
-double optimizer_bytes_per_param(const PlanSpec& p);
-Seconds gpu_optimizer_time(double local_params, const PlanSpec& p, const GpuSpec& gpu, const Calibration& cal);
+// instead of 8 bytes of fp32 master, 2 bytes fewer (bpp.remainder_saving): 32.
+Seconds gpu_optimizer_time(double local_params, const BytesPerParam& bpp, const GpuSpec& gpu, const Calibration& cal);
 // Optimizer state offloaded to the host (DeepSpeed cpu_adam / Megatron hybrid optimizer): host-
 // memory bound at the node's bandwidth shared by its GPUs, gradients down and parameters up over
 // PCIe; NVMe adds a read and a write of the fp32 state (12 B/param). A host optimizer keeps whole

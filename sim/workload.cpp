@@ -213,7 +213,7 @@ std::optional<StepWork> build_step(const JobSpec& job, const Calibration& cal, s
       sw.act_offload_bytes = w.analytic.stage(i).offloaded_cpu / std::max(1.0, std::min<double>(m_mb, p.pp)) * 2.0;
     const double local = local_optimizer_params(p, sg, params);
     const double on_gpu = local * opt_gpu_frac;
-    sw.optimizer = gpu_optimizer_time(on_gpu, p, cl.node.gpu, cal);
+    sw.optimizer = gpu_optimizer_time(on_gpu, bpp, cl.node.gpu, cal);
     sw.offload = offloaded_optimizer_time(local - on_gpu, job);
     if (p.param_offload.moved() > 0) {
       Seconds fb{};

@@ -161,6 +161,11 @@ MegatronArgGroup data_parallel_args(const JobSpec& job, Refusals& r) {
   } else if (p.zero == 1) {
     add(g, "--use-distributed-optimizer");  // ZeRO-1 (§1.2)
     sharded_optimizer = true;
+  } else if (p.param_remainders) {
+    // The precision-aware optimizer runs in the distributed optimizer (rules.cpp); at dp*cp 1 it
+    // shards over one rank, the same plan as ZeRO 0.
+    add(g, "--use-distributed-optimizer");
+    r.notes.push_back("--use-distributed-optimizer written for the precision-aware optimizer (master_params remainder); at dp*cp 1 it is the same plan as zero 0");
   }
   if (p.overlap_grad_reduce) add(g, "--overlap-grad-reduce");
   // --overlap-param-gather needs the distributed optimizer (or Megatron-FSDP) and
@@ -181,9 +186,6 @@ MegatronArgGroup data_parallel_args(const JobSpec& job, Refusals& r) {
   if (cpu_offload && !p.param_remainders && p.optimizer_offload.fraction < 1.0 && keeps_bf16_weights(job.training.precision))
     r.notes.push_back("--use-precision-aware-optimizer (needed by --optimizer-cpu-offload) also keeps the GPU share's master weights as 16-bit "
                       "remainders: 2 bytes a parameter less than this plan (master_params fp32) assumed");
-  if (p.param_remainders && p.effective_zero() == 0)
-    r.notes.push_back("master_params remainder: Megatron-Core's precision-aware optimizer is used with --use-distributed-optimizer; add it "
-                      "if your release asks (with dp*cp = " + num(static_cast<long long>(p.dp) * p.cp) + " it shards over that many ranks)");
   return g;
 }
 

@@ -63,8 +63,10 @@ std::vector<std::string> overrides(const JobSpec& job, Refusals& r) {
   // Data parallelism (§4 cfg.ddp.*): distributed optimizer = ZeRO-1; Megatron-FSDP for ZeRO-2/3.
   const bool fsdp = p.effective_zero() >= 2;
   const bool sharded = p.effective_zero() >= 1;
-  set("ddp.use_distributed_optimizer", boolean(sharded));
-  set("optimizer.use_distributed_optimizer", boolean(sharded));
+  // The precision-aware optimizer (master_params remainder) runs in the distributed optimizer
+  // (rules.cpp), which at dp*cp 1 shards over one rank.
+  set("ddp.use_distributed_optimizer", boolean(sharded || p.param_remainders));
+  set("optimizer.use_distributed_optimizer", boolean(sharded || p.param_remainders));
   set("ddp.use_megatron_fsdp", boolean(fsdp));
   if (fsdp) set("ddp.data_parallel_sharding_strategy", p.effective_zero() == 2 ? "optim_grads" : "optim_grads_params");
   set("ddp.overlap_grad_reduce", boolean(p.overlap_grad_reduce));

@@ -190,6 +190,21 @@ TEST(MegatronExport, ParamRemaindersArePrecisionAwareOptimizer) {
   bool noted = false;
   for (const auto& n : r.notes) noted |= contains(n, "16-bit remainders");
   EXPECT_TRUE(noted);
+  // The precision-aware optimizer runs in the distributed optimizer: ZeRO 0 over 16 ranks is
+  // refused; over one rank the distributed optimizer is the same plan and is written.
+  job.plan.optimizer_offload = {};
+  job.plan.param_remainders = true;
+  job.plan.zero = 0;
+  r = export_megatron(job);
+  ASSERT_TRUE(r.refused());
+  EXPECT_TRUE(contains(r.reasons.front(), "distributed optimizer"));
+  job.plan.dp = 1;
+  job.cluster.nodes = 8;
+  job.training.global_batch = 64;
+  r = export_megatron(job);
+  ASSERT_FALSE(r.refused()) << r.reasons.front();
+  EXPECT_TRUE(megatron_flags_of(r).has("--use-distributed-optimizer"));
+  EXPECT_TRUE(megatron_flags_of(r).has("--use-precision-aware-optimizer"));
 }
 
 TEST(MegatronExport, DistributedOptimizerForZero1) {
