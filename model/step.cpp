@@ -175,7 +175,7 @@ BytesPerParam bytes_per_param(const TrainingSpec& t, const PlanSpec& p) {
     case Precision::kFp8: b = {3, 4, 4 + moments}; break;
   }
   if (p.grad_reduce_bf16) b.grads = 2;
-  if (p.param_remainders && keeps_bf16_weights(t.precision)) b.remainder_saving = 2;
+  if (p.param_remainders && remainders_possible(t)) b.remainder_saving = 2;
   b.optimizer -= b.remainder_saving;
   return b;
 }

@@ -136,15 +136,18 @@ struct BytesPerParam {
 BytesPerParam bytes_per_param(const TrainingSpec& t, const PlanSpec& p);
 
 // Optimizer step on the GPU, memory-bound: Adam moves ≈ 34 bytes per local parameter: fp32
-// master, m and v read and written (24), the fp32 gradient read (4), the bf16 weight written (2),
-// the gradient buffer zeroed for the next step (4). With remainders the master is the bf16
-// weight and its 16-bit remainder: the remainder read and written (4) and the weight read (2)
-// instead of 8 bytes of fp32 master, 2 bytes fewer (bpp.remainder_saving): 32.
+// master, m and v read and written (24), the fp32 gradient read (4), the bf16 weight written (2)
+// (Apex/TE multi_tensor_adam), the gradient buffer zeroed for the next step (4; Megatron-Core
+// param_and_grad_buffer.py reset() zeroes grad_data every iteration). With remainders the master
+// is the bf16 weight and its 16-bit remainder, as TE's multi_tensor_adam_param_remainder kernel
+// reads them: the remainder read and written (4) and the weight read (2) instead of 8 bytes of
+// fp32 master, 2 bytes fewer (bpp.remainder_saving): 32.
 Seconds gpu_optimizer_time(double local_params, const BytesPerParam& bpp, const GpuSpec& gpu, const Calibration& cal);
 // Optimizer state offloaded to the host (DeepSpeed cpu_adam / Megatron hybrid optimizer): host-
 // memory bound at the node's bandwidth shared by its GPUs, gradients down and parameters up over
 // PCIe; NVMe adds a read and a write of the fp32 state (12 B/param). A host optimizer keeps whole
-// fp32 master weights (Megatron's HybridDeviceOptimizer runs torch.optim.Adam on fp32 copies),
+// fp32 master weights (Megatron's HybridDeviceOptimizer, megatron/core/optimizer/cpu_offloading/
+// hybrid_optimizer.py, runs torch.optim.Adam on fp32 copies),
 // so remainders change none of this.
 Seconds offloaded_optimizer_time(double offloaded_params, const JobSpec& job);
 

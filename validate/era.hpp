@@ -26,7 +26,9 @@ enum class Feature {
   kTpCommOverlap,        // Transformer Engine userbuffers, Megatron-Core --tp-comm-overlap (2023)
   kParamRemainders,      // fp32 master weights kept as 16-bit remainders of the bf16 weights:
                          // Apex DistributedFusedAdam store_param_remainders (apex PR #1463) and
-                         // NeMo's distributed_fused_adam using it (NeMo PR #4796), August 2022
+                         // NeMo's distributed_fused_adam using it (NeMo PR #4796), August 2022.
+                         // Years, not frameworks: Megatron-LM has it only from 2025 (TE
+                         // FusedAdam), so its 2022-2024 runs are given it too (README says so)
 };
 
 // The first year the feature was public (the sources above).

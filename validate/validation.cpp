@@ -239,7 +239,7 @@ std::optional<RowJob> row_to_job(const Json& run, const Catalog& catalog, std::s
   // Master-weight remainders are never stated either. They cost no time (the optimizer moves 2 bytes
   // a parameter fewer) and save 2 bytes a parameter, and they are bit-exact, so a practitioner whose
   // software has them takes them: not a choice to grid, a free saving (job.hpp param_remainders).
-  p.param_remainders = rj.era.has(Feature::kParamRemainders) && keeps_bf16_weights(t.precision);
+  p.param_remainders = rj.era.has(Feature::kParamRemainders) && remainders_possible(t);
   if (p.zero > 3) {
     reason = "malformed run: zero_stage must be 0 to 3";
     return std::nullopt;

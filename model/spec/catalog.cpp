@@ -383,6 +383,13 @@ PlanSpec read_plan(const Node& node) {
   return p;
 }
 
+void check_master_params(bool remainders, const TrainingSpec& t, const Node& key) {
+  if (!remainders || remainders_possible(t)) return;
+  key.error(std::string("expected precision bf16 or fp8 and optimizer adam with master_params \"remainder\" (the remainder completes a "
+                        "bf16 weight to fp32, in Adam's remainder store; got ") +
+            precision_name(t.precision) + ", " + (t.optimizer == Optimizer::kAdam ? "adam" : "sgd") + ")");
+}
+
 void check_job(const JobSpec& job, const Node& root) {
   const PlanSpec& p = job.plan;
   const ModelSpec& m = job.model;
@@ -412,9 +419,7 @@ void check_job(const JobSpec& job, const Node& root) {
   need(p.virtual_stages == 1 || p.schedule == Schedule::kInterleaved, "schedule", "expected schedule \"interleaved\" with virtual_stages > 1");
   need(p.virtual_stages == 1 || p.pp > 1, "virtual_stages", "expected pp > 1 with virtual stages");
   need(p.recompute_layers == 0 || p.recompute == Recompute::kFull, "recompute_layers", "expected recompute \"full\" with recompute_layers");
-  need(!p.param_remainders || keeps_bf16_weights(job.training.precision), "master_params",
-       "expected precision bf16 or fp8 with master_params \"remainder\" (the remainder completes a bf16 weight to fp32; got " +
-           std::string(precision_name(job.training.precision)) + ")");
+  check_master_params(p.param_remainders, job.training, plan.at("master_params"));
   need(p.param_offload.device == OffloadDevice::kNone || p.effective_zero() == 3, "offload",
        "expected zero 3 or fsdp to offload parameters (DeepSpeed offload_param is stage 3 only)");
   need(p.optimizer_offload.device != OffloadDevice::kNvme || job.cluster.node.nvme_capacity.has_value(), "offload",

@@ -42,6 +42,9 @@ Precision read_precision_value(const Node& node);
 
 // Cross-checks of a whole job (plan against model and cluster). Adds diagnostics.
 void check_job(const JobSpec& job, const Node& root);
+// An error at `key` (a "master_params" key of a plan or of search settings) when it asks for
+// remainders that the training cannot have (job.hpp remainders_possible).
+void check_master_params(bool remainders, const TrainingSpec& t, const Node& key);
 
 std::optional<JobSpec> load_job_file(const std::string& path, const Catalog& catalog, Diagnostics& diag);
 std::optional<ModelSpec> load_model_file(const std::string& path, const Catalog& catalog, Diagnostics& diag);

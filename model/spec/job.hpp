@@ -91,6 +91,13 @@ struct PlanSpec {
   friend bool operator==(const PlanSpec&, const PlanSpec&) = default;
 };
 
+// Whether master-weight remainders (PlanSpec::param_remainders) can exist for this training: the
+// weights must be bf16 (bf16 or fp8 training) and the optimizer Adam, the one with a remainder
+// store (Apex DistributedFusedAdam, Transformer Engine FusedAdam).
+[[nodiscard]] inline bool remainders_possible(const TrainingSpec& t) {
+  return keeps_bf16_weights(t.precision) && t.optimizer == Optimizer::kAdam;
+}
+
 struct JobSpec {
   ModelSpec model;
   ClusterSpec cluster;

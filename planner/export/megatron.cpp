@@ -180,12 +180,12 @@ MegatronArgGroup data_parallel_args(const JobSpec& job, Refusals& r) {
   }
   // The precision-aware optimizer (Transformer Engine FusedAdam) keeps fp32 master weights as 16-bit
   // remainders of the bf16 weights: Megatron-Core passes store_param_remainders=True to it from TE
-  // 2.1 (megatron/core/optimizer/__init__.py). CPU offload needs it too: "The optimizer cpu offload
-  // must be used in conjunction with --use-precision-aware-optimizer" (arguments.py validate_args).
+  // 2.1 (megatron/core/optimizer/__init__.py). CPU offload needs the flag too ("The optimizer cpu
+  // offload must be used in conjunction with --use-precision-aware-optimizer", arguments.py
+  // validate_args), but then HybridDeviceOptimizer (megatron/core/optimizer/cpu_offloading/
+  // hybrid_optimizer.py) keeps whole fp32 master weights on both sides: remainders with offload
+  // are refused (rules.cpp).
   if (cpu_offload || p.param_remainders) add(g, "--use-precision-aware-optimizer");
-  if (cpu_offload && !p.param_remainders && p.optimizer_offload.fraction < 1.0 && keeps_bf16_weights(job.training.precision))
-    r.notes.push_back("--use-precision-aware-optimizer (needed by --optimizer-cpu-offload) also keeps the GPU share's master weights as 16-bit "
-                      "remainders: 2 bytes a parameter less than this plan (master_params fp32) assumed");
   return g;
 }
 

@@ -104,10 +104,15 @@ void check_megatron(const JobSpec& job, Refusals& r) {
   r.need(p.optimizer_offload.device == OffloadDevice::kNone || p.effective_zero() >= 1,
          "--optimizer-cpu-offload offloads the distributed optimizer's shard: needs zero >= 1");
   // Master-weight remainders are the precision-aware optimizer (TE FusedAdam), which Megatron-Core
-  // builds inside its distributed optimizer (also under Megatron-FSDP), not under torch FSDP2.
+  // builds for its distributed optimizer (megatron/core/optimizer/__init__.py passes the TE kwargs
+  // to the DistributedOptimizer path; Megatron-FSDP uses it too), not for torch FSDP2; with
+  // --optimizer-cpu-offload the hybrid optimizer keeps whole fp32 master weights instead.
   r.need(!p.param_remainders || (p.fsdp == Fsdp::kNone && (p.zero >= 1 || static_cast<long long>(p.dp) * p.cp == 1)),
          "master_params remainder is Megatron-Core's precision-aware optimizer, which runs in the distributed optimizer: needs zero 1-3 "
          "(or dp*cp 1), not zero 0 over " + std::to_string(static_cast<long long>(p.dp) * p.cp) + " ranks or torch FSDP2");
+  r.need(!p.param_remainders || p.optimizer_offload.device == OffloadDevice::kNone,
+         "master_params remainder with optimizer offload: Megatron's HybridDeviceOptimizer keeps whole fp32 master weights "
+         "(cpu_offloading/hybrid_optimizer.py); set master_params fp32");
   // Biases: --disable-bias-linear clears every linear bias, QKV included; --add-qkv-bias adds them back
   // (arguments.py _add_network_size_args). A model with output biases but no QKV bias has no flags.
   r.need(!(m.linear_bias && !m.qkv_bias), "Megatron-LM cannot bias the linear layers without biasing QKV");

@@ -132,9 +132,7 @@ std::optional<PlanProblem> load_problem_file(const std::string& path, const Cata
   if (!diag.ok()) return std::nullopt;
   if (p.search.min_gpus > p.max_gpus())
     root.at("search").at("min_gpus").error("expected min_gpus <= the " + std::to_string(p.max_gpus()) + " GPUs available");
-  if (p.search.param_remainders && !keeps_bf16_weights(p.training.precision))
-    root.at("search").at("master_params").error("expected precision bf16 or fp8 with master_params \"remainder\" (the remainder completes a bf16 weight to fp32; got " +
-                                                std::string(precision_name(p.training.precision)) + ")");
+  check_master_params(p.search.param_remainders, p.training, root.at("search").at("master_params"));
   if (!diag.ok()) return std::nullopt;
   return p;
 }

@@ -163,7 +163,8 @@ std::vector<Axis> read_axes(ObjectReader& hw, const Catalog& catalog, std::vecto
   return axes;
 }
 
-SweepJob read_job(const Node& n, const Catalog& catalog, const std::string& base_dir, const planner::SearchSettings& shared_search) {
+SweepJob read_job(const Node& n, const Catalog& catalog, const std::string& base_dir, const planner::SearchSettings& shared_search,
+                  const Node& shared_search_node) {
   SweepJob j;
   ObjectReader r(n);
   if (!r.valid()) return j;
@@ -173,8 +174,13 @@ SweepJob read_job(const Node& n, const Catalog& catalog, const std::string& base
   if (training.json && training.json->is_object() && !training.json->contains("token_budget"))
     training.at("token_budget").error("missing required key; a sweep reports time-to-train, cost and energy, which need the tokens to train on");
   j.name = r.string("name", j.model.key.empty() ? j.model.name : j.model.key);
-  if (auto s = r.child("search")) j.search = planner::read_search_settings(*s);
-  else j.search = shared_search;
+  if (auto s = r.child("search")) {
+    j.search = planner::read_search_settings(*s);
+    check_master_params(j.search.param_remainders, j.training, s->at("master_params"));
+  } else {
+    j.search = shared_search;
+    check_master_params(j.search.param_remainders, j.training, shared_search_node.at("master_params"));
+  }
   r.finish();
   return j;
 }
@@ -204,7 +210,7 @@ std::optional<SweepSpec> load_sweep_json(const Json& doc, const std::string& fil
   } else if (jobs.json) {
     std::set<std::string> names;
     for (size_t i = 0; i < jobs.json->size(); ++i) {
-      s.jobs.push_back(read_job(jobs.at(i), catalog, base_dir, shared_search));
+      s.jobs.push_back(read_job(jobs.at(i), catalog, base_dir, shared_search, root.at("search")));
       if (!names.insert(s.jobs.back().name).second)
         jobs.at(i).at("name").error("duplicate job name \"" + s.jobs.back().name + "\"; give each job a unique \"name\"");
     }

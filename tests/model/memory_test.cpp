@@ -94,6 +94,14 @@ TEST(Memory, ParamRemaindersSaveTwoBytesOfMasterWeights) {
     const Seconds launches = f.cal.arch.kernel_overhead * 4;
     EXPECT_NEAR((rem.breakdown.optimizer - launches) / (full.breakdown.optimizer - launches), 32.0 / 34.0, 1e-9) << "zero " << z;
   }
+  // Half the optimizer state offloaded: the GPU keeps half of the 10 bytes, the host optimizer
+  // half of whole fp32 state, 12 bytes (step.hpp offloaded_optimizer_time).
+  job.plan.zero = 1;
+  job.plan.optimizer_offload = {OffloadDevice::kCpu, 0.5};
+  const Evaluation off = ev.evaluate(job, f.cal);
+  EXPECT_NEAR(off.stage(0).optimizer / B(1), 10 * P / 64 * 0.5, 1e3);
+  EXPECT_NEAR(off.stage(0).offloaded_cpu / B(1), 12 * P / 64 * 0.5, 1e3);
+  job.plan.optimizer_offload = {};
   // fp8 keeps bf16 weights too (plus its fp8 copy): the same 10 bytes.
   job.training.precision = Precision::kFp8;
   job.plan.zero = 0;

@@ -259,6 +259,9 @@ TEST(SpecRules, MasterParamsReadWrittenAndNeedBf16Weights) {
   j["training"]["precision"] = "fp16";
   expect_error(load(j), "/plan/master_params", "got fp16");
   j["training"]["precision"] = "bf16";
+  j["training"]["optimizer"] = "sgd";  // only Adam has a remainder store
+  expect_error(load(j), "/plan/master_params", "bf16, sgd");
+  j["training"]["optimizer"] = "adam";
   j["plan"]["master_params"] = "bf16";
   expect_error(load(j), "/plan/master_params", "remainder");
 }

@@ -127,6 +127,21 @@ TEST(AgreementSchedules, ZeroThreeWithInterleavingWithinTwoPercent) {
   }
 }
 
+// Master-weight remainders shorten the optimizer step (34 -> 32 bytes a parameter, step.hpp) in
+// the simulator as in the analytic model: the simulator replays the same optimizer time.
+TEST(AgreementSchedules, OptimizerStepWithRemaindersAsAnalytic) {
+  Loaded l = small_gpt(1, 2, 8, 2, 64);
+  l.job.plan.zero = 1;
+  sim::SimResult fp32 = sim::simulate(l.job, l.cal);
+  l.job.plan.param_remainders = true;
+  sim::SimResult rem = sim::simulate(l.job, l.cal);
+  ASSERT_TRUE(fp32.ok) << fp32.error;
+  ASSERT_TRUE(rem.ok) << rem.error;
+  const Evaluation a = AnalyticEvaluator().evaluate(l.job, l.cal);
+  EXPECT_NEAR(rem.evaluation.breakdown.optimizer.si(), a.breakdown.optimizer.si(), 1e-9);
+  EXPECT_LT(rem.evaluation.breakdown.optimizer, fp32.evaluation.breakdown.optimizer);
+}
+
 // --- Symmetry reduction against the full-detail simulation (every rank an actor).
 
 void expect_reduction_exact(Loaded l, const char* what) {

@@ -77,6 +77,25 @@ TEST(MegatronImport, ImportedJobLoadsAsAJobFile) {
   EXPECT_EQ(job->cluster.nodes, 1);
 }
 
+// --use-precision-aware-optimizer keeps bf16 weights' masters as remainders; with CPU offload it is
+// the offload's requirement (whole fp32 masters), and fp16 weights have no remainder.
+TEST(MegatronImport, PrecisionAwareOptimizerIsRemainders) {
+  const std::string base = "--num-layers 2 --hidden-size 256 --num-attention-heads 4 --seq-length 512 --max-position-embeddings 512 "
+                           "--vocab-size 1000 --micro-batch-size 1 --global-batch-size 8 --use-distributed-optimizer ";
+  ImportOptions opt;
+  opt.gpus = 8;
+  auto remainders = [&](const std::string& extra) {
+    ImportResult r = import_megatron({{"args.txt", base + extra}}, opt);
+    EXPECT_TRUE(r.ok()) << extra;
+    return r.ok() && r.job->plan.param_remainders;
+  };
+  EXPECT_FALSE(remainders("--bf16"));
+  EXPECT_TRUE(remainders("--bf16 --use-precision-aware-optimizer"));
+  EXPECT_TRUE(remainders("--bf16 --fp8-format hybrid --use-precision-aware-optimizer"));
+  EXPECT_FALSE(remainders("--bf16 --use-precision-aware-optimizer --optimizer-cpu-offload"));
+  EXPECT_FALSE(remainders("--fp16 --use-precision-aware-optimizer"));
+}
+
 TEST(MegatronImport, MissingWorldSizeIsAnError) {
   ImportResult r = import_megatron({{"args.txt", "--num-layers 2 --hidden-size 256 --num-attention-heads 4 --vocab-size 10 --seq-length 8"}},
                                    ImportOptions{});

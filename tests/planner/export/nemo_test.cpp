@@ -43,6 +43,16 @@ TEST(NemoExport, ParamRemaindersArePrecisionAwareOptimizer) {
   EXPECT_FALSE(contains(export_nemo(job).find_file("overrides.txt")->content, key));
   job.plan.param_remainders = true;
   EXPECT_TRUE(contains(export_nemo(job).find_file("overrides.txt")->content, key));
+  // The precision-aware optimizer runs in the distributed optimizer: at zero 0 over one rank it is
+  // switched on (the same plan); over more ranks the plan is refused (Megatron's rules).
+  job.plan.zero = 0;
+  EXPECT_TRUE(export_nemo(job).refused());
+  job.plan.dp = 1;
+  job.cluster.nodes = 8;
+  job.training.global_batch = 64;
+  ExportResult r = export_nemo(job);
+  ASSERT_FALSE(r.refused()) << r.reasons.front();
+  EXPECT_TRUE(contains(r.find_file("overrides.txt")->content, "optimizer.use_distributed_optimizer=true\n"));
 }
 
 TEST(NemoRefusal, FollowsMegatronRules) {

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "model/analytic.hpp"
 #include "planner/search/problem.hpp"
 #include "planner/search/rules.hpp"
 #include "planner/search/search.hpp"
@@ -235,6 +236,12 @@ TEST(PlannerProblem, MasterParamsReachEveryPlanAndNeedBf16Weights) {
   const SearchResult r = run_search(*p, cal, so);
   ASSERT_FALSE(r.top.empty());
   for (const Candidate& c : r.top) EXPECT_TRUE(c.plan.param_remainders);
+  JobSpec job{p->model, p->cluster, p->training, r.top.front().plan};
+  job.training.global_batch = r.top.front().global_batch;
+  const Evaluation rem = AnalyticEvaluator().evaluate(job, cal);
+  job.plan.param_remainders = false;
+  const Evaluation whole = AnalyticEvaluator().evaluate(job, cal);
+  EXPECT_NEAR(whole.stage(0).optimizer / rem.stage(0).optimizer, 12.0 / 10.0, 1e-12);
 
   Json doc = Json::parse(std::ifstream(TEST_DATA_DIR "/small-problem.json"));
   doc["search"]["master_params"] = "remainder";

@@ -44,6 +44,20 @@ TEST(SweepRules, GoodSweepLoads) {
   EXPECT_EQ(l.spec->label(l.spec->points[0]), "base");
 }
 
+// Remainders need bf16 weights and Adam, as in a job or a plan problem, wherever the search
+// settings come from: the sweep's shared "search" or the job's own.
+TEST(SweepRules, MasterParamsRemainderNeedsBf16Weights) {
+  Json j = good();
+  j["jobs"][0]["training"]["precision"] = "fp16";
+  j["search"] = {{"master_params", "remainder"}};
+  expect_error(load(j), "/search/master_params", "got fp16");
+  j.erase("search");
+  j["jobs"][0]["search"] = {{"master_params", "remainder"}};
+  expect_error(load(j), "/jobs/0/search/master_params", "got fp16");
+  j["jobs"][0]["training"]["precision"] = "bf16";
+  EXPECT_TRUE(load(j).spec.has_value());
+}
+
 TEST(SweepRules, UnknownKeyIsAnError) {
   Json j = good();
   j["bogus"] = 1;
