@@ -41,17 +41,26 @@ TEST(Memory, KorthikantiActivationsSequenceParallelAndSelective) {
   EXPECT_NEAR(c.layer_input / B(1), 2 * s * b * h / t, 1.0);
 }
 
-TEST(Memory, ZeroStagesShardModelStates) {
-  Fixture f("llama2-7b", "dgx-a100-superpod");
+// Llama 2 7B in bf16 on 64 A100 at DP 64 with full recompute, and P, its parameters on the single
+// stage: everything, with the padded vocabulary.
+struct Dp64 {
+  Fixture f{"llama2-7b", "dgx-a100-superpod"};
   JobSpec job = f.job(64, 4096);
-  job.cluster.nodes = 8;
-  job.training.precision = Precision::kBf16;
-  job.plan.dp = 64;
-  job.plan.recompute = Recompute::kFull;
+  double P = total_params(f.model) - 2.0 * f.model.vocab * f.model.hidden + 2.0 * padded_vocab(f.model.vocab, 1) * f.model.hidden;
+  Dp64() {
+    job.cluster.nodes = 8;
+    job.training.precision = Precision::kBf16;
+    job.plan.dp = 64;
+    job.plan.recompute = Recompute::kFull;
+  }
+};
+
+TEST(Memory, ZeroStagesShardModelStates) {
+  Dp64 d;
+  const Fixture& f = d.f;
+  JobSpec& job = d.job;
+  const double P = d.P;
   AnalyticEvaluator ev;
-  // Parameters on the single stage: everything, with the padded vocabulary.
-  const double P = total_params(f.model) - 2.0 * f.model.vocab * f.model.hidden +
-                   2.0 * padded_vocab(f.model.vocab, 1) * f.model.hidden;
   const double n = 64;
   // Megatron-style mixed precision: 2 (bf16 weights) + 4 (fp32 main grads) + 12 (fp32 master, m, v).
   const double expected[4][3] = {{2 * P, 4 * P, 12 * P}, {2 * P, 4 * P, 12 * P / n}, {2 * P, 4 * P / n, 12 * P / n}, {2 * P / n, 4 * P / n, 12 * P / n}};
@@ -69,15 +78,11 @@ TEST(Memory, ZeroStagesShardModelStates) {
 // optimizer state is 2 + 4 + 4 = 10 bytes a parameter, sharded like the 12; weights and gradients
 // do not change. The GPU optimizer step moves 32 bytes a parameter instead of 34.
 TEST(Memory, ParamRemaindersSaveTwoBytesOfMasterWeights) {
-  Fixture f("llama2-7b", "dgx-a100-superpod");
-  JobSpec job = f.job(64, 4096);
-  job.cluster.nodes = 8;
-  job.training.precision = Precision::kBf16;
-  job.plan.dp = 64;
-  job.plan.recompute = Recompute::kFull;
+  Dp64 d;
+  const Fixture& f = d.f;
+  JobSpec& job = d.job;
+  const double P = d.P;
   AnalyticEvaluator ev;
-  const double P = total_params(f.model) - 2.0 * f.model.vocab * f.model.hidden +
-                   2.0 * padded_vocab(f.model.vocab, 1) * f.model.hidden;
   for (int z : {0, 1}) {
     job.plan.zero = z;
     job.plan.param_remainders = false;

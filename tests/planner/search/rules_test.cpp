@@ -220,23 +220,30 @@ TEST(PlannerProblem, BadInputNamesFileAndPointer) {
   EXPECT_NE(std::find(pointers.begin(), pointers.end(), "/search/grad_reduce_precision"), pointers.end());
 }
 
+// The small problem's calibration and its three best plans.
+Calibration calibration_of(const PlanProblem& p) {
+  Diagnostics diag;
+  return load_calibration(Catalog(CONFIG_DIR), p.cluster.node.gpu, "", diag);
+}
+SearchResult top3(const PlanProblem& p, const Calibration& cal) {
+  SearchOptions so;
+  so.top = 3;
+  return run_search(p, cal, so);
+}
+
 // "master_params": "remainder" reaches every plan the search returns, and lowers the optimizer
 // state of the same plan by 2 bytes a parameter (job.hpp param_remainders); an fp16 problem cannot
 // have it and is told so at the key.
 TEST(PlannerProblem, MasterParamsReachEveryPlanAndNeedBf16Weights) {
-  Diagnostics diag;
-  auto p = load_problem_file(TEST_DATA_DIR "/small-problem.json", Catalog(CONFIG_DIR), diag);
-  ASSERT_TRUE(p.has_value());
-  EXPECT_FALSE(p->search.param_remainders);
-  ASSERT_TRUE(keeps_bf16_weights(p->training.precision));
-  p->search.param_remainders = true;
-  Calibration cal = load_calibration(Catalog(CONFIG_DIR), p->cluster.node.gpu, "", diag);
-  SearchOptions so;
-  so.top = 3;
-  const SearchResult r = run_search(*p, cal, so);
+  PlanProblem p = small_problem();
+  EXPECT_FALSE(p.search.param_remainders);
+  ASSERT_TRUE(keeps_bf16_weights(p.training.precision));
+  p.search.param_remainders = true;
+  const Calibration cal = calibration_of(p);
+  const SearchResult r = top3(p, cal);
   ASSERT_FALSE(r.top.empty());
   for (const Candidate& c : r.top) EXPECT_TRUE(c.plan.param_remainders);
-  JobSpec job{p->model, p->cluster, p->training, r.top.front().plan};
+  JobSpec job{p.model, p.cluster, p.training, r.top.front().plan};
   job.training.global_batch = r.top.front().global_batch;
   const Evaluation rem = AnalyticEvaluator().evaluate(job, cal);
   job.plan.param_remainders = false;
@@ -256,15 +263,10 @@ TEST(PlannerProblem, MasterParamsReachEveryPlanAndNeedBf16Weights) {
 }
 
 TEST(PlannerProblem, GradientPrecisionReachesEveryPlan) {
-  Diagnostics diag;
-  auto p = load_problem_file(TEST_DATA_DIR "/small-problem.json", Catalog(CONFIG_DIR), diag);
-  ASSERT_TRUE(p.has_value());
-  EXPECT_FALSE(p->search.grad_reduce_bf16);
-  p->search.grad_reduce_bf16 = true;
-  Calibration cal = load_calibration(Catalog(CONFIG_DIR), p->cluster.node.gpu, "", diag);
-  SearchOptions so;
-  so.top = 3;
-  const SearchResult r = run_search(*p, cal, so);
+  PlanProblem p = small_problem();
+  EXPECT_FALSE(p.search.grad_reduce_bf16);
+  p.search.grad_reduce_bf16 = true;
+  const SearchResult r = top3(p, calibration_of(p));
   ASSERT_FALSE(r.top.empty());
   for (const Candidate& c : r.top) EXPECT_TRUE(c.plan.grad_reduce_bf16);
 }
