@@ -147,8 +147,7 @@ Seconds gpu_optimizer_time(double local_params, const BytesPerParam& bpp, const 
 // memory bound at the node's bandwidth shared by its GPUs, gradients down and parameters up over
 // PCIe; NVMe adds a read and a write of the fp32 state (12 B/param). A host optimizer keeps whole
 // fp32 master weights (Megatron's HybridDeviceOptimizer, megatron/core/optimizer/cpu_offloading/
-// hybrid_optimizer.py, runs torch.optim.Adam on fp32 copies),
-// so remainders change none of this.
+// hybrid_optimizer.py, runs torch.optim.Adam on fp32 copies), so remainders change none of this.
 Seconds offloaded_optimizer_time(double offloaded_params, const JobSpec& job);
 
 }  // namespace trainplan

@@ -83,7 +83,7 @@ struct PlanSpec {
   // high 16, so together they are the fp32 value, bit for bit (Apex DistributedFusedAdam
   // store_param_remainders, apex PR #1463, NeMo's default with bf16 since NeMo PR #4796, both
   // August 2022; Transformer Engine FusedAdam, Megatron --use-precision-aware-optimizer, 2025).
-  // Needs bf16 weights (precision bf16 or fp8). JSON: "master_params": "fp32" | "remainder".
+  // Needs bf16 weights and Adam (remainders_possible). JSON: "master_params": "fp32" | "remainder".
   bool param_remainders = false;
 
   [[nodiscard]] int gpus() const { return tp * pp * cp * dp; }

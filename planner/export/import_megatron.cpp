@@ -239,7 +239,7 @@ ImportResult import_megatron(const std::vector<InputFile>& files, const ImportOp
   t.optimizer = r.text("--optimizer", "adam") == "sgd" ? Optimizer::kSgd : Optimizer::kAdam;
   // --use-precision-aware-optimizer keeps the master weights of bf16 weights as 16-bit remainders
   // (megatron.cpp); with --optimizer-cpu-offload it is the offload's requirement and read as such.
-  p.param_remainders = r.has("--use-precision-aware-optimizer") && !r.has("--optimizer-cpu-offload") && remainders_possible(t);
+  p.param_remainders = r.has("--use-precision-aware-optimizer") && p.optimizer_offload.device == OffloadDevice::kNone && remainders_possible(t);
   if (!options.model) job.model = model;
   if (out.errors.empty()) out.job = job;
   return out;

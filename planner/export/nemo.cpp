@@ -65,8 +65,9 @@ std::vector<std::string> overrides(const JobSpec& job, Refusals& r) {
   const bool sharded = p.effective_zero() >= 1;
   // The precision-aware optimizer (master_params remainder) runs in the distributed optimizer
   // (rules.cpp), which at dp*cp 1 shards over one rank.
-  set("ddp.use_distributed_optimizer", boolean(sharded || p.param_remainders));
-  set("optimizer.use_distributed_optimizer", boolean(sharded || p.param_remainders));
+  const bool distributed_optimizer = sharded || p.param_remainders;
+  set("ddp.use_distributed_optimizer", boolean(distributed_optimizer));
+  set("optimizer.use_distributed_optimizer", boolean(distributed_optimizer));
   set("ddp.use_megatron_fsdp", boolean(fsdp));
   if (fsdp) set("ddp.data_parallel_sharding_strategy", p.effective_zero() == 2 ? "optim_grads" : "optim_grads_params");
   set("ddp.overlap_grad_reduce", boolean(p.overlap_grad_reduce));

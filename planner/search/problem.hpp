@@ -23,7 +23,8 @@
 //                                           (Megatron --grad-reduce-in-bf16); every plan takes it
 //       "master_params": "fp32",            fp32 master weights, or "remainder" (16-bit remainders
 //                                           of bf16 weights: 2 bytes a parameter less; bf16/fp8
-//                                           only; job.hpp param_remainders); every plan takes it
+//                                           with Adam only; job.hpp param_remainders); every plan
+//                                           takes it
 //       knob filters: a value or an array of allowed values for any plan knob:
 //       "tp", "pp", "dp", "cp", "ep", "expert_tp", "virtual_stages", "micro_batch",
 //       "recompute_layers" (integers); "zero" ("0".."3" or 0..3); "sequence_parallel",
