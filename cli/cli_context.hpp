@@ -14,6 +14,7 @@
 #include "model/calibration.hpp"
 #include "model/json_reader.hpp"
 #include "model/spec/catalog.hpp"
+#include "model/uncertainty.hpp"
 
 namespace trainplan::cli {
 
@@ -47,6 +48,23 @@ inline std::optional<std::pair<JobSpec, Calibration>> load_job_and_calibration(C
   }
   return std::make_pair(std::move(*job), std::move(cal));
 }
+
+// The uncertainty data of the catalog (configs/calibration/uncertainty.json). A file that exists
+// but is broken is bad input (exit 2, messages printed, nullopt); a missing one gives a model whose
+// predictions say that nothing validates them.
+inline std::optional<UncertaintyModel> load_uncertainty_or_fail(CliContext& ctx, const Catalog& catalog) {
+  Diagnostics diag;
+  UncertaintyModel u = load_uncertainty(catalog, diag);
+  if (!diag.ok()) {
+    print_diagnostics(diag);
+    ctx.exit_code = kExitBadInput;
+    return std::nullopt;
+  }
+  return u;
+}
+
+// The text form of a prediction's band and extrapolation flags.
+void print_trust(const UncertaintyModel& u, const JobSpec& job, const Evaluation& e);
 
 // Prints a JSON document on stdout, the only thing there under --json.
 inline void print_json(const Json& j) { std::cout << j.dump(2) << "\n"; }

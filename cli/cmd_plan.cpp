@@ -45,6 +45,8 @@ struct PlanOpts {
   bool json = false;
   bool timings = false;
   bool exhaustive = false;
+  std::string ranking = "estimate";
+  bool within_envelope = false;
 };
 
 void print_text(const planner::PlanProblem& problem, const Json& report) {
@@ -69,6 +71,10 @@ void print_text(const planner::PlanProblem& problem, const Json& report) {
                 k["cp"].get<int>(), k["ep"].get<int>(), k["zero"].get<std::string>().c_str(), k["recompute"].get<std::string>().c_str(),
                 k["micro_batch"].get<int>(), sched.c_str(), p["tokens_per_s"].get<double>(), p["step_time_s"].get<double>(),
                 p["mfu_pct"].get<double>(), p["peak_memory_gib"].get<double>());
+    if (p.contains("interval") && p["interval"].is_object())
+      std::printf("     80%% band: %.0f-%.0f tokens/s%s\n", p["interval"]["tokens_per_s"][0].get<double>(), p["interval"]["tokens_per_s"][1].get<double>(),
+                  p["extrapolation"].empty() ? ", inside the validated envelope" : "");
+    for (const auto& f : p.value("extrapolation", Json::array())) std::printf("     extrapolation: %s\n", f.get<std::string>().c_str());
   }
   if (report["explanation"].contains("summary")) std::printf("why: %s\n", report["explanation"]["summary"].get<std::string>().c_str());
   std::printf("pareto front: %zu plans (throughput, memory headroom, GPUs, cost)%s; use --json to see them\n", report["pareto"].size(),
@@ -96,7 +102,21 @@ void run_plan(const PlanOpts& o, CliContext& ctx) {
     ctx.exit_code = kExitBadInput;
     return;
   }
-  const planner::ObjectiveContext octx = planner::make_objective_context(*objective, *problem);
+  auto ranking = planner::parse_ranking(o.ranking);
+  if (!ranking) {
+    std::cerr << "--rank: expected one of estimate, conservative (got \"" << o.ranking << "\")\n";
+    ctx.exit_code = kExitBadInput;
+    return;
+  }
+  const auto uncertainty = load_uncertainty_or_fail(ctx, catalog);
+  if (!uncertainty) return;
+  if ((o.within_envelope || *ranking == planner::Ranking::kConservative) && !uncertainty->loaded) {
+    std::cerr << "--within-envelope and --rank conservative need configs/calibration/uncertainty.json (trainplan validate --fit "
+                 "--uncertainty-out writes it)\n";
+    ctx.exit_code = kExitBadInput;
+    return;
+  }
+  const planner::ObjectiveContext octx = planner::make_objective_context(*objective, *problem, &*uncertainty, *ranking, o.within_envelope);
   if (auto missing = planner::objective_missing_input(octx)) {
     std::cerr << o.problem << ":/training: " << *missing << "\n";
     ctx.exit_code = kExitBadInput;
@@ -132,6 +152,9 @@ void run_plan(const PlanOpts& o, CliContext& ctx) {
   }
   planner::SearchOptions so;
   so.objective = *objective;
+  so.uncertainty = &*uncertainty;
+  so.ranking = *ranking;
+  so.within_envelope = o.within_envelope;
   so.top = std::max(o.top, std::max(1, o.simulate_top));
   so.threads = o.threads;
   so.time_limit_s = o.time_limit;
@@ -178,7 +201,6 @@ void run_plan(const PlanOpts& o, CliContext& ctx) {
   ro.simulated = simulated.empty() ? nullptr : &simulated;
   ro.simulator_name = sim_name;
   Json report = planner::report_json(*problem, cal, octx, analytic, result, ro);
-  report["validated_error"] = validated_error_json(cal, problem->training.precision);
   if (o.timings)
     std::fprintf(stderr, "searched %lld plans (%lld evaluator calls) in %.3f s on %d threads\n", result.evaluated, result.evaluator_calls,
                  result.wall_s, o.threads);
@@ -239,6 +261,11 @@ void add_plan_command(CLI::App& app, CliContext& ctx) {
   cmd->add_flag("--exhaustive", o->exhaustive,
                 "Evaluate every plan: no branch and bound on the step time (same top plans, slower; the Pareto front covers all plans)");
   cmd->add_flag("--timings", o->timings, "Add wall-clock figures (JSON \"timings\" and a line on stderr)");
+  cmd->add_option("--rank", o->ranking,
+                  "estimate (default): rank by the predicted throughput; conservative: by the low end of its 80% band, which "
+                  "extrapolation flags widen");
+  cmd->add_flag("--within-envelope", o->within_envelope,
+                "Search only plans that no extrapolation flag marks: every feature, degree, GPU and framework covered by a validated run");
   cmd->callback([&ctx, o] { run_plan(*o, ctx); });
 }
 

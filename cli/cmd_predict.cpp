@@ -9,7 +9,7 @@ namespace trainplan::cli {
 
 namespace {
 
-void print_text(const JobSpec& job, const Evaluation& e, const Json& validated) {
+void print_text(const JobSpec& job, const Evaluation& e, const UncertaintyModel& u) {
   std::printf("%s on %d x %s: tp %d, pp %d, dp %d, cp %d, ep %d, micro-batch %d, %lld micro-batches\n", job.model.name.c_str(), e.gpus,
               job.cluster.node.gpu.name.c_str(), job.plan.tp, job.plan.pp, job.plan.dp, job.plan.cp, job.plan.ep, job.plan.micro_batch,
               e.micro_batches);
@@ -19,11 +19,7 @@ void print_text(const JobSpec& job, const Evaluation& e, const Json& validated) 
   std::printf("tokens/s         %10.0f  (%.1f per GPU)\n", e.tokens_per_s, e.tokens_per_s_per_gpu);
   std::printf("model TFLOP/s    %10.1f per GPU  (MFU %.1f%%)\n", e.model_tflops_per_gpu, e.mfu_pct);
   std::printf("hardware TFLOP/s %10.1f per GPU  (HFU %.1f%%)\n", e.hardware_tflops_per_gpu, e.hfu_pct);
-  if (validated.is_null())
-    std::printf("validated: no public run on this GPU generation and precision; the constants are documented leads\n");
-  else
-    std::printf("validated: %.1f%% mean error on %d public runs of this GPU generation and precision (%.1f%% with their source left out)\n",
-                validated["mape_pct"].get<double>(), validated["public_runs"].get<int>(), validated["leave_one_source_out_mape_pct"].get<double>());
+  print_trust(u, job, e);
   const TimeBreakdown& b = e.breakdown;
   std::printf("time breakdown (s): compute %.3f, recompute %.3f, tp %.3f, cp %.3f, ep %.3f, pp %.3f, dp %.3f, bubble %.3f, optimizer %.3f, offload %.3f\n",
               b.compute.si(), b.recompute.si(), b.tp_comm.si(), b.cp_comm.si(), b.ep_comm.si(), b.pp_comm.si(), b.dp_comm.si(),
@@ -55,14 +51,15 @@ void add_predict_command(CLI::App& app, CliContext& ctx) {
     auto loaded = load_job_and_calibration(ctx, opts->job, opts->calibration);
     if (!loaded) return;
     const auto& [job, cal] = *loaded;
+    auto u = load_uncertainty_or_fail(ctx, ctx.catalog());
+    if (!u) return;
     Evaluation e = AnalyticEvaluator().evaluate(job, cal);
-    const Json validated = validated_error_json(cal, job.training.precision);
     if (opts->json) {
       Json j = evaluation_to_json(e);
-      j["validated_error"] = validated;
+      add_trust_keys(*u, job, e, j);
       print_json(j);
     } else {
-      print_text(job, e, validated);
+      print_text(job, e, *u);
     }
     ctx.exit_code = e.feasible ? kExitOk : kExitInfeasible;
   });

@@ -15,7 +15,7 @@ namespace trainplan::cli {
 #ifdef TRAINPLAN_HAVE_SIM
 namespace {
 
-void print_text(const JobSpec& job, const sim::SimResult& r, bool timings) {
+void print_text(const JobSpec& job, const sim::SimResult& r, bool timings, const UncertaintyModel& u) {
   const Evaluation& e = r.evaluation;
   std::printf("%s on %d x %s: tp %d, pp %d, dp %d, cp %d, ep %d, micro-batch %d, %lld micro-batches (simulated)\n", job.model.name.c_str(),
               e.gpus, job.cluster.node.gpu.name.c_str(), job.plan.tp, job.plan.pp, job.plan.dp, job.plan.cp, job.plan.ep, job.plan.micro_batch,
@@ -26,6 +26,7 @@ void print_text(const JobSpec& job, const sim::SimResult& r, bool timings) {
               r.analytic_step_time.si() > 0 ? 100.0 * (e.step_time.si() / r.analytic_step_time.si() - 1) : 0.0);
   std::printf("tokens/s         %10.0f  (%.1f per GPU)\n", e.tokens_per_s, e.tokens_per_s_per_gpu);
   std::printf("model TFLOP/s    %10.1f per GPU  (MFU %.1f%%)\n", e.model_tflops_per_gpu, e.mfu_pct);
+  print_trust(u, job, e);
   const TimeBreakdown& b = e.breakdown;
   std::printf("time breakdown (s): compute %.3f, recompute %.3f, tp %.3f, cp %.3f, ep %.3f, pp %.3f, dp %.3f, bubble %.3f, optimizer %.3f, offload %.3f\n",
               b.compute.si(), b.recompute.si(), b.tp_comm.si(), b.cp_comm.si(), b.ep_comm.si(), b.pp_comm.si(), b.dp_comm.si(), b.bubble.si(),
@@ -63,6 +64,8 @@ void add_simulate_command(CLI::App& app, CliContext& ctx) {
     auto loaded = load_job_and_calibration(ctx, opts->job, opts->calibration);
     if (!loaded) return;
     const auto& [job, cal] = *loaded;
+    const auto u = load_uncertainty_or_fail(ctx, ctx.catalog());
+    if (!u) return;
     sim::SimOptions so;
     so.collect_trace = !opts->trace.empty();
     so.full_detail = opts->full;
@@ -91,10 +94,10 @@ void add_simulate_command(CLI::App& app, CliContext& ctx) {
     }
     if (opts->json) {
       Json j = sim::sim_result_to_json(r, opts->timings);
-      j["validated_error"] = validated_error_json(cal, job.training.precision);
+      add_trust_keys(*u, job, r.evaluation, j);
       print_json(j);
     } else {
-      print_text(job, r, opts->timings);
+      print_text(job, r, opts->timings, *u);
     }
     if (opts->timings) std::cerr << "simulation wall " << r.wall_s << " s, peak RSS " << r.peak_rss_mib << " MiB\n";
     ctx.exit_code = r.evaluation.feasible ? kExitOk : kExitInfeasible;

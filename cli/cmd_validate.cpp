@@ -1,5 +1,6 @@
 // trainplan validate RUNS.json [--json] [--engine analytic|sim]: predictions against measured runs.
 #include <cstdio>
+#include <fstream>
 
 #include "cli/cli_context.hpp"
 #include "model/analytic.hpp"
@@ -8,6 +9,7 @@
 #endif
 #include "validate/fit.hpp"
 #include "validate/replan.hpp"
+#include "validate/uncertainty_fit.hpp"
 #include "validate/validation.hpp"
 
 namespace trainplan::cli {
@@ -21,6 +23,7 @@ void add_validate_command(CLI::App& app, CliContext& ctx) {
     bool fit = false;
     bool plan = false;
     int threads = 0;
+    std::string uncertainty_out;
   };
   auto opts = std::make_shared<Opts>();
   cmd->add_option("RUNS", opts->file, "Validation file (schema trainplan-validation-runs/1)")->required();
@@ -29,6 +32,9 @@ void add_validate_command(CLI::App& app, CliContext& ctx) {
   cmd->add_flag("--fit", opts->fit, "Fit the GEMM efficiency per architecture to these runs and report the leave-one-source-out error");
   cmd->add_flag("--plan", opts->plan,
                 "Also plan every predicted run on its own hardware and batch, and compare the best plan with the published one");
+  cmd->add_option("--uncertainty-out", opts->uncertainty_out,
+                  "With --fit: write the uncertainty data (bands, flag widening, validated envelope) to FILE, e.g. "
+                  "configs/calibration/uncertainty.json");
   cmd->add_option("--threads", opts->threads, "Planner threads with --plan (default: all cores)")->check(CLI::Range(1, 1024));
   cmd->callback([&ctx, opts] {
     Catalog catalog = ctx.catalog();
@@ -54,21 +60,40 @@ void add_validate_command(CLI::App& app, CliContext& ctx) {
 #endif
     if (opts->fit) {
       FitResult f = fit_gemm_efficiency(*doc, catalog, *evaluator);
+      const UncertaintyFit u = fit_uncertainty(f);
       Json eff = Json::object();
       for (const auto& [k, v] : f.efficiency) eff[k.architecture + "/" + precision_name(k.precision)] = v;
       Json out = {{"fitted_gemm_efficiency", eff},
                   {"fitted", report_to_json(f.fitted)["summary"]},
-                  {"leave_one_source_out", report_to_json(f.leave_one_source_out)["summary"]}};
-      Json loso = Json::object();
-      for (const auto& r : f.leave_one_source_out.rows)
-        if (r.status == RowStatus::kPredicted) loso[r.id] = round_decimals(r.error_pct, 2);
-      out["leave_one_source_out_rows"] = loso;
-      // What configs/calibration/defaults.json stores as each architecture's "validated" figures.
+                  {"leave_one_source_out", report_to_json(f.leave_one_source_out)["summary"]},
+                  {"leave_one_framework_out", report_to_json(f.leave_one_framework_out)["summary"]}};
+      for (const auto& [name, rep] : {std::pair<const char*, const ValidationReport*>{"leave_one_source_out_rows", &f.leave_one_source_out},
+                                      {"leave_one_framework_out_rows", &f.leave_one_framework_out}}) {
+        Json rows = Json::object();
+        for (const auto& r : rep->rows)
+          if (r.status == RowStatus::kPredicted) rows[r.id] = round_decimals(r.error_pct, 2);
+        out[name] = rows;
+      }
+      // Per group: runs and MAPE fitted and with their source left out.
       Json groups = Json::object();
       for (const auto& [k, g] : f.groups)
         groups[k.architecture + "/" + precision_name(k.precision)] = {
             {"public_runs", g.runs}, {"mape_pct", g.mape_pct}, {"leave_one_source_out_mape_pct", g.loso_mape_pct}};
       out["validated"] = groups;
+      Json unc = uncertainty_to_json(u.model);
+      const Json rep = uncertainty_report_json(u);
+      for (auto it = rep.begin(); it != rep.end(); ++it) unc[it.key()] = *it;
+      unc["source"] = "trainplan validate " + opts->file + " --fit (validate/uncertainty_fit.hpp)";
+      out["uncertainty"] = unc;
+      if (!opts->uncertainty_out.empty()) {
+        std::ofstream file(opts->uncertainty_out);
+        file << unc.dump(2) << "\n";
+        if (!file) {
+          std::cerr << opts->uncertainty_out << ": cannot write\n";
+          ctx.exit_code = kExitBadInput;
+          return;
+        }
+      }
       print_json(out);
       return;
     }
@@ -76,6 +101,8 @@ void add_validate_command(CLI::App& app, CliContext& ctx) {
       Diagnostics d;
       return load_calibration(catalog, gpu, "", d);
     };
+    const auto uncertainty = load_uncertainty_or_fail(ctx, catalog);
+    if (!uncertainty) return;
     ValidationReport rep = validate_runs(*doc, opts->file, catalog, *evaluator, cal_for, diag, predictor);
     if (!diag.ok()) print_diagnostics(diag);
     if (rep.rows.empty() && !diag.ok()) {
@@ -85,7 +112,7 @@ void add_validate_command(CLI::App& app, CliContext& ctx) {
     std::vector<ReplanRow> replanned;
     if (opts->plan) replanned = replan_runs(rep, cal_for, {.threads = opts->threads});
     if (opts->json) {
-      Json out = report_to_json(rep);
+      Json out = report_to_json(rep, &*uncertainty);
       if (opts->plan) out["planning"] = replan_to_json(replanned);
       print_json(out);
     } else {

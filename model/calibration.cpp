@@ -26,25 +26,6 @@ void read_arch(ObjectReader& r, ArchCalibration& a) {
   a.tile_n = r.integer("tile_n", a.tile_n, 1);
   a.kernel_overhead = r.time("kernel_overhead", a.kernel_overhead);
   a.flash_attention = r.boolean("flash_attention", a.flash_attention);
-  if (auto v = r.child("validated")) {
-    ObjectReader vr(*v);
-    if (vr.valid()) {
-      for (const char* name : {"bf16", "fp8", "fp32"}) {
-        auto g = vr.child(name);
-        if (!g) continue;
-        ObjectReader gr(*g);
-        if (!gr.valid()) continue;
-        Json j = name;
-        Diagnostics scratch;
-        ValidatedError& e = a.validated[static_cast<int>(read_precision_value(Node{&j, "", "", &scratch}))];
-        e.runs = gr.integer("public_runs", 1);
-        e.mape_pct = gr.number("mape_pct", 0.0, 1e4);
-        e.loso_mape_pct = gr.number("leave_one_source_out_mape_pct", 0.0, 1e4);
-        gr.finish();
-      }
-      vr.finish();
-    }
-  }
 }
 
 void read_defaults(const Catalog& catalog, const GpuSpec& gpu, Calibration& cal, Diagnostics& diag) {
@@ -125,12 +106,6 @@ void read_measured(const std::string& path, Calibration& cal, Diagnostics& diag)
 }  // namespace
 
 Precision precision_class(Precision p) { return p == Precision::kFp16 ? Precision::kBf16 : p; }
-
-Json validated_error_json(const Calibration& cal, Precision p) {
-  const ValidatedError& e = cal.arch.validated[static_cast<int>(precision_class(p))];
-  if (e.runs <= 0) return Json();
-  return {{"public_runs", e.runs}, {"mape_pct", e.mape_pct}, {"leave_one_source_out_mape_pct", e.loso_mape_pct}};
-}
 
 Calibration default_calibration(const Catalog& catalog, const GpuSpec& gpu, Diagnostics& diag) {
   Calibration cal;

@@ -18,14 +18,6 @@
 
 namespace trainplan {
 
-// How well predictions of one GPU generation and precision class held on the public runs (the
-// fit's figures, stored beside the constants: design.md, "honest uncertainty").
-struct ValidatedError {
-  int runs = 0;
-  double mape_pct = 0;       // with the fitted constants
-  double loso_mape_pct = 0;  // with constants fitted without the run's source
-};
-
 struct ArchCalibration {
   // Achieved fraction of dense peak for a large, well-shaped GEMM, per precision.
   std::array<double, kPrecisionCount> gemm_efficiency{0.7, 0.7, 0.7, 0.7, 0.7};
@@ -38,8 +30,6 @@ struct ArchCalibration {
   int tile_n = 256;
   Seconds kernel_overhead = us(3);  // per kernel: launch and tail
   bool flash_attention = true;      // the architecture runs fused (flash) attention
-  // Per precision class (bf16 stands for bf16 and fp16); runs == 0: no public run validates it.
-  std::array<ValidatedError, kPrecisionCount> validated{};
 };
 
 // One measured GEMM (from trainplan-profile).
@@ -63,9 +53,6 @@ struct Calibration {
 
 // The precision class a GEMM efficiency is fitted and validated for: fp16 runs with bf16.
 Precision precision_class(Precision p);
-// {"runs", "mape_pct", "leave_one_source_out_mape_pct"} for the plan's GPU and precision, or null
-// when no public run covers them.
-Json validated_error_json(const Calibration& cal, Precision p);
 
 // Defaults for the GPU's architecture, then the measured file for its key if any (or explicit_file).
 Calibration load_calibration(const Catalog& catalog, const GpuSpec& gpu, const std::string& explicit_file, Diagnostics& diag);

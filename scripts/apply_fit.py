@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Writes the output of `trainplan validate RUNS --fit` into configs/calibration/defaults.json:
 the fitted gemm_efficiency of each fitted group (bf16 also sets fp16, which the fit groups with it;
-Hopper's values also go to Blackwell, which no public run covers) and each architecture's
-"validated" figures. Usage: ./build/bin/trainplan validate configs/validation/public-runs.json --fit
+Hopper's values also go to Blackwell, which no public run covers). The uncertainty data is written
+by --fit itself with --uncertainty-out. Usage: ./build/bin/trainplan validate configs/validation/public-runs.json --fit
 | python3 scripts/apply_fit.py configs/calibration/defaults.json"""
 import json
 import sys
@@ -20,10 +20,6 @@ for key, eff in fit["fitted_gemm_efficiency"].items():
         for p in (("bf16", "fp16") if prec == "bf16" else (prec,)):
             if p in g:
                 g[p] = eff
-for key, v in fit["validated"].items():
-    arch, prec = key.split("/")
-    archs[arch].setdefault("validated", OrderedDict())[prec] = OrderedDict(
-        [("public_runs", v["public_runs"]), ("mape_pct", v["mape_pct"]), ("leave_one_source_out_mape_pct", v["leave_one_source_out_mape_pct"])])
 with open(path, "w") as f:
     json.dump(doc, f, indent=2, ensure_ascii=False)
     f.write("\n")

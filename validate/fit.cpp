@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <set>
 
+#include <Eigen/Dense>
+
 namespace trainplan {
 
 namespace {
@@ -20,12 +22,22 @@ Calibration with_overrides(const Catalog& catalog, const GpuSpec& gpu, const std
   return cal;
 }
 
-// The runs of `doc` whose source is (or is not) `source`.
-Json filter_runs(const Json& doc, const std::string& source, bool keep) {
+// What a cross-validation holds out together: the run's source, or its training framework.
+std::string held_out_key(const Json& run, CrossValidation by) {
+  if (by == CrossValidation::kFramework) {
+    const Json* tr = run.contains("training") ? &run["training"] : nullptr;
+    return tr && tr->is_object() && tr->contains("framework") && (*tr)["framework"].is_string() ? (*tr)["framework"].get<std::string>()
+                                                                                                  : std::string();
+  }
+  return run.contains("source_id") && run["source_id"].is_string() ? run["source_id"].get<std::string>() : std::string();
+}
+
+// The runs of `doc` whose held-out key is (or is not) `key`.
+Json filter_runs(const Json& doc, const std::string& key, bool keep, CrossValidation by) {
   Json out = doc;
   out["runs"] = Json::array();
   for (const auto& r : doc["runs"])
-    if (((r.contains("source_id") && r["source_id"].is_string() ? r["source_id"].get<std::string>() : std::string()) == source) == keep) out["runs"].push_back(r);
+    if ((held_out_key(r, by) == key) == keep) out["runs"].push_back(r);
   return out;
 }
 
@@ -113,6 +125,74 @@ void transfer_missing(std::map<FitKey, double>& eff, const std::map<FitKey, doub
   }
 }
 
+// Each held-out group (a source or a framework) predicted with constants fitted on the rest.
+ValidationReport cross_validate(const Json& doc, const Catalog& catalog, const Evaluator& evaluator, const std::map<FitKey, double>& all_groups,
+                                CrossValidation by) {
+  ValidationReport out;
+  std::set<std::string> keys;
+  for (const auto& r : doc["runs"]) keys.insert(held_out_key(r, by));
+  Diagnostics diag;
+  for (const auto& key : keys) {
+    auto eff = fit(filter_runs(doc, key, false, by), catalog, evaluator);
+    transfer_missing(eff, all_groups);
+    auto cal_for = [&](const GpuSpec& g) { return with_overrides(catalog, g, eff); };
+    ValidationReport held = validate_runs(filter_runs(doc, key, true, by), "<fit>", catalog, evaluator, cal_for, diag);
+    for (auto& row : held.rows) out.rows.push_back(std::move(row));
+  }
+  summarize(out);
+  return out;
+}
+
+// The covariance of the fitted ln η (one per group), Cov = s² (JᵀJ)⁻¹ (the Gauss-Newton
+// approximation of least squares, e.g. Seber & Wild, Nonlinear Regression, 1989, §2.1), with J the
+// derivatives of every fitted row's ln(measured/predicted time) by each ln η (central differences,
+// ±1 %) and s² = Σ r² / (n − p). The fit minimises absolute errors, not squares; the Gauss-Newton
+// covariance is used as the local spread of the constants around it.
+std::vector<std::vector<double>> log_eta_covariance(const Json& doc, const Catalog& catalog, const Evaluator& evaluator, const std::map<FitKey, double>& eff,
+                                   const ValidationReport& fitted) {
+  std::vector<std::string> ids;
+  std::vector<double> r0;
+  for (const auto& row : fitted.rows)
+    if (auto r = log_residual(row)) ids.push_back(row.id), r0.push_back(*r);
+  const int n = static_cast<int>(ids.size()), p = static_cast<int>(eff.size());
+  std::vector<std::vector<double>> out(p, std::vector<double>(p, 0.0));
+  if (n <= p || p == 0) return out;
+  Eigen::MatrixXd jac = Eigen::MatrixXd::Zero(n, p);
+  constexpr double kStep = 0.01;
+  int col = 0;
+  for (const auto& [key, eta] : eff) {
+    std::map<std::string, double> side[2];
+    for (int s = 0; s < 2; ++s) {
+      auto e2 = eff;
+      e2[key] = eta * std::exp(s == 0 ? kStep : -kStep);
+      auto cal_for = [&](const GpuSpec& g) { return with_overrides(catalog, g, e2); };
+      Diagnostics d;
+      for (const auto& row : validate_runs(doc, "<fit>", catalog, evaluator, cal_for, d).rows)
+        if (auto r = log_residual(row)) side[s][row.id] = *r;
+    }
+    for (int i = 0; i < n; ++i)
+      if (side[0].count(ids[i]) && side[1].count(ids[i])) jac(i, col) = (side[0][ids[i]] - side[1][ids[i]]) / (2 * kStep);
+    ++col;
+  }
+  const Eigen::VectorXd r = Eigen::Map<const Eigen::VectorXd>(r0.data(), n);
+  const double s2 = r.squaredNorm() / (n - p);
+  // Only the groups some row depends on (a nonzero column) enter the inverse; the others keep a
+  // zero variance, reported as such (their class then has no σ floor).
+  std::vector<int> used;
+  for (int k = 0; k < p; ++k)
+    if (jac.col(k).squaredNorm() > 0) used.push_back(k);
+  const int q = static_cast<int>(used.size());
+  Eigen::MatrixXd jq(n, q);
+  for (int k = 0; k < q; ++k) jq.col(k) = jac.col(used[k]);
+  const Eigen::MatrixXd jtj = jq.transpose() * jq;
+  Eigen::FullPivLU<Eigen::MatrixXd> lu(jtj);
+  if (q == 0 || !lu.isInvertible()) return out;
+  const Eigen::MatrixXd cov = s2 * lu.inverse();
+  for (int a = 0; a < q; ++a)
+    for (int b = 0; b < q; ++b) out[used[a]][used[b]] = cov(a, b);
+  return out;
+}
+
 }  // namespace
 
 FitResult fit_gemm_efficiency(const Json& doc, const Catalog& catalog, const Evaluator& evaluator) {
@@ -121,23 +201,16 @@ FitResult fit_gemm_efficiency(const Json& doc, const Catalog& catalog, const Eva
   Diagnostics diag;
   auto cal_all = [&](const GpuSpec& g) { return with_overrides(catalog, g, out.efficiency); };
   out.fitted = validate_runs(doc, "<fit>", catalog, evaluator, cal_all, diag);
-  std::set<std::string> sources;
-  for (const auto& r : doc["runs"]) sources.insert(r.contains("source_id") && r["source_id"].is_string() ? r["source_id"].get<std::string>() : std::string());
-  for (const auto& src : sources) {
-    auto eff = fit(filter_runs(doc, src, false), catalog, evaluator);
-    transfer_missing(eff, out.efficiency);
-    auto cal_for = [&](const GpuSpec& g) { return with_overrides(catalog, g, eff); };
-    ValidationReport held = validate_runs(filter_runs(doc, src, true), "<fit>", catalog, evaluator, cal_for, diag);
-    for (auto& row : held.rows) out.leave_one_source_out.rows.push_back(std::move(row));
-  }
-  summarize(out.leave_one_source_out);
+  out.leave_one_source_out = cross_validate(doc, catalog, evaluator, out.efficiency, CrossValidation::kSource);
+  out.leave_one_framework_out = cross_validate(doc, catalog, evaluator, out.efficiency, CrossValidation::kFramework);
+  out.log_eta_covariance = log_eta_covariance(doc, catalog, evaluator, out.efficiency, out.fitted);
   // Per group: how many runs, and their MAPE fitted and with their source left out.
   std::map<std::string, double> loso;
   for (const auto& r : out.leave_one_source_out.rows)
     if (r.status == RowStatus::kPredicted) loso[r.id] = std::fabs(r.error_pct);
   for (const auto& r : out.fitted.rows) {
     if (r.status != RowStatus::kPredicted || !r.job) continue;
-    ValidatedError& g = out.groups[{r.job->cluster.node.gpu.architecture, precision_class(r.job->training.precision)}];
+    GroupError& g = out.groups[{r.job->cluster.node.gpu.architecture, precision_class(r.job->training.precision)}];
     ++g.runs;
     g.mape_pct += std::fabs(r.error_pct);
     g.loso_mape_pct += loso.count(r.id) ? loso[r.id] : 0.0;

@@ -26,11 +26,24 @@ struct FitKey {
   friend auto operator<=>(const FitKey&, const FitKey&) = default;
 };
 
+// What a cross-validation holds out at a time: every run of one source, or of one framework.
+enum class CrossValidation { kSource, kFramework };
+
+// How well one group's runs were predicted.
+struct GroupError {
+  int runs = 0;
+  double mape_pct = 0;       // with the fitted constants
+  double loso_mape_pct = 0;  // with constants fitted without the run's source
+};
+
 struct FitResult {
   std::map<FitKey, double> efficiency;  // fitted η per group
   ValidationReport fitted;              // every row predicted with the fitted constants
   ValidationReport leave_one_source_out;  // each source predicted with constants fitted on the others
-  std::map<FitKey, ValidatedError> groups;  // per group: runs, fitted MAPE, leave-one-source-out MAPE
+  ValidationReport leave_one_framework_out;  // each framework predicted with constants fitted on the others
+  // Covariance of the fitted ln η, in the order of `efficiency` (fit.cpp, log_eta_covariance).
+  std::vector<std::vector<double>> log_eta_covariance;
+  std::map<FitKey, GroupError> groups;  // per group: runs, fitted MAPE, leave-one-source-out MAPE
 };
 
 // `exclude_source`: rows of that source are left out of the fit (empty: none).

@@ -180,6 +180,23 @@ std::optional<RowJob> row_to_job(const Json& run, const Catalog& catalog, std::s
       return std::nullopt;
     }
   }
+  // The software that ran (validation README: training.framework, framework_version, date).
+  if (tr.contains("framework") && !tr["framework"].is_null()) {
+    auto f = tr["framework"].is_string() ? parse_framework(tr["framework"].get<std::string>()) : std::nullopt;
+    if (!f) {
+      reason = "malformed run: training.framework must be one of " + framework_choices() + " (got " + describe(tr["framework"]) + ")";
+      return std::nullopt;
+    }
+    t.framework = *f;
+  }
+  if (auto v = opt<std::string>(tr, "framework_version")) t.framework_version = *v;
+  if (run.contains("date") && !run["date"].is_null()) {
+    if (!run["date"].is_string() || !valid_date(run["date"].get<std::string>())) {
+      reason = "malformed run: date must be \"YYYY\" or \"YYYY-MM\" (got " + describe(run["date"]) + ")";
+      return std::nullopt;
+    }
+    t.date = run["date"].get<std::string>();
+  }
 
   PlanSpec& p = job.plan;
   p.tp = par.at("tp").get<int>();
@@ -463,7 +480,9 @@ ValidationReport validate_runs(const Json& doc, const std::string& file, const C
             row.chosen["master_params"] = j.plan.param_remainders ? "remainder" : "fp32";
             if (j.model.moe && j.plan.tp > 1) row.chosen["expert_tensor_parallel"] = j.plan.expert_tp;
             row.fully_stated = cand.single(j.plan);
-            const char* order[] = {"iteration_time_s", "tflops_per_gpu", "mfu_pct", "tokens_per_s_per_gpu"};
+            // The contract's order: time and tokens need no FLOP definition, and frameworks count
+            // FLOPs differently (../shared/docs/contract.md, "Validation files").
+            const char* order[] = {"iteration_time_s", "tokens_per_s_per_gpu", "tflops_per_gpu", "mfu_pct"};
             for (const char* key : order) {
               if (!meas.contains(key) || meas[key].is_null()) continue;
               row.metric = key;
@@ -499,6 +518,12 @@ ValidationReport validate_runs(const Json& doc, const std::string& file, const C
   return rep;
 }
 
+std::optional<double> log_residual(const ValidationRow& row) {
+  if (row.status != RowStatus::kPredicted || row.measured <= 0 || row.predicted <= 0) return std::nullopt;
+  const double ratio = row.metric == "iteration_time_s" ? row.measured / row.predicted : row.predicted / row.measured;
+  return std::log(ratio);
+}
+
 void summarize(ValidationReport& r) {
   r.usable = r.predicted = r.infeasible = r.unsupported = r.unusable = 0;
   double sum = 0, mx = 0;
@@ -521,9 +546,19 @@ void summarize(ValidationReport& r) {
 
 namespace {
 double r3(double v) { return round_decimals(v, 3); }
+
+// The 80 % band of the row's compared metric, [lo, hi]: a time scales as e^r, a rate as e^-r.
+Json metric_interval(const UncertaintyModel& u, const ValidationRow& row) {
+  if (!u.loaded || !row.job || !row.evaluation) return Json();
+  const int flags = extrapolation(u, *row.job, *row.evaluation, nullptr);
+  const auto [lo, hi] = log_band(u, precision_class_key(row.job->cluster.node.gpu.architecture, row.job->training.precision), flags);
+  const bool time = row.metric == "iteration_time_s";
+  const double a = row.predicted * std::exp(time ? lo : -hi), b = row.predicted * std::exp(time ? hi : -lo);
+  return Json::array({r3(a), r3(b)});
+}
 }  // namespace
 
-Json report_to_json(const ValidationReport& r) {
+Json report_to_json(const ValidationReport& r, const UncertaintyModel* u) {
   Json rows = Json::array();
   for (const auto& row : r.rows) {
     Json j;
@@ -535,6 +570,7 @@ Json report_to_json(const ValidationReport& r) {
       j["measured"] = row.measured;
       j["predicted"] = r3(row.predicted);
       j["error_pct"] = r3(row.error_pct);
+      if (u) j["interval"] = metric_interval(*u, row);
     } else {
       j["metric"] = Json();
       j["measured"] = Json();

@@ -17,6 +17,7 @@
 
 #include "model/calibration.hpp"
 #include "model/evaluator.hpp"
+#include "model/uncertainty.hpp"
 #include "model/spec/catalog.hpp"
 #include "validate/era.hpp"
 
@@ -72,7 +73,11 @@ using CalibrationFor = std::function<Calibration(const GpuSpec&)>;
 // is given (the simulator), the chosen plan is predicted again by it and that prediction counts.
 ValidationReport validate_runs(const Json& doc, const std::string& file, const Catalog& catalog, const Evaluator& evaluator,
                                const CalibrationFor& calibration_for, Diagnostics& diag, const Evaluator* predictor = nullptr);
-Json report_to_json(const ValidationReport& r);
+// With `u`, each predicted row carries `interval`: the 80 % band of its compared metric.
+Json report_to_json(const ValidationReport& r, const UncertaintyModel* u = nullptr);
+// ln(measured / predicted step time) of a predicted row; a rate (tokens/s, TFLOP/s, MFU) gives
+// ln(predicted / measured), the same ratio. nullopt for a row not predicted.
+std::optional<double> log_residual(const ValidationRow& row);
 // Recomputes the summary of a report from its rows.
 void summarize(ValidationReport& r);
 

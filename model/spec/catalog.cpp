@@ -287,6 +287,14 @@ ModelSpec read_model(const Node& node, const Catalog& catalog, const std::string
   return m;
 }
 
+std::string read_date(ObjectReader& r) {
+  auto d = r.child("date");
+  if (!d) return "";
+  if (d->json->is_string() && valid_date(d->json->get<std::string>())) return d->json->get<std::string>();
+  d->error("expected \"YYYY\" or \"YYYY-MM\" (got " + describe(*d->json) + ")");
+  return "";
+}
+
 TrainingSpec read_training(const Node& node) {
   TrainingSpec t;
   ObjectReader r(node);
@@ -323,6 +331,15 @@ TrainingSpec read_training(const Node& node) {
   }
   if (r.has("deadline")) t.deadline_days = r.time("deadline") / s(86400);
   else r.child("deadline");
+  if (auto f = r.child("framework")) {
+    auto parsed = f->json->is_string() ? parse_framework(f->json->get<std::string>()) : std::nullopt;
+    if (parsed) t.framework = *parsed;
+    else f->error("expected one of " + framework_choices() + " (got " + describe(*f->json) + ")");
+  }
+  if (auto v = r.child("framework_version")) {
+    if (v->json->is_string() && !v->json->get<std::string>().empty()) t.framework_version = v->json->get<std::string>();
+    else v->error("expected the framework's release, tag or commit as a non-empty string (got " + describe(*v->json) + ")");
+  }
   r.finish();
   return t;
 }
@@ -457,6 +474,7 @@ std::optional<JobSpec> load_job_file(const std::string& path, const Catalog& cat
   job.training = read_training(r.required_child("training"));
   job.plan = read_plan(r.required_child("plan"));
   r.child("description");
+  job.training.date = read_date(r);
   r.finish();
   if (!diag.ok()) return std::nullopt;
   if (job.plan.dp == 0) {

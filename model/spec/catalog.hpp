@@ -37,6 +37,8 @@ ClusterSpec read_cluster(const Node& node, const Catalog& catalog);
 // base_dir resolves a relative {"hf_config": "path"}.
 ModelSpec read_model(const Node& node, const Catalog& catalog, const std::string& base_dir = ".");
 TrainingSpec read_training(const Node& node);
+// A job's or problem's top-level "date" ("YYYY" or "YYYY-MM", contract); "" when absent.
+std::string read_date(ObjectReader& r);
 PlanSpec read_plan(const Node& node);
 Precision read_precision_value(const Node& node);
 

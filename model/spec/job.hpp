@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "model/spec/framework.hpp"
 #include "model/spec/hardware.hpp"
 #include "model/spec/model_spec.hpp"
 
@@ -21,6 +22,9 @@ struct TrainingSpec {
   Optimizer optimizer = Optimizer::kAdam;
   double token_budget = 0;          // tokens to train on (time-to-train); 0 = not given
   double deadline_days = 0;         // for the fewest-gpus objective; 0 = not given
+  Framework framework = Framework::kUnstated;  // training.framework (framework.hpp)
+  std::string framework_version;    // training.framework_version as the user names it; "" = not given
+  std::string date;                 // the job's top-level "date" ("YYYY" or "YYYY-MM"); "" = not given
   friend bool operator==(const TrainingSpec&, const TrainingSpec&) = default;
 };
 

@@ -54,6 +54,8 @@ Json training_to_json(const TrainingSpec& t) {
   j["precision"] = precision_name(t.precision);
   j["optimizer"] = t.optimizer == Optimizer::kSgd ? "sgd" : "adam";
   if (t.token_budget > 0) j["token_budget"] = t.token_budget;
+  if (t.framework != Framework::kUnstated) j["framework"] = framework_name(t.framework);
+  if (!t.framework_version.empty()) j["framework_version"] = t.framework_version;
   return j;
 }
 

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <functional>
+#include <optional>
 
 #include "planner/search/report.hpp"
 #include "planner/search/rules.hpp"
@@ -49,6 +50,30 @@ const std::vector<Knob>& knobs() {
   return k;
 }
 
+// How far the ranking can be trusted (model/uncertainty.hpp): the winner's band and flags, and
+// whether its lead over the runner-up is smaller than the band or rests on extrapolation alone.
+Json trust(const PlanProblem& problem, const ObjectiveContext& ctx, const Candidate& w, const Evaluation& ew, const Candidate* r,
+           const Evaluation* er, std::string& summary) {
+  const UncertaintyModel& u = *ctx.uncertainty;
+  const JobSpec jw = make_job(problem, w.plan, w.global_batch);
+  std::vector<std::string> wf;
+  const int nw = extrapolation(u, jw, ew, &wf);
+  const PredictionInterval band = prediction_interval(u, jw, ew, nw);
+  Json t{{"winner_interval", interval_json(u, band)}, {"winner_extrapolation", wf}};
+  if (!wf.empty()) summary += "; the winner lies outside the validated envelope (" + wf.front() + (wf.size() > 1 ? ", ..." : "") + ")";
+  if (!r || !er) return t;
+  std::vector<std::string> rf;
+  const int nr = extrapolation(u, make_job(problem, r->plan, r->global_batch), *er, &rf);
+  t["runner_up_extrapolation"] = rf;
+  const bool inside = u.loaded && r->tokens_per_s >= band.tokens_lo;
+  const bool unvalidated = nw > 0 && nr == 0;
+  t["lead_within_band"] = inside;
+  t["lead_from_extrapolation"] = unvalidated;
+  if (inside) summary += "; the winner's lead over the runner-up is inside the winner's 80% band, so the two are not told apart";
+  if (unvalidated) summary += "; the runner-up is inside the validated envelope and the winner is not, so the lead rests on unvalidated physics";
+  return t;
+}
+
 }  // namespace
 
 std::vector<std::pair<const char*, double>> breakdown_terms(const TimeBreakdown& b) {
@@ -85,14 +110,15 @@ Json explain_winner(const PlanProblem& problem, const Calibration& cal, const Ob
                 tight ? "; memory is nearly full, which rules out larger micro-batches or less recomputation" : "");
   std::string summary = buf;
 
+  std::optional<Evaluation> er;
   if (ranked.size() >= 2) {
     const Candidate& r = ranked[1];
-    const Evaluation er = evaluator.evaluate(make_job(problem, r.plan, r.global_batch), cal);
+    er = evaluator.evaluate(make_job(problem, r.plan, r.global_batch), cal);
     Json ru;
     ru["tokens_per_s_change_pct"] = w.tokens_per_s > 0 ? r4(100.0 * (r.tokens_per_s - w.tokens_per_s) / w.tokens_per_s) : 0.0;
-    ru["step_time_change_s"] = r4(er.step_time.si() - step);
+    ru["step_time_change_s"] = r4(er->step_time.si() - step);
     Json diff = Json::object();
-    const auto rterms = breakdown_terms(er.breakdown);
+    const auto rterms = breakdown_terms(er->breakdown);
     for (size_t i = 0; i < terms.size(); ++i)
       if (std::fabs(rterms[i].second - terms[i].second) > 1e-9 * std::max(1.0, step)) diff[terms[i].first] = r4(rterms[i].second - terms[i].second);
     ru["breakdown_change_s"] = diff;
@@ -140,6 +166,8 @@ Json explain_winner(const PlanProblem& problem, const Calibration& cal, const Ob
                   r.tokens_per_s <= w.tokens_per_s ? "slower" : "faster (ranked lower by the objective)");
     summary += buf;
   }
+  if (ctx.uncertainty)
+    out["trust"] = trust(problem, ctx, w, ew, ranked.size() >= 2 ? &ranked[1] : nullptr, er ? &*er : nullptr, summary);
   out["objective"] = objective_name(ctx.objective);
   out["summary"] = summary;
   return out;

@@ -20,6 +20,31 @@ std::optional<Objective> parse_objective(std::string_view name) {
   return std::nullopt;
 }
 
+const char* ranking_name(Ranking r) { return r == Ranking::kConservative ? "conservative" : "estimate"; }
+
+std::optional<Ranking> parse_ranking(std::string_view name) {
+  for (Ranking r : {Ranking::kEstimate, Ranking::kConservative})
+    if (name == ranking_name(r)) return r;
+  return std::nullopt;
+}
+
+ObjectiveContext make_objective_context(Objective o, const PlanProblem& problem, const UncertaintyModel* u, Ranking ranking,
+                                        bool within_envelope) {
+  ObjectiveContext c = make_objective_context(o, problem);
+  c.uncertainty = u;
+  c.ranking = ranking;
+  c.within_envelope = within_envelope;
+  const std::string cls = precision_class_key(problem.cluster.node.gpu.architecture, problem.training.precision);
+  for (int n = 0; n <= kMaxRankedFlags; ++n)
+    c.conservative_factor[n] = u && u->loaded && u->bands.count("all") ? std::exp(-log_band(*u, cls, n).second) : 1.0;
+  return c;
+}
+
+double ranked_tokens_per_s(const ObjectiveContext& ctx, const Candidate& c) {
+  if (ctx.ranking != Ranking::kConservative || !ctx.uncertainty) return c.tokens_per_s;
+  return c.tokens_per_s * ctx.conservative_factor[std::min(c.flags, kMaxRankedFlags)];
+}
+
 ObjectiveContext make_objective_context(Objective o, const PlanProblem& problem) {
   ObjectiveContext c;
   c.objective = o;
@@ -78,22 +103,23 @@ bool meets_deadline(const ObjectiveContext& ctx, double tps) {
 }
 
 void score(const ObjectiveContext& ctx, Candidate& c) {
+  const double tps = ranked_tokens_per_s(ctx, c);
   switch (ctx.objective) {
     case Objective::kThroughput:
-      c.primary = -c.tokens_per_s;
+      c.primary = -tps;
       c.secondary = 0;
       break;
     case Objective::kCost:
-      c.primary = usd_per_million_tokens(ctx, c.gpus, c.tokens_per_s);
-      c.secondary = -c.tokens_per_s;
+      c.primary = usd_per_million_tokens(ctx, c.gpus, tps);
+      c.secondary = -tps;
       break;
     case Objective::kTimeToTrain:
-      c.primary = c.tokens_per_s > 0 ? ctx.token_budget / c.tokens_per_s / 86400.0 : 1e300;
+      c.primary = tps > 0 ? ctx.token_budget / tps / 86400.0 : 1e300;
       c.secondary = c.gpus;
       break;
     case Objective::kFewestGpus:
       c.primary = c.gpus;
-      c.secondary = -c.tokens_per_s;
+      c.secondary = -tps;
       break;
   }
 }

@@ -22,6 +22,7 @@
 #include <string_view>
 
 #include "model/json_reader.hpp"
+#include "model/uncertainty.hpp"
 #include "planner/search/problem.hpp"
 
 namespace trainplan::planner {
@@ -30,8 +31,23 @@ enum class Objective { kThroughput, kCost, kTimeToTrain, kFewestGpus };
 const char* objective_name(Objective o);
 std::optional<Objective> parse_objective(std::string_view name);
 
+// What the ranking reads of a plan's throughput: the model's estimate, or the conservative end of
+// its 80 % band (model/uncertainty.hpp), which charges extrapolation flags to the plan that has them.
+enum class Ranking { kEstimate, kConservative };
+const char* ranking_name(Ranking r);
+std::optional<Ranking> parse_ranking(std::string_view name);
+
+// The largest number of extrapolation flags the ranking tells apart (more rank as this many).
+inline constexpr int kMaxRankedFlags = 32;
+
 struct ObjectiveContext {
   Objective objective = Objective::kThroughput;
+  // Trust (model/uncertainty.hpp): null = plans are not checked against the validated envelope.
+  const UncertaintyModel* uncertainty = nullptr;
+  Ranking ranking = Ranking::kEstimate;
+  bool within_envelope = false;  // plans with any extrapolation flag are left out
+  // For the conservative ranking: e^-hi of the problem's class band with n flags, n = 0..kMaxRankedFlags.
+  std::array<double, kMaxRankedFlags + 1> conservative_factor{};
   double price_per_gpu_hour = 0;  // USD; 0 when the GPU has none
   double power_w = 0;             // per GPU; 0 when unknown
   double token_budget = 0;
@@ -40,6 +56,13 @@ struct ObjectiveContext {
 };
 
 ObjectiveContext make_objective_context(Objective o, const PlanProblem& problem);
+// The same with the trust settings: `u` must outlive the context.
+ObjectiveContext make_objective_context(Objective o, const PlanProblem& problem, const UncertaintyModel* u, Ranking ranking,
+                                        bool within_envelope);
+// Whether the search must count every plan's extrapolation flags.
+inline bool needs_flags(const ObjectiveContext& c) {
+  return c.uncertainty && (c.within_envelope || c.ranking == Ranking::kConservative);
+}
 // The problem's data the objective needs, or a message naming what is missing.
 std::optional<std::string> objective_missing_input(const ObjectiveContext& ctx);
 
@@ -52,8 +75,12 @@ struct Candidate {
   double peak_memory_gib = 0;
   double headroom_gib = 0;  // GPU memory minus the peak
   int gpus = 0;
+  int flags = 0;  // extrapolation flags (counted only when needs_flags)
   double primary = 0, secondary = 0;
 };
+
+// The tokens/s the ranking compares: the estimate, or the conservative end of its band.
+double ranked_tokens_per_s(const ObjectiveContext& ctx, const Candidate& c);
 
 using PlanKey = std::array<int, 24>;
 PlanKey plan_key(const PlanSpec& p, long long global_batch);

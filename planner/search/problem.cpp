@@ -126,6 +126,7 @@ std::optional<PlanProblem> load_problem_file(const std::string& path, const Cata
   p.training = read_training(r.required_child("training"));
   if (auto s = r.child("search")) p.search = read_search_settings(*s);
   r.child("description");
+  p.training.date = read_date(r);
   if (r.has("plan")) root.at("plan").error("a plan problem leaves the plan free; use \"search\" to fix knobs (or run `trainplan predict` on a job)");
   r.child("plan");
   r.finish();

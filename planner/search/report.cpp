@@ -18,9 +18,11 @@ Json candidate_json(const PlanProblem& problem, const Calibration& cal, const Ob
   j["gpus"] = c.gpus;
   j["objective"] = objective_json(ctx, c);
   j["memory_headroom_gib"] = r6(c.headroom_gib);
-  const Evaluation e = evaluator.evaluate(make_job(problem, c.plan, c.global_batch), cal);
+  const JobSpec job = make_job(problem, c.plan, c.global_batch);
+  const Evaluation e = evaluator.evaluate(job, cal);
   const Json predicted = evaluation_to_json(e);
   for (auto it = predicted.begin(); it != predicted.end(); ++it) j[it.key()] = *it;
+  if (ctx.uncertainty) add_trust_keys(*ctx.uncertainty, job, e, j);
   return j;
 }
 }  // namespace
@@ -29,6 +31,8 @@ Json report_json(const PlanProblem& problem, const Calibration& cal, const Objec
                  const SearchResult& result, const ReportOptions& options) {
   Json j;
   j["objective"] = objective_name(ctx.objective);
+  j["ranking"] = ranking_name(ctx.ranking);
+  j["within_envelope"] = ctx.within_envelope;
   j["evaluated"] = result.evaluated;
   j["evaluator_calls"] = result.evaluator_calls;
   j["feasible"] = result.feasible;
@@ -61,6 +65,10 @@ Json report_json(const PlanProblem& problem, const Calibration& cal, const Objec
            {"memory_headroom_gib", r6(c.headroom_gib)},
            {"peak_memory_gib", r6(c.peak_memory_gib)}};
     if (ctx.price_per_gpu_hour > 0) p["usd_per_million_tokens"] = r6(usd_per_million_tokens(ctx, c.gpus, c.tokens_per_s));
+    if (ctx.uncertainty) {
+      const JobSpec job = make_job(problem, c.plan, c.global_batch);
+      add_trust_keys(*ctx.uncertainty, job, evaluator.evaluate(job, cal), p);
+    }
     pareto.push_back(p);
   }
   j["pareto"] = pareto;

@@ -14,7 +14,7 @@ std::vector<Evaluation> simulate_top(const PlanProblem& problem, const Calibrati
   for (size_t i = 0; i < n; ++i) {
     const Candidate& c = result.top[i];
     sims.push_back(evaluator->evaluate(make_job(problem, c.plan, c.global_batch), cal));
-    cands.push_back(make_candidate(problem, ctx, c.plan, c.global_batch, sims.back()));
+    cands.push_back(make_candidate(problem, ctx, c.plan, c.global_batch, sims.back(), c.flags));
   }
   std::vector<size_t> order(n);
   std::iota(order.begin(), order.end(), 0);

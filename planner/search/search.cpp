@@ -34,8 +34,9 @@ JobSpec make_job(const PlanProblem& problem, const PlanSpec& plan, long long glo
 }
 
 Candidate make_candidate(const PlanProblem& problem, const ObjectiveContext& ctx, const PlanSpec& plan, long long global_batch,
-                         const Evaluation& e) {
+                         const Evaluation& e, int flags) {
   Candidate c;
+  c.flags = flags;
   c.plan = plan;
   c.global_batch = global_batch;
   c.tokens_per_s = e.tokens_per_s;
@@ -56,9 +57,14 @@ std::string csv_header() {
 namespace {
 
 // Reasons counted in infeasible_by_reason: the evaluator's, plus a missed deadline.
-constexpr int kReasonCount = 7;
+constexpr int kReasonCount = 8;
 constexpr int kMissesDeadline = 6;
-const char* reason_name(int i) { return i == kMissesDeadline ? "misses_deadline" : reason_key(static_cast<InfeasibleReason>(i)); }
+constexpr int kOutsideEnvelope = 7;  // --within-envelope: an extrapolation flag (model/uncertainty.hpp)
+const char* reason_name(int i) {
+  if (i == kMissesDeadline) return "misses_deadline";
+  if (i == kOutsideEnvelope) return "outside_envelope";
+  return reason_key(static_cast<InfeasibleReason>(i));
+}
 constexpr int kOom = static_cast<int>(InfeasibleReason::kOutOfMemory);
 
 enum class Outcome { kFeasible, kOutOfMemory, kOther };
@@ -272,13 +278,22 @@ class Worker {
       reason = kMissesDeadline;
       if (csv_) detail = "misses the deadline";
     }
+    int flags = 0;
+    if (reason < 0 && needs_flags(ctx_)) {
+      std::vector<std::string> names;
+      flags = extrapolation(*ctx_.uncertainty, job_, e, csv_ ? &names : nullptr);
+      if (flags > 0 && ctx_.within_envelope) {
+        reason = kOutsideEnvelope;
+        if (csv_) detail = names.front();
+      }
+    }
     if (csv_) row(plan, gb, reason < 0 ? "" : reason_name(reason), detail, &e);
     if (reason >= 0) {
       ++reasons_[reason];
       return reason == kOom ? Outcome::kOutOfMemory : Outcome::kOther;
     }
     ++feasible_;
-    Candidate c = make_candidate(p_, ctx_, plan, gb, e);
+    Candidate c = make_candidate(p_, ctx_, plan, gb, e, flags);
     keep(c);
     pareto_.add(c);
     return Outcome::kFeasible;
@@ -406,9 +421,13 @@ bool bound_before(const Group& a, const Group& b) { return score_before(a.bound,
 
 }  // namespace
 
+ObjectiveContext search_context(const PlanProblem& problem, const SearchOptions& options) {
+  return make_objective_context(options.objective, problem, options.uncertainty, options.ranking, options.within_envelope);
+}
+
 SearchResult run_search(const PlanProblem& problem, const Calibration& cal, const SearchOptions& options) {
   const auto t0 = std::chrono::steady_clock::now();
-  const ObjectiveContext ctx = make_objective_context(options.objective, problem);
+  const ObjectiveContext ctx = search_context(problem, options);
   AnalyticEvaluator analytic;
   const Evaluator& ev = options.evaluator ? *options.evaluator : static_cast<const Evaluator&>(analytic);
   // The step-time bound is the analytic model's; another evaluator gets the exhaustive search.

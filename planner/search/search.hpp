@@ -71,6 +71,14 @@ struct SearchOptions {
   const std::atomic<bool>* cancel = nullptr;  // when it turns true the search stops as at the time limit
   const Evaluator* evaluator = nullptr;  // nullptr: the analytic evaluator
   std::ostream* csv = nullptr;          // every evaluated plan, one row each, in a fixed order
+  // Trust (model/uncertainty.hpp; objective.hpp): the validated envelope and bands, the ranking by
+  // estimate or by the conservative end of the band, and whether to leave out every plan with an
+  // extrapolation flag ("outside_envelope" in infeasible_by_reason). The conservative end only
+  // lowers a plan's throughput, by a factor that shrinks with its flags, so the bound stays a bound
+  // with the flag-free factor.
+  const UncertaintyModel* uncertainty = nullptr;
+  Ranking ranking = Ranking::kEstimate;
+  bool within_envelope = false;
   // Called on the calling thread about ten times a second while the search runs.
   std::function<void(double done_fraction, long long evaluated)> progress;
 };
@@ -97,8 +105,10 @@ std::string csv_header();
 // A job for one plan of the problem.
 JobSpec make_job(const PlanProblem& problem, const PlanSpec& plan, long long global_batch);
 
-// Candidate of an evaluation (tokens/s, memory, score) for the objective.
+// Candidate of an evaluation (tokens/s, memory, score) for the objective; `flags`: its extrapolation flags.
 Candidate make_candidate(const PlanProblem& problem, const ObjectiveContext& ctx, const PlanSpec& plan, long long global_batch,
-                         const Evaluation& e);
+                         const Evaluation& e, int flags = 0);
+// The objective context a search with these options ranks by (so that reports rank alike).
+ObjectiveContext search_context(const PlanProblem& problem, const SearchOptions& options);
 
 }  // namespace trainplan::planner

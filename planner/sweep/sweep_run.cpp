@@ -53,7 +53,8 @@ Json job_json(const SweepSpec& spec, const HardwarePoint& point, const SweepJob&
     return j;
   }
   const planner::Candidate& best = r.top.front();
-  const Evaluation e = AnalyticEvaluator().evaluate(planner::make_job(problem, best.plan, best.global_batch), cal);
+  const JobSpec best_job = planner::make_job(problem, best.plan, best.global_batch);
+  const Evaluation e = AnalyticEvaluator().evaluate(best_job, cal);
   const GpuSpec& gpu = point.cluster.node.gpu;
   const double days = job.training.token_budget / best.tokens_per_s / 86400.0;
   const double gpu_hours = days * 24.0 * best.gpus;
@@ -71,6 +72,7 @@ Json job_json(const SweepSpec& spec, const HardwarePoint& point, const SweepJob&
   j["usd"] = gpu.price_usd_per_hour ? Json(round6(gpu_hours * *gpu.price_usd_per_hour)) : Json(nullptr);
   j["energy_mwh"] = gpu.power ? Json(round6(gpu_hours * gpu.power->si() / 1e6)) : Json(nullptr);
   if (job.training.deadline_days > 0) j["meets_deadline"] = days <= job.training.deadline_days;
+  add_trust_keys(spec.uncertainty, best_job, e, j);
   return j;
 }
 

@@ -267,6 +267,7 @@ std::optional<SweepSpec> load_sweep_json(const Json& doc, const std::string& fil
     const GpuSpec& g = p.cluster.node.gpu;
     if (!s.calibrations.count(g.key)) s.calibrations.emplace(g.key, load_calibration(catalog, g, "", diag));
   }
+  s.uncertainty = load_uncertainty(catalog, diag);
   if (!diag.ok()) return std::nullopt;
   return s;
 }
