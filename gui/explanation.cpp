@@ -60,6 +60,22 @@ QString explanation_html(const PlanOutcome& outcome, const PlanRow& row) {
            .arg(e.hfu_pct, 0, 'f', 1)
            .arg(e.model_tflops_per_gpu, 0, 'f', 0);
 
+  if (row.has_band)
+    h += QStringLiteral("<p><b>Trust.</b> 80% band: %1 – %2 tokens/s, %3 – %4 s a step (%5).")
+             .arg(si_number(row.band.tokens_lo), si_number(row.band.tokens_hi))
+             .arg(row.band.step_lo, 0, 'f', 2)
+             .arg(row.band.step_hi, 0, 'f', 2)
+             .arg(QString::fromStdString(row.band.basis).toHtmlEscaped());
+  else
+    h += QStringLiteral("<p><b>Trust.</b> No band: no uncertainty data, or the plan does not run.");
+  if (row.extrapolation.empty()) {
+    h += QStringLiteral(" Inside the validated envelope.</p>");
+  } else {
+    h += QStringLiteral(" <span style='color:#c06a00'>Outside the validated envelope:</span><br>");
+    for (const auto& f : row.extrapolation) h += QStringLiteral("• ") + QString::fromStdString(f).toHtmlEscaped() + "<br>";
+    h += "</p>";
+  }
+
   const TimeBreakdown& b = e.breakdown;
   std::vector<std::pair<QString, double>> overheads = {
       {"recomputation", b.recompute / s(1)}, {"TP communication", b.tp_comm / s(1)}, {"CP communication", b.cp_comm / s(1)},

@@ -5,6 +5,8 @@
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QLegendMarker>
+#include <QLineSeries>
 #include <QScatterSeries>
 #include <QValueAxis>
 #include <QVBoxLayout>
@@ -104,7 +106,34 @@ QPointF ParetoChart::point_of(int row) const {
   return {x, r.eval.tokens_per_s};
 }
 
+void ParetoChart::clear_error_bars(bool selected_only) {
+  while (!bars_.empty() && (!selected_only || selected_bar_)) {
+    chart_->removeSeries(bars_.back());
+    delete bars_.back();
+    bars_.pop_back();
+    selected_bar_ = false;
+    if (selected_only) break;
+  }
+}
+
+void ParetoChart::add_error_bar(int row, bool selected) {
+  const PlanRow& r = outcome_->rows[static_cast<size_t>(row)];
+  if (!r.has_band) return;
+  const double x = point_of(row).x();
+  auto* bar = new QLineSeries;
+  bar->append(x, r.band.tokens_lo);
+  bar->append(x, r.band.tokens_hi);
+  bar->setPen(QPen(selected ? QColor(0x1f, 0x6f, 0xd1) : QColor(0x9a, 0x5b, 0x00, 160), selected ? 2.5 : 1.5));
+  chart_->addSeries(bar);
+  bar->attachAxis(x_);
+  bar->attachAxis(y_);
+  for (QLegendMarker* m : chart_->legend()->markers(bar)) m->setVisible(false);
+  bars_.push_back(bar);
+  selected_bar_ = selected;
+}
+
 void ParetoChart::rebuild() {
+  clear_error_bars(false);
   others_->clear();
   front_->clear();
   switch (x_mode_) {
@@ -117,10 +146,12 @@ void ParetoChart::rebuild() {
   if (outcome_) {
     for (int i = 0; i < static_cast<int>(outcome_->rows.size()); ++i) {
       const QPointF p = point_of(i);
-      (outcome_->rows[static_cast<size_t>(i)].pareto ? front_ : others_)->append(p);
+      const PlanRow& r = outcome_->rows[static_cast<size_t>(i)];
+      (r.pareto ? front_ : others_)->append(p);
       xlo = std::min(xlo, p.x());
       xhi = std::max(xhi, p.x());
-      yhi = std::max(yhi, p.y());
+      yhi = std::max(yhi, r.pareto && r.has_band ? r.band.tokens_hi : p.y());
+      if (r.pareto) add_error_bar(i, false);
     }
   }
   if (xhi < xlo) {
@@ -136,7 +167,11 @@ void ParetoChart::rebuild() {
 void ParetoChart::set_selected(int row) {
   selected_row_ = row;
   selected_->clear();
-  if (outcome_ && row >= 0 && row < static_cast<int>(outcome_->rows.size())) selected_->append(point_of(row));
+  clear_error_bars(true);
+  if (outcome_ && row >= 0 && row < static_cast<int>(outcome_->rows.size())) {
+    selected_->append(point_of(row));
+    add_error_bar(row, true);
+  }
 }
 
 int ParetoChart::point_count() const { return static_cast<int>(others_->count() + front_->count()); }

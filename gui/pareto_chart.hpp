@@ -1,5 +1,7 @@
 // Throughput against memory headroom, cost per token or GPU count: every plan as a grey point, the
-// Pareto front in amber, the selected plan ringed in blue. Clicking a point selects its plan.
+// Pareto front in amber, the selected plan ringed in blue. Each front point and the selected plan
+// carry an error bar: their 80 % tokens/s band (model/uncertainty.hpp). Clicking a point selects
+// its plan.
 #pragma once
 
 #include <QWidget>
@@ -11,6 +13,7 @@
 
 class QChart;
 class QChartView;
+class QLineSeries;
 class QComboBox;
 class QScatterSeries;
 class QValueAxis;
@@ -32,12 +35,16 @@ class ParetoChart : public QWidget {
   [[nodiscard]] int point_count() const;
   [[nodiscard]] std::optional<QPointF> selected_point() const;
   [[nodiscard]] QPointF point_of(int row) const;
+  // Error bars drawn (front points and the selected plan with a band), for tests.
+  [[nodiscard]] int error_bar_count() const { return static_cast<int>(bars_.size()); }
 
  signals:
   void plan_clicked(int row);
 
  private:
   void rebuild();
+  void add_error_bar(int row, bool selected);
+  void clear_error_bars(bool selected_only);
   void on_clicked(const QPointF& p);
 
   QComboBox* x_choice_ = nullptr;
@@ -46,6 +53,8 @@ class ParetoChart : public QWidget {
   QScatterSeries* others_ = nullptr;
   QScatterSeries* front_ = nullptr;
   QScatterSeries* selected_ = nullptr;
+  std::vector<QLineSeries*> bars_;  // one two-point line per error bar; the selection's is last
+  bool selected_bar_ = false;
   QValueAxis* x_ = nullptr;
   QValueAxis* y_ = nullptr;
   std::shared_ptr<const PlanOutcome> outcome_;

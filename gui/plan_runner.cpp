@@ -16,10 +16,13 @@ namespace {
 
 double price_per_gpu_hour(const JobSpec& job) { return job.cluster.node.gpu.price_usd_per_hour.value_or(0.0); }
 
-PlanRow make_row(const JobSpec& job, const Calibration& cal) {
+PlanRow make_row(const JobSpec& job, const Calibration& cal, const UncertaintyModel& u) {
   PlanRow row;
   row.job = job;
   row.eval = AnalyticEvaluator{}.evaluate(job, cal);
+  const int flags = extrapolation(u, job, row.eval, &row.extrapolation);
+  row.has_band = u.loaded && row.eval.feasible;
+  if (row.has_band) row.band = prediction_interval(u, job, row.eval, flags);
   row.headroom_gib = (job.cluster.node.gpu.memory - row.eval.peak_memory) / GiB(1);
   const double price = price_per_gpu_hour(job);
   if (price > 0 && row.eval.tokens_per_s > 0) row.usd_per_mtok = row.eval.gpus * price / 3600.0 / row.eval.tokens_per_s * 1e6;
@@ -37,8 +40,14 @@ PlanOutcome search(const planner::PlanProblem& problem, const Catalog& catalog, 
     out.error = diagnostics_text(diag);
     return out;
   }
+  const UncertaintyModel u = load_uncertainty(catalog, diag);
+  if (!diag.ok()) {
+    out.error = diagnostics_text(diag);
+    return out;
+  }
   planner::SearchOptions options;
   options.top = control.top;
+  options.uncertainty = &u;
   options.time_limit_s = control.time_limit_s;
   options.progress = [&](double f, long long n) {
     if (control.progress) control.progress(f, n);
@@ -61,14 +70,14 @@ PlanOutcome search(const planner::PlanProblem& problem, const Catalog& catalog, 
   auto add = [&](const planner::Candidate& c, int rank) {
     const auto key = planner::plan_key(c.plan, c.global_batch);
     if (!seen.insert(key).second) return;
-    PlanRow row = make_row(planner::make_job(problem, c.plan, c.global_batch), cal);
+    PlanRow row = make_row(planner::make_job(problem, c.plan, c.global_batch), cal, u);
     row.rank = rank;
     row.pareto = on_front.count(key) > 0;
     out.rows.push_back(std::move(row));
   };
   if (!r.top.empty()) {
     const AnalyticEvaluator analytic;
-    out.why_winner = planner::explain_winner(problem, cal, planner::make_objective_context(options.objective, problem), analytic, r.top);
+    out.why_winner = planner::explain_winner(problem, cal, planner::search_context(problem, options), analytic, r.top);
   }
   int rank = 0;
   for (const auto& c : r.top) add(c, ++rank);
@@ -105,12 +114,13 @@ PlanOutcome run_plans(const ParsedSpec& spec, const Catalog& catalog, const RunC
     const auto start = std::chrono::steady_clock::now();
     Diagnostics diag;
     const Calibration cal = load_calibration(catalog, spec.job->cluster.node.gpu, "", diag);
+    const UncertaintyModel u = load_uncertainty(catalog, diag);
     if (!diag.ok()) {
       out.error = diagnostics_text(diag);
       return out;
     }
     out.calibration = cal.source;
-    PlanRow row = make_row(*spec.job, cal);
+    PlanRow row = make_row(*spec.job, cal, u);
     row.rank = 1;
     row.pareto = true;
     out.evaluated = 1;

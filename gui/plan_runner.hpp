@@ -17,6 +17,7 @@
 
 #include "gui/spec_document.hpp"
 #include "model/evaluation.hpp"
+#include "model/uncertainty.hpp"
 
 namespace trainplan::gui {
 
@@ -27,6 +28,11 @@ struct PlanRow {
   double usd_per_mtok = 0;  // 0 when the GPU has no price
   bool pareto = false;      // on the planner's Pareto front (a job's single row: true)
   int rank = 0;             // 1 = best by the objective; 0 = on the front only
+  // How far to trust it (model/uncertainty.hpp): the 80 % band (has_band false without uncertainty
+  // data or for an infeasible plan) and each way the plan lies outside the validated envelope.
+  bool has_band = false;
+  PredictionInterval band;
+  std::vector<std::string> extrapolation;
 };
 
 struct PlanOutcome {

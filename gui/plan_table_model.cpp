@@ -8,6 +8,13 @@
 
 namespace trainplan::gui {
 
+QString extrapolation_text(const PlanRow& r) {
+  if (r.extrapolation.empty()) return QStringLiteral("Inside the validated envelope: every feature, degree, GPU and framework is covered");
+  QString t = QStringLiteral("Outside the validated envelope:");
+  for (const auto& f : r.extrapolation) t += QStringLiteral("\n• ") + QString::fromStdString(f);
+  return t;
+}
+
 void PlanTableModel::set_outcome(std::shared_ptr<const PlanOutcome> outcome) {
   beginResetModel();
   outcome_ = std::move(outcome);
@@ -36,6 +43,8 @@ QVariant PlanTableModel::data(const QModelIndex& index, int role) const {
       case kPlan: return plan_summary(r->job.plan);
       case kGpus: return e.gpus;
       case kTokensPerS: return e.tokens_per_s;
+      case kBand: return r->has_band ? r->band.tokens_lo : 0.0;
+      case kFlags: return static_cast<int>(r->extrapolation.size());
       case kTokensPerSPerGpu: return e.tokens_per_s_per_gpu;
       case kMfu: return e.mfu_pct;
       case kStepTime: return e.step_time / s(1);
@@ -52,6 +61,8 @@ QVariant PlanTableModel::data(const QModelIndex& index, int role) const {
       case kPlan: return plan_summary(r->job.plan);
       case kGpus: return e.gpus;
       case kTokensPerS: return si_number(e.tokens_per_s);
+      case kBand: return r->has_band ? si_number(r->band.tokens_lo) + QStringLiteral("–") + si_number(r->band.tokens_hi) : QStringLiteral("–");
+      case kFlags: return r->extrapolation.empty() ? QStringLiteral("✓") : QStringLiteral("⚠ %1").arg(r->extrapolation.size());
       case kTokensPerSPerGpu: return QString::number(e.tokens_per_s_per_gpu, 'f', 0);
       case kMfu: return QString::number(e.mfu_pct, 'f', 1);
       case kStepTime: return QString::number(e.step_time / s(1), 'f', 2);
@@ -68,8 +79,17 @@ QVariant PlanTableModel::data(const QModelIndex& index, int role) const {
   if (role == Qt::ForegroundRole) {
     if (!e.feasible) return QBrush(QColor(0xb0, 0x30, 0x30));
     if (index.column() == kPareto) return QBrush(QColor(0xd0, 0x8a, 0x00));
+    if (index.column() == kFlags) return QBrush(r->extrapolation.empty() ? QColor(0x2e, 0x7d, 0x32) : QColor(0xc0, 0x6a, 0x00));
   }
   if (role == Qt::ToolTipRole) {
+    if (index.column() == kBand && r->has_band)
+      return QStringLiteral("80% band: %1 – %2 tokens/s, %3 – %4 s a step\n%5")
+          .arg(r->band.tokens_lo, 0, 'f', 0)
+          .arg(r->band.tokens_hi, 0, 'f', 0)
+          .arg(r->band.step_lo, 0, 'f', 3)
+          .arg(r->band.step_hi, 0, 'f', 3)
+          .arg(QString::fromStdString(r->band.basis));
+    if (index.column() == kFlags) return extrapolation_text(*r);
     QString tip = plan_summary(r->job.plan);
     for (const auto& why : e.reasons) tip += QStringLiteral("\ninfeasible: ") + QString::fromStdString(why.detail);
     return tip;
@@ -80,7 +100,7 @@ QVariant PlanTableModel::data(const QModelIndex& index, int role) const {
 QVariant PlanTableModel::headerData(int section, Qt::Orientation orientation, int role) const {
   if (orientation != Qt::Horizontal) return {};
   if (role == Qt::DisplayRole) {
-    static constexpr const char* kNames[kColumnCount] = {"#", "Plan", "GPUs", "Tok/s", "/GPU", "MFU%", "Step", "Peak",
+    static constexpr const char* kNames[kColumnCount] = {"#", "Plan", "GPUs", "Tok/s", "80% band", "Valid.", "/GPU", "MFU%", "Step", "Peak",
                                                          "Free", "$/Mtok", "★"};
     return section >= 0 && section < kColumnCount ? QString::fromUtf8(kNames[section]) : QVariant();
   }
@@ -88,6 +108,8 @@ QVariant PlanTableModel::headerData(int section, Qt::Orientation orientation, in
     switch (section) {
       case kRank: return QStringLiteral("Rank by the objective (– : on the Pareto front only)");
       case kTokensPerS: return QStringLiteral("Tokens per second, whole job");
+      case kBand: return QStringLiteral("Tokens/s band that held 80% of cross-validated errors on runs like this one, widened per extrapolation flag");
+      case kFlags: return QStringLiteral("✓: inside what validated runs cover; ⚠ n: n ways outside (hover for the list)");
       case kTokensPerSPerGpu: return QStringLiteral("Tokens per second per GPU");
       case kMfu: return QStringLiteral("Model FLOPs utilization, % (Megatron counting, no recompute)");
       case kStepTime: return QStringLiteral("Step time, seconds");

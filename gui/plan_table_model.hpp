@@ -9,11 +9,14 @@
 
 namespace trainplan::gui {
 
+// "Inside the validated envelope ..." or one line per extrapolation flag.
+QString extrapolation_text(const PlanRow& r);
+
 class PlanTableModel : public QAbstractTableModel {
   Q_OBJECT
 
  public:
-  enum Column { kRank, kPlan, kGpus, kTokensPerS, kTokensPerSPerGpu, kMfu, kStepTime, kPeakMemory, kHeadroom, kCost, kPareto, kColumnCount };
+  enum Column { kRank, kPlan, kGpus, kTokensPerS, kBand, kFlags, kTokensPerSPerGpu, kMfu, kStepTime, kPeakMemory, kHeadroom, kCost, kPareto, kColumnCount };
   static constexpr int kSortRole = Qt::UserRole + 1;
 
   explicit PlanTableModel(QObject* parent = nullptr) : QAbstractTableModel(parent) {}

@@ -79,6 +79,17 @@ class MainWindowTest : public QObject {
     QCOMPARE(parts.model->data(parts.model->index(row, gui::PlanTableModel::kPlan), Qt::DisplayRole).toString(), gui::plan_summary(r.job.plan));
     QCOMPARE(parts.model->data(parts.model->index(row, gui::PlanTableModel::kTokensPerS), gui::PlanTableModel::kSortRole).toDouble(),
              r.eval.tokens_per_s);
+    // Trust: the band column holds the row's 80 % band around its throughput, the flag column its
+    // extrapolation count; the chart draws one error bar per front point with a band plus the
+    // selection's.
+    QVERIFY(r.has_band);
+    QVERIFY(r.band.tokens_lo < r.eval.tokens_per_s && r.eval.tokens_per_s < r.band.tokens_hi);
+    QCOMPARE(parts.model->data(parts.model->index(row, gui::PlanTableModel::kBand), gui::PlanTableModel::kSortRole).toDouble(), r.band.tokens_lo);
+    QCOMPARE(parts.model->data(parts.model->index(row, gui::PlanTableModel::kFlags), gui::PlanTableModel::kSortRole).toInt(),
+             static_cast<int>(r.extrapolation.size()));
+    int front_bands = 0;
+    for (const auto& x : out->rows) front_bands += x.pareto && x.has_band;
+    QCOMPARE(parts.pareto->error_bar_count(), front_bands + 1);
     // Pareto chart: the selection marker sits on the plan's point (headroom, tokens/s).
     const auto marker = parts.pareto->selected_point();
     QVERIFY(marker.has_value());
