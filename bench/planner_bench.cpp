@@ -29,10 +29,9 @@ Loaded load_problem(const std::string& path) {
   return {*p, cal};
 }
 
-void run(benchmark::State& state, const Loaded& l, int threads, bool prune) {
+void run(benchmark::State& state, const Loaded& l, int threads, bool prune, SearchOptions so = {}) {
   long long evaluated = 0, calls = 0;
   for (auto _ : state) {
-    SearchOptions so;
     so.threads = threads;
     so.prune = prune;
     const SearchResult r = run_search(l.problem, l.cal, so);
@@ -61,6 +60,30 @@ void BM_PlannerTuring530B(benchmark::State& state) {
   run(state, l, 2, /*prune=*/true);
 }
 BENCHMARK(BM_PlannerTuring530B)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(5);
+
+// The same search with the validated envelope (model/uncertainty.hpp), as `trainplan plan` runs
+// it with --within-envelope and with --rank conservative: every evaluated plan's extrapolation
+// flags are counted. Issue target (uncertainty): the 530B problem still <= 0.2 s on 2 cores.
+UncertaintyModel shipped_uncertainty() {
+  Diagnostics diag;
+  UncertaintyModel u = load_uncertainty(Catalog(BENCH_CONFIG_DIR), diag);
+  if (!u.loaded) throw std::runtime_error("configs/calibration/uncertainty.json did not load");
+  return u;
+}
+
+void BM_PlannerTuring530BWithinEnvelope(benchmark::State& state) {
+  const Loaded l = load_problem(std::string(BENCH_CONFIG_DIR) + "/examples/turing-530b-a100-5120-plan.json");
+  const UncertaintyModel u = shipped_uncertainty();
+  run(state, l, 2, /*prune=*/true, {.uncertainty = &u, .within_envelope = true});
+}
+BENCHMARK(BM_PlannerTuring530BWithinEnvelope)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(5);
+
+void BM_PlannerTuring530BConservative(benchmark::State& state) {
+  const Loaded l = load_problem(std::string(BENCH_CONFIG_DIR) + "/examples/turing-530b-a100-5120-plan.json");
+  const UncertaintyModel u = shipped_uncertainty();
+  run(state, l, 2, /*prune=*/true, {.uncertainty = &u, .ranking = Ranking::kConservative});
+}
+BENCHMARK(BM_PlannerTuring530BConservative)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(5);
 
 // The same problem with every plan evaluated (trainplan plan --exhaustive).
 void BM_PlannerTuring530BExhaustive(benchmark::State& state) {

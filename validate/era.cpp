@@ -1,6 +1,6 @@
 #include "validate/era.hpp"
 
-#include <cctype>
+#include "model/spec/framework.hpp"
 
 namespace trainplan {
 
@@ -17,23 +17,9 @@ int first_public_year(Feature f) {
   return 0;
 }
 
-int source_year(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    if (!std::isdigit(static_cast<unsigned char>(s[i]))) {
-      ++i;
-      continue;
-    }
-    size_t j = i;
-    while (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j]))) ++j;
-    if (j - i == 4) {
-      int value = 0;
-      for (size_t k = i; k < j; ++k) value = value * 10 + (s[k] - '0');
-      if (value >= 2017 && value <= 2099) return value;
-    }
-    i = j;
-  }
-  return 0;
+int date_year(std::string_view date) {
+  if (!valid_date(date)) return 0;
+  return (date[0] - '0') * 1000 + (date[1] - '0') * 100 + (date[2] - '0') * 10 + (date[3] - '0');
 }
 
 }  // namespace trainplan

@@ -1,9 +1,10 @@
-// What the software of a published run could do: the year of its source and the first year each
-// knob that `validate` fills was public. The fill (validation.cpp) tries a feature only when the
-// run's source is not older than it: a 2020 run is not given 2022's sequence parallelism.
+// What the software of a published run could do: the year of the run's `date` (an input of the
+// row, contract: "The framework is an input") and the first year each knob that `validate` fills
+// was public. The fill (validation.cpp) tries a feature only when the run is not older than it: a
+// 2020 run is not given 2022's sequence parallelism. Nothing here reads a row's id or source.
 //
-//   SoftwareEra era{source_year("narayanan2021_table1")};   // 2021
-//   era.has(Feature::kSequenceParallel)                      // false (Korthikanti et al. 2022)
+//   SoftwareEra era{date_year("2021-04")};     // 2021
+//   era.has(Feature::kSequenceParallel)        // false (Korthikanti et al. 2022)
 #pragma once
 
 #include <string_view>
@@ -34,11 +35,9 @@ enum class Feature {
 // The first year the feature was public (the sources above).
 int first_public_year(Feature f);
 
-// The year in a validation source id, which the validation files name author+year
-// ("narayanan2021_table1", "megatron_lm_readme_2020"): the first run of exactly four digits from
-// 2017 (the transformer, Vaswani et al.) to 2099, so that a count below 2017 ("gpus2000") is not
-// read as a year; a larger one ("2048gpus") is, and then grants every feature, as an unknown year. 0 when it names none ("nemo_perf_24_07"): such a run gets every feature.
-int source_year(std::string_view source_id);
+// The year of a date "YYYY" or "YYYY-MM" (model/spec/framework.hpp, valid_date); 0 when there is
+// none or it is malformed: such a run gets every feature.
+int date_year(std::string_view date);
 
 struct SoftwareEra {
   int year = 0;  // 0: unknown

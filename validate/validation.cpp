@@ -216,7 +216,7 @@ std::optional<RowJob> row_to_job(const Json& run, const Catalog& catalog, std::s
   p.dp = par.at("dp").get<int>();
   p.cp = opt<int>(par, "cp").value_or(1);
   p.ep = opt<int>(par, "ep").value_or(1);
-  if (run.contains("source_id") && run["source_id"].is_string()) rj.era.year = source_year(run["source_id"].get<std::string>());
+  rj.era.year = date_year(t.date);  // the run's date, never its id or source
   // Attention as the source's software ran it: materialised scores before fused flash attention.
   if (!rj.era.has(Feature::kFlashAttention)) p.attention = AttentionBackend::kUnfused;
   p.tp_grad_overlap = rj.era.has(Feature::kTpGradOverlap);
@@ -456,7 +456,7 @@ ValidationReport validate_runs(const Json& doc, const std::string& file, const C
             row.job = j;
             row.evaluation = e;
             if (rj->free_micro_batch) row.chosen["micro_batch_size"] = j.plan.micro_batch;
-            if (rj->era.year > 0) row.chosen["source_year"] = rj->era.year;
+            if (rj->era.year > 0) row.chosen["software_year"] = rj->era.year;
             // What the source's software fixed (era.hpp), said like the knobs the fill chose.
             if (j.plan.attention == AttentionBackend::kUnfused) row.chosen["attention_backend"] = "unfused";
             if (!j.plan.tp_grad_overlap && j.plan.tp > 1) row.chosen["tp_grad_overlap"] = false;

@@ -17,6 +17,22 @@ nonfinite() { python3 -c "import json,sys
 def bad(c): raise SystemExit(1)
 json.load(open(sys.argv[1]), parse_constant=bad)" "$1"; }
 check "no NaN or infinity" 'nonfinite "$tmp/a.json"'
+# Every prediction says how far to trust it (contract: interval, extrapolation).
+trust='import json,sys
+def ok(p):
+    i = p["interval"]; assert i["level"] == 0.8, i
+    assert i["step_time_s"][0] < p["step_time_s"] < i["step_time_s"][1], i
+    assert i["tokens_per_s"][0] < p["tokens_per_s"] < i["tokens_per_s"][1], i
+    assert isinstance(p["extrapolation"], list)
+'
+check "predict interval and extrapolation" 'python3 -c "$trust
+ok(json.load(open(\"$tmp/a.json\")))"'
+"$bin" plan "$src/configs/examples/turing-530b-a100-5120-plan.json" --json --top 2 > "$tmp/t.json"
+check "530B winner names its extrapolation" 'python3 -c "import json; d=json.load(open(\"$tmp/t.json\")); f=d[\"plans\"][0][\"extrapolation\"]; assert any(\"zero-bubble\" in x for x in f), f"'
+"$bin" plan "$src/configs/examples/turing-530b-a100-5120-plan.json" --json --top 2 --within-envelope > "$tmp/te.json"
+check "plan --within-envelope gives covered plans" 'python3 -c "import json; d=json.load(open(\"$tmp/te.json\")); assert d[\"plans\"] and all(not p[\"extrapolation\"] for p in d[\"plans\"]) and d[\"within_envelope\"]"'
+"$bin" plan "$src/configs/examples/turing-530b-a100-5120-plan.json" --rank nonsense > /dev/null 2> "$tmp/rank.err"; rc=$?
+check "plan --rank nonsense is bad input" '[ $rc -eq 2 ] && grep -q "expected one of estimate, conservative" "$tmp/rank.err"'
 echo '{"model": "gpt3-175b", "cluster": {"base": "dgx-a100-superpod", "nodes": 1}, "training": {"global_batch": 8, "sequence_length": 2048, "precision": "bf16"}, "plan": {"tp": 8, "dp": 1}}' > "$tmp/oom.json"
 "$bin" predict "$tmp/oom.json" --json > "$tmp/oom.out"; rc=$?
 check "infeasible exit 1" '[ $rc -eq 1 ]'
@@ -29,6 +45,7 @@ check "bad input prints nothing on stdout" '[ ! -s "$tmp/bad.out" ]'
 "$bin" validate "$src/configs/validation/public-runs.json" --json > "$tmp/v.json"; rc=$?
 check "validate exit 0" '[ $rc -eq 0 ]'
 check "validate report schema" 'python3 -c "import json; d=json.load(open(\"$tmp/v.json\")); assert d[\"schema\"]==\"trainplan-validation-report/1\" and d[\"summary\"][\"rows\"]==58"'
+check "validate rows carry the interval of their metric" 'python3 -c "import json; d=json.load(open(\"$tmp/v.json\")); rs=[r for r in d[\"rows\"] if r[\"status\"]==\"predicted\"]; assert rs and all(r[\"interval\"][0] < r[\"predicted\"] < r[\"interval\"][1] for r in rs)"'
 for f in "$src"/configs/examples/*.json; do
   case "$f" in *plan*|*sweep*) continue;; esac
   "$bin" predict "$f" --json > "$tmp/e.json"; rc=$?
@@ -44,6 +61,8 @@ for f in "$src"/configs/examples/*plan*.json; do
   check "plan $n identical with 1 and 2 threads" 'cmp -s "$tmp/p1.json" "$tmp/p2.json"'
   check "plan $n has no NaN" 'nonfinite "$tmp/p1.json"'
   check "plan $n contract keys" 'python3 -c "import json; d=json.load(open(\"$tmp/p1.json\")); [d[k] for k in (\"evaluated\", \"feasible\", \"infeasible_by_reason\", \"plans\", \"pareto\", \"explanation\", \"complete\")]; p=d[\"plans\"][0]; [p[k] for k in (\"plan\", \"step_time_s\", \"tokens_per_s\", \"mfu_pct\", \"memory_gib_per_stage\", \"peak_memory_gib\")]"'
+  check "plan $n rows carry interval and extrapolation" 'python3 -c "$trust
+[ok(p) for p in json.load(open(\"$tmp/p1.json\"))[\"plans\"]]"'
 done
 # Simulations of the example jobs (where the simulator is built): keys, no NaN, deterministic.
 if "$bin" simulate "$src/configs/examples/gpt3-175b-a100-1024.json" --json > "$tmp/s1.json" 2> /dev/null; then
@@ -56,6 +75,8 @@ if "$bin" simulate "$src/configs/examples/gpt3-175b-a100-1024.json" --json > "$t
     check "simulate $n deterministic" 'cmp -s "$tmp/s1.json" "$tmp/s2.json"'
     check "simulate $n has no NaN" 'nonfinite "$tmp/s1.json"'
     [ $rc -eq 0 ] && check "simulate $n contract keys" 'python3 -c "import json; d=json.load(open(\"$tmp/s1.json\")); [d[k] for k in (\"step_time_s\", \"tokens_per_s\", \"time_breakdown_s\", \"memory_gib_per_stage\", \"link_utilization\", \"events\")]"'
+    [ $rc -eq 0 ] && check "simulate $n interval and extrapolation" 'python3 -c "$trust
+ok(json.load(open(\"$tmp/s1.json\")))"'
   done
 fi
 # The sweep example and the planning of every public run: no NaN.
@@ -63,6 +84,8 @@ for f in "$src"/configs/examples/*sweep*.json; do
   "$bin" sweep "$f" --json > "$tmp/w.json"; rc=$?
   check "sweep $(basename "$f") exit 0" '[ $rc -eq 0 ]'
   check "sweep $(basename "$f") keys and no NaN" 'nonfinite "$tmp/w.json" && python3 -c "import json; d=json.load(open(\"$tmp/w.json\")); [d[k] for k in (\"points\", \"pareto\")]"'
+  check "sweep $(basename "$f") results carry interval and extrapolation" 'python3 -c "$trust
+[ok(j) for p in json.load(open(\"$tmp/w.json\"))[\"points\"] for j in p[\"jobs\"] if j[\"feasible\"]]"'
 done
 "$bin" validate "$src/configs/validation/public-runs.json" --plan --json > "$tmp/vp.json"; rc=$?
 check "validate --plan exit 0" '[ $rc -eq 0 ]'

@@ -1,4 +1,4 @@
-// What the fill may give a run: the features public in its source's year (validate/era.hpp), and
+// What the fill may give a run: the features public in the year of its date (validate/era.hpp), and
 // full recomputation read from a hardware FLOP count.
 #include <gtest/gtest.h>
 
@@ -9,17 +9,14 @@
 namespace trainplan {
 namespace {
 
-TEST(SoftwareEra, YearIsTheFourDigitYearOfTheSourceId) {
-  EXPECT_EQ(source_year("narayanan2021_table1"), 2021);
-  EXPECT_EQ(source_year("megatron_lm_readme_h100_2024"), 2024);  // "100" is not a year
-  EXPECT_EQ(source_year("korthikanti2022"), 2022);
-  EXPECT_EQ(source_year("nemo_perf_24_07"), 0);   // no four-digit year: unknown
-  EXPECT_EQ(source_year("run_20240"), 0);         // five digits are no year
-  EXPECT_EQ(source_year("paper1999"), 0);         // outside 2017-2099
-  EXPECT_EQ(source_year("gpus2000_run"), 0);      // a count below 2017, not a year
-  EXPECT_EQ(source_year("run_2048gpus"), 2048);   // a larger one is read, and grants every feature
-  EXPECT_TRUE(SoftwareEra{source_year("run_2048gpus")}.has(Feature::kTpCommOverlap));
-  EXPECT_EQ(source_year(""), 0);
+TEST(SoftwareEra, YearIsTheYearOfTheRunsDate) {
+  EXPECT_EQ(date_year("2021-04"), 2021);
+  EXPECT_EQ(date_year("2024"), 2024);
+  EXPECT_EQ(date_year("2024-13"), 0);  // no month 13: malformed, unknown
+  EXPECT_EQ(date_year("24-07"), 0);
+  EXPECT_EQ(date_year("1999"), 0);     // outside 2000-2099
+  EXPECT_EQ(date_year(""), 0);         // no date: every feature
+  EXPECT_TRUE(SoftwareEra{date_year("")}.has(Feature::kTpCommOverlap));
 }
 
 TEST(SoftwareEra, AFeatureIsAvailableFromItsFirstPublicYear) {
@@ -55,7 +52,7 @@ ValidationRow validate_one(const Json& r) {
 
 TEST(SoftwareEra, AnOldRunIsFilledWithItsOwnSoftware) {
   Json r = template_row();
-  r["source_id"] = "someone2020";
+  r["date"] = "2020";
   r["parallelism"]["sequence_parallel"] = nullptr;
   r["parallelism"]["virtual_pipeline_stages"] = nullptr;
   r["parallelism"]["activation_recomputation"] = nullptr;
@@ -68,7 +65,7 @@ TEST(SoftwareEra, AnOldRunIsFilledWithItsOwnSoftware) {
   EXPECT_FALSE(rj->job.plan.tp_grad_overlap);                      // synchronous TP collectives
   const ValidationRow row = validate_one(r);
   ASSERT_EQ(row.status, RowStatus::kPredicted) << row.reason;
-  EXPECT_EQ(row.chosen["source_year"], 2020);
+  EXPECT_EQ(row.chosen["software_year"], 2020);
   EXPECT_EQ(row.chosen["sequence_parallel"], false);
   EXPECT_EQ(row.chosen["tp_comm_overlap"], false);
   EXPECT_EQ(row.chosen["virtual_pipeline_stages"], 1);
@@ -82,13 +79,13 @@ TEST(SoftwareEra, AnOldRunIsFilledWithItsOwnSoftware) {
   r["parallelism"]["zero_stage"] = 1;
   EXPECT_TRUE(validate_one(r).fully_stated);
   // In 2024 the same row has SP and TP overlap to choose from.
-  r["source_id"] = "someone2024";
+  r["date"] = "2024-01";
   EXPECT_FALSE(validate_one(r).fully_stated);
 }
 
 TEST(SoftwareEra, ARecentRunMayOverlapTensorParallelCommunication) {
   Json r = template_row();
-  r["source_id"] = "someone2024";
+  r["date"] = "2024-01";
   const ValidationRow row = validate_one(r);
   ASSERT_EQ(row.status, RowStatus::kPredicted) << row.reason;
   ASSERT_TRUE(row.chosen.contains("tp_comm_overlap"));
@@ -98,7 +95,7 @@ TEST(SoftwareEra, ARecentRunMayOverlapTensorParallelCommunication) {
   EXPECT_TRUE(row.job->plan.sequence_parallel);
   // Same row with the overlap unavailable is never faster: the fill takes the fastest completion.
   Json old = r;
-  old["source_id"] = "someone2022";
+  old["date"] = "2022-06";
   const ValidationRow o = validate_one(old);
   ASSERT_EQ(o.status, RowStatus::kPredicted) << o.reason;
   EXPECT_GE(o.evaluation->step_time.si(), row.evaluation->step_time.si());
@@ -108,7 +105,7 @@ TEST(SoftwareEra, ARecentRunMayOverlapTensorParallelCommunication) {
 // them to every run whose software had them (2022 on) and whose weights are bf16; `chosen` says so.
 TEST(SoftwareEra, MasterWeightRemaindersFromTheirYearWithBf16Weights) {
   Json r = template_row();
-  r["source_id"] = "someone2024";
+  r["date"] = "2024-01";
   const ValidationRow row = validate_one(r);
   ASSERT_EQ(row.status, RowStatus::kPredicted) << row.reason;
   EXPECT_TRUE(row.job->plan.param_remainders);
@@ -121,9 +118,9 @@ TEST(SoftwareEra, MasterWeightRemaindersFromTheirYearWithBf16Weights) {
   EXPECT_GT(e.stage(0).optimizer, row.evaluation->stage(0).optimizer);
   EXPECT_NEAR(e.stage(0).optimizer / row.evaluation->stage(0).optimizer, 12.0 / 10.0, 1e-12);
   // 2021 software kept whole fp32 master weights, and fp16 weights have no remainder to complete.
-  r["source_id"] = "someone2021";
+  r["date"] = "2021";
   EXPECT_EQ(validate_one(r).chosen["master_params"], "fp32");
-  r["source_id"] = "someone2024";
+  r["date"] = "2024-01";
   r["training"]["precision"] = "fp16";
   const ValidationRow fp16 = validate_one(r);
   ASSERT_EQ(fp16.status, RowStatus::kPredicted) << fp16.reason;
@@ -151,6 +148,27 @@ TEST(SoftwareEra, HardwareFlopCountMeansFullRecomputationOfEveryLayer) {
   const auto free = row_to_job(r, runs.catalog, reason);
   ASSERT_TRUE(free.has_value());
   EXPECT_TRUE(free->free_recompute);
+}
+
+// Contract: no output depends on a row's id, source or source_id.
+TEST(SoftwareEra, NoOutputDependsOnIdOrSource) {
+  test::PublicRuns runs;
+  Json renamed = runs.doc;
+  int i = 0;
+  for (Json& r : renamed["runs"]) {
+    r["id"] = "row" + std::to_string(i++);
+    r["source_id"] = "s2017";  // a label with a year, which the old rule read
+    r["source"] = "anonymous";
+  }
+  Diagnostics d;
+  const ValidationReport a = runs.validate();
+  const ValidationReport b = validate_runs(renamed, "renamed.json", runs.catalog, AnalyticEvaluator(), runs.calibration_for(), d);
+  ASSERT_EQ(a.rows.size(), b.rows.size());
+  for (size_t k = 0; k < a.rows.size(); ++k) {
+    EXPECT_EQ(a.rows[k].status, b.rows[k].status) << a.rows[k].id;
+    EXPECT_EQ(a.rows[k].predicted, b.rows[k].predicted) << a.rows[k].id;
+    EXPECT_EQ(a.rows[k].chosen, b.rows[k].chosen) << a.rows[k].id;
+  }
 }
 
 }  // namespace
