@@ -65,6 +65,10 @@ inline std::optional<UncertaintyModel> load_uncertainty_or_fail(CliContext& ctx,
 
 // The text form of a prediction's band and extrapolation flags.
 void print_trust(const UncertaintyModel& u, const JobSpec& job, const Evaluation& e);
+// The job's goodput (model/goodput.hpp) and what it does to time-to-train (with a token budget)
+// and cost (with a GPU price): "goodput", "time_to_train_days", "usd_per_million_tokens", "usd".
+void add_goodput_keys(const JobSpec& job, const Evaluation& e, Json& out);
+void print_goodput(const JobSpec& job, const Evaluation& e);
 
 // Prints a JSON document on stdout, the only thing there under --json.
 inline void print_json(const Json& j) { std::cout << j.dump(2) << "\n"; }

@@ -20,6 +20,7 @@ void print_text(const JobSpec& job, const Evaluation& e, const UncertaintyModel&
   std::printf("model TFLOP/s    %10.1f per GPU  (MFU %.1f%%)\n", e.model_tflops_per_gpu, e.mfu_pct);
   std::printf("hardware TFLOP/s %10.1f per GPU  (HFU %.1f%%)\n", e.hardware_tflops_per_gpu, e.hfu_pct);
   print_trust(u, job, e);
+  print_goodput(job, e);
   const TimeBreakdown& b = e.breakdown;
   std::printf("time breakdown (s): compute %.3f, recompute %.3f, tp %.3f, cp %.3f, ep %.3f, pp %.3f, dp %.3f, bubble %.3f, optimizer %.3f, offload %.3f\n",
               b.compute.si(), b.recompute.si(), b.tp_comm.si(), b.cp_comm.si(), b.ep_comm.si(), b.pp_comm.si(), b.dp_comm.si(),
@@ -57,6 +58,7 @@ void add_predict_command(CLI::App& app, CliContext& ctx) {
     if (opts->json) {
       Json j = evaluation_to_json(e);
       add_trust_keys(*u, job, e, j);
+      add_goodput_keys(job, e, j);
       print_json(j);
     } else {
       print_text(job, e, *u);

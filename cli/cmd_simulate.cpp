@@ -27,6 +27,7 @@ void print_text(const JobSpec& job, const sim::SimResult& r, bool timings, const
   std::printf("tokens/s         %10.0f  (%.1f per GPU)\n", e.tokens_per_s, e.tokens_per_s_per_gpu);
   std::printf("model TFLOP/s    %10.1f per GPU  (MFU %.1f%%)\n", e.model_tflops_per_gpu, e.mfu_pct);
   print_trust(u, job, e);
+  print_goodput(job, e);
   const TimeBreakdown& b = e.breakdown;
   std::printf("time breakdown (s): compute %.3f, recompute %.3f, tp %.3f, cp %.3f, ep %.3f, pp %.3f, dp %.3f, bubble %.3f, optimizer %.3f, offload %.3f\n",
               b.compute.si(), b.recompute.si(), b.tp_comm.si(), b.cp_comm.si(), b.ep_comm.si(), b.pp_comm.si(), b.dp_comm.si(), b.bubble.si(),
@@ -48,6 +49,7 @@ void add_simulate_command(CLI::App& app, CliContext& ctx) {
   struct Opts {
     std::string job, calibration, trace;
     bool json = false, timings = false, full = false;
+    int steps = 1, fail_at_step = 0;
   };
   auto opts = std::make_shared<Opts>();
   cmd->add_option("JOB", opts->job, "Job spec (JSON)")->required();
@@ -56,6 +58,11 @@ void add_simulate_command(CLI::App& app, CliContext& ctx) {
   cmd->add_flag("--json", opts->json, "Print one JSON document");
   cmd->add_flag("--timings", opts->timings, "Include wall-clock figures (simulation time, memory)");
   cmd->add_flag("--full-detail", opts->full, "Simulate every rank (no symmetry reduction); small plans only");
+  cmd->add_option("--steps", opts->steps, "With --trace: show a run of N steps with its checkpoints on a job track (default 1)")
+      ->check(CLI::Range(1, 100000));
+  cmd->add_option("--fail-at-step", opts->fail_at_step,
+                  "With --steps: inject a failure half way through step K, then detection, restart, checkpoint load and replay")
+      ->check(CLI::Range(1, 100000));
   cmd->callback([&ctx, opts] {
 #ifndef TRAINPLAN_HAVE_SIM
     std::cerr << "trainplan simulate: this build has no simulator (SimGrid not found)\n";
@@ -89,12 +96,24 @@ void add_simulate_command(CLI::App& app, CliContext& ctx) {
         ctx.exit_code = kExitBadInput;
         return;
       }
-      sim::write_trace(r, out);
-      std::cerr << "trace: " << opts->trace << " (" << r.trace.size() << " events)\n";
+      std::vector<JobPhase> phases;
+      if (opts->steps > 1 || opts->fail_at_step > 0)
+        phases = job_timeline(goodput(goodput_inputs(job), r.evaluation.gpus), r.evaluation.step_time, std::max(opts->steps, opts->fail_at_step),
+                              opts->fail_at_step);
+      sim::write_trace(r, out, phases);
+      out.flush();
+      if (!out) {
+        std::cerr << opts->trace << ": cannot write the trace\n";
+        ctx.exit_code = kExitBadInput;
+        return;
+      }
+      std::cerr << "trace: " << opts->trace << " (" << r.trace.size() << " events" << (phases.empty() ? "" : ", job track of ")
+                << (phases.empty() ? "" : std::to_string(phases.size()) + " phases") << ")\n";
     }
     if (opts->json) {
       Json j = sim::sim_result_to_json(r, opts->timings);
       add_trust_keys(*u, job, r.evaluation, j);
+      add_goodput_keys(job, r.evaluation, j);
       print_json(j);
     } else {
       print_text(job, r, opts->timings, *u);

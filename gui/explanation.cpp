@@ -76,6 +76,23 @@ QString explanation_html(const PlanOutcome& outcome, const PlanRow& row) {
     h += "</p>";
   }
 
+  if (e.feasible) {
+    const Goodput& g = row.goodput;
+    h += QStringLiteral("<p><b>Goodput.</b> %1% of wall time trains: %2 failures a day (MTBF %3 h), a %4 TB checkpoint every %5 s "
+                        "(%6 s stall), %7 s to recover. Lost: checkpoints %8%, work since the last checkpoint %9%, recovery %10%. "
+                        "The cost column includes it.</p>")
+             .arg(100 * g.fraction, 0, 'f', 1)
+             .arg(g.failures_per_day, 0, 'f', 2)
+             .arg(g.mtbf.si() / 3600, 0, 'f', 1)
+             .arg(g.checkpoint_bytes / 1e12, 0, 'f', 2)
+             .arg(g.interval.si(), 0, 'f', 0)
+             .arg(g.checkpoint_stall.si(), 0, 'f', 1)
+             .arg(g.recovery.si(), 0, 'f', 0)
+             .arg(100 * g.checkpoint_share, 0, 'f', 2)
+             .arg(100 * g.lost_work_share, 0, 'f', 2)
+             .arg(100 * g.recovery_share, 0, 'f', 2);
+  }
+
   const TimeBreakdown& b = e.breakdown;
   std::vector<std::pair<QString, double>> overheads = {
       {"recomputation", b.recompute / s(1)}, {"TP communication", b.tp_comm / s(1)}, {"CP communication", b.cp_comm / s(1)},

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "model/analytic.hpp"
+#include "model/goodput.hpp"
 #include "model/calibration.hpp"
 
 #ifdef TRAINPLAN_GUI_HAVE_PLANNER
@@ -24,8 +25,11 @@ PlanRow make_row(const JobSpec& job, const Calibration& cal, const UncertaintyMo
   row.has_band = u.loaded && row.eval.feasible;
   if (row.has_band) row.band = prediction_interval(u, job, row.eval, flags);
   row.headroom_gib = (job.cluster.node.gpu.memory - row.eval.peak_memory) / GiB(1);
+  // Cost counts the useful share of wall time only: failures, restarts, checkpoints (model/goodput.hpp).
+  row.goodput = goodput(goodput_inputs(job), row.eval.gpus);
   const double price = price_per_gpu_hour(job);
-  if (price > 0 && row.eval.tokens_per_s > 0) row.usd_per_mtok = row.eval.gpus * price / 3600.0 / row.eval.tokens_per_s * 1e6;
+  const double useful = row.eval.tokens_per_s * row.goodput.fraction;
+  if (price > 0 && useful > 0) row.usd_per_mtok = row.eval.gpus * price / 3600.0 / useful * 1e6;
   return row;
 }
 

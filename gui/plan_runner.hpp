@@ -17,6 +17,7 @@
 
 #include "gui/spec_document.hpp"
 #include "model/evaluation.hpp"
+#include "model/goodput.hpp"
 #include "model/uncertainty.hpp"
 
 namespace trainplan::gui {
@@ -25,7 +26,8 @@ struct PlanRow {
   JobSpec job;              // the plan as a job: what export writes and the evaluator evaluated
   Evaluation eval;
   double headroom_gib = 0;  // GPU memory minus the peak stage
-  double usd_per_mtok = 0;  // 0 when the GPU has no price
+  double usd_per_mtok = 0;  // 0 when the GPU has no price; goodput included
+  Goodput goodput;          // failures, restarts and checkpoints (model/goodput.hpp)
   bool pareto = false;      // on the planner's Pareto front (a job's single row: true)
   int rank = 0;             // 1 = best by the objective; 0 = on the front only
   // How far to trust it (model/uncertainty.hpp): the 80 % band (has_band false without uncertainty

@@ -115,7 +115,7 @@ QVariant PlanTableModel::headerData(int section, Qt::Orientation orientation, in
       case kStepTime: return QStringLiteral("Step time, seconds");
       case kPeakMemory: return QStringLiteral("GiB per GPU on the fullest pipeline stage");
       case kHeadroom: return QStringLiteral("GiB of GPU memory left free on the fullest pipeline stage");
-      case kCost: return QStringLiteral("USD per million tokens at the GPU's catalog price");
+      case kCost: return QStringLiteral("USD per million tokens at the GPU's catalog price, goodput included (failures, restarts, checkpoints)");
       case kPareto: return QStringLiteral("On the Pareto front of throughput, memory headroom, GPUs and cost");
       default: return {};
     }

@@ -226,7 +226,7 @@ Json sim_result_to_json(const SimResult& r, bool timings) {
   return j;
 }
 
-void write_trace(const SimResult& r, std::ostream& out) {
+void write_trace(const SimResult& r, std::ostream& out, const std::vector<JobPhase>& job) {
   static const char* kThreads[kStreams] = {"compute", "TP/CP", "DP", "PP", "EP", "offload"};
   Json events = Json::array();
   for (const auto& [pid, name] : r.process_names) {
@@ -241,6 +241,18 @@ void write_trace(const SimResult& r, std::ostream& out) {
   for (const TraceEvent& e : r.trace)
     events.push_back({{"ph", "X"}, {"name", e.name}, {"cat", kCat[std::clamp(e.tid, 0, kStreams - 1)]}, {"pid", e.pid}, {"tid", e.tid},
                       {"ts", std::round(e.ts_us * 1000) / 1000}, {"dur", std::round(e.dur_us * 1000) / 1000}});
+  if (!job.empty()) {
+    // pid -1 sorts above the ranks; one thread, one slice per phase, the failure as an instant.
+    events.push_back({{"ph", "M"}, {"name", "process_name"}, {"pid", -1}, {"tid", 0}, {"args", {{"name", "job: steps, checkpoints, failures"}}}});
+    events.push_back({{"ph", "M"}, {"name", "process_sort_index"}, {"pid", -1}, {"tid", 0}, {"args", {{"sort_index", -1}}}});
+    for (const JobPhase& p : job) {
+      const double ts = std::round(p.start_s * 1e9) / 1000, dur = std::round(p.duration_s * 1e9) / 1000;
+      if (p.name == "failure")
+        events.push_back({{"ph", "i"}, {"s", "g"}, {"name", p.name}, {"cat", "failure"}, {"pid", -1}, {"tid", 0}, {"ts", ts}});
+      else
+        events.push_back({{"ph", "X"}, {"name", p.name}, {"cat", "job"}, {"pid", -1}, {"tid", 0}, {"ts", ts}, {"dur", dur}});
+    }
+  }
   out << Json{{"traceEvents", events}, {"displayTimeUnit", "ms"}}.dump() << "\n";
 }
 

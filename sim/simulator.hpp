@@ -42,6 +42,7 @@
 
 #include "model/calibration.hpp"
 #include "model/evaluation.hpp"
+#include "model/goodput.hpp"
 #include "model/json_reader.hpp"
 #include "model/spec/job.hpp"
 
@@ -95,7 +96,9 @@ SimResult simulate_in_this_process(const JobSpec& job, const Calibration& cal, c
 // figures only with `timings`.
 Json sim_result_to_json(const SimResult& r, bool timings);
 // Chrome / Perfetto trace (interfaces.md §6).
-void write_trace(const SimResult& r, std::ostream& out);
+// With `job` (model/goodput.hpp, job_timeline), a "job" process above the ranks shows the run of
+// several steps: each step, the checkpoints, and an injected failure with its recovery and replay.
+void write_trace(const SimResult& r, std::ostream& out, const std::vector<JobPhase>& job = {});
 
 // Serialisation through the child's pipe.
 Json sim_result_to_wire(const SimResult& r);

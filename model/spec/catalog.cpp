@@ -1,6 +1,7 @@
 #include "model/spec/catalog.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -201,6 +202,67 @@ NodeSpec read_node(const Node& node, const Catalog& catalog) {
   return n;
 }
 
+namespace {
+
+// A positive duration (a mean time between failures, a recovery step), else the default.
+Seconds positive_time(ObjectReader& r, const char* key, Seconds fallback) {
+  const Seconds t = r.time(key, fallback);
+  if (!(t.si() > 0) || !std::isfinite(t.si())) {
+    r.node().at(key).error("expected a positive, finite duration such as \"10min\" or \"79230h\"");
+    return fallback;
+  }
+  return t;
+}
+
+ReliabilitySpec read_reliability(const Node& node) {
+  ReliabilitySpec d, out;
+  ObjectReader r(node);
+  if (!r.valid()) return out;
+  out.gpu_mtbf = positive_time(r, "gpu_mtbf", d.gpu_mtbf);
+  out.node_mtbf = positive_time(r, "node_mtbf", d.node_mtbf);
+  out.nic_mtbf = positive_time(r, "nic_mtbf", d.nic_mtbf);
+  out.fabric_mtbf_per_gpu = positive_time(r, "fabric_mtbf_per_gpu", d.fabric_mtbf_per_gpu);
+  out.software_mtbf_per_node = positive_time(r, "software_mtbf_per_node", d.software_mtbf_per_node);
+  out.detection = r.time("detection", d.detection);
+  out.restart = r.time("restart", d.restart);
+  for (const char* k : {"detection", "restart"})
+    if (r.has(k) && !(r.time(k, Seconds{}).si() >= 0)) node.at(k).error("expected a duration >= 0");
+  r.finish();
+  return out;
+}
+
+StorageSpec read_storage(const Node& node) {
+  StorageSpec out;
+  ObjectReader r(node);
+  if (!r.valid()) return out;
+  if (auto v = r.optional_rate("per_node")) out.per_node = *v;
+  if (auto v = r.optional_rate("aggregate")) out.aggregate = *v;
+  for (const auto& [k, v] : {std::pair<const char*, BytesPerSecond>{"per_node", out.per_node}, {"aggregate", out.aggregate}})
+    if (!(v.si() > 0) || !std::isfinite(v.si())) node.at(k).error("expected a positive, finite bandwidth such as \"25GB/s\"");
+  r.finish();
+  return out;
+}
+
+CheckpointSpec read_checkpoint(const Node& node) {
+  CheckpointSpec out;
+  ObjectReader r(node);
+  if (!r.valid()) return out;
+  out.async = r.boolean("async", false);
+  if (auto iv = r.child("interval")) {
+    if (iv->json->is_string() && iv->json->get<std::string>() == "optimal") {
+      out.interval = std::nullopt;
+    } else {
+      const Seconds t = r.time("interval");
+      if (t.si() > 0 && std::isfinite(t.si())) out.interval = t;
+      else iv->error("expected \"optimal\" or a positive duration such as \"30min\"");
+    }
+  }
+  r.finish();
+  return out;
+}
+
+}  // namespace
+
 ClusterSpec read_cluster(const Node& node, const Catalog& catalog) {
   ClusterSpec c;
   auto res = resolve(node, catalog, "clusters");
@@ -222,6 +284,8 @@ ClusterSpec read_cluster(const Node& node, const Catalog& catalog) {
     c.topology.nodes_per_leaf = t.integer("nodes_per_leaf", 16, 1);
     t.finish();
   }
+  if (auto rel = r.child("reliability")) c.reliability = read_reliability(*rel);
+  if (auto st = r.child("storage")) c.storage = read_storage(*st);
   r.finish();
   return c;
 }
@@ -331,6 +395,7 @@ TrainingSpec read_training(const Node& node) {
   }
   if (r.has("deadline")) t.deadline_days = r.time("deadline") / s(86400);
   else r.child("deadline");
+  if (auto ck = r.child("checkpoint")) t.checkpoint = read_checkpoint(*ck);
   if (auto f = r.child("framework")) {
     auto parsed = f->json->is_string() ? parse_framework(f->json->get<std::string>()) : std::nullopt;
     if (parsed) t.framework = *parsed;

@@ -14,6 +14,14 @@ namespace trainplan {
 
 enum class Optimizer { kAdam, kSgd };
 
+// How the job checkpoints (model/goodput.hpp). Megatron-LM saves synchronously unless --async-save
+// (megatron/training/arguments.py); the interval is the Young/Daly optimum unless given.
+struct CheckpointSpec {
+  bool async = false;             // snapshot to host memory, then drain to storage in the background
+  std::optional<Seconds> interval;  // compute time between checkpoints; nullopt: the optimum
+  friend bool operator==(const CheckpointSpec&, const CheckpointSpec&) = default;
+};
+
 struct TrainingSpec {
   long long global_batch = 1;       // sequences per optimizer step (exact)
   long long global_batch_max = 0;   // > global_batch when the problem gives a range
@@ -25,6 +33,7 @@ struct TrainingSpec {
   Framework framework = Framework::kUnstated;  // training.framework (framework.hpp)
   std::string framework_version;    // training.framework_version as the user names it; "" = not given
   std::string date;                 // the job's top-level "date" ("YYYY" or "YYYY-MM"); "" = not given
+  CheckpointSpec checkpoint;        // training.checkpoint
   friend bool operator==(const TrainingSpec&, const TrainingSpec&) = default;
 };
 

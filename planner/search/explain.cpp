@@ -105,6 +105,7 @@ Json explain_winner(const PlanProblem& problem, const Calibration& cal, const Ob
   const double mem_gib = problem.cluster.node.gpu.memory / GiB(1);
   const bool tight = w.headroom_gib < 0.10 * mem_gib;
   out["memory"] = {{"peak_gib", r4(w.peak_memory_gib)}, {"headroom_gib", r4(w.headroom_gib)}, {"limits", tight}};
+  out["goodput"] = goodput_json(goodput(ctx.goodput, w.gpus));
   char buf[400];
   std::snprintf(buf, sizeof buf, "the winner's %.4g s step is bound by %s (%.0f%%)%s", step, bound, step > 0 ? 100.0 * bound_s / step : 0.0,
                 tight ? "; memory is nearly full, which rules out larger micro-batches or less recomputation" : "");
@@ -165,6 +166,15 @@ Json explain_winner(const PlanProblem& problem, const Calibration& cal, const Ob
                   std::fabs(100.0 * (r.tokens_per_s - w.tokens_per_s) / std::max(w.tokens_per_s, 1e-300)),
                   r.tokens_per_s <= w.tokens_per_s ? "slower" : "faster (ranked lower by the objective)");
     summary += buf;
+    // Wall-time objectives weigh goodput (model/goodput.hpp): a faster runner-up on more GPUs can
+    // lose more of its wall time to failures, restarts and checkpoints.
+    if (r.tokens_per_s > w.tokens_per_s && r.goodput < w.goodput) {
+      std::snprintf(buf, sizeof buf, "; the runner-up steps faster but keeps %.2f%% of its wall time for training against the winner's %.2f%% "
+                    "(failures, restarts and checkpoints grow with GPUs), so the winner trades throughput for goodput",
+                    100 * r.goodput, 100 * w.goodput);
+      summary += buf;
+      out["runner_up"]["goodput_traded"] = true;
+    }
   }
   if (ctx.uncertainty)
     out["trust"] = trust(problem, ctx, w, ew, ranked.size() >= 2 ? &ranked[1] : nullptr, er ? &*er : nullptr, summary);

@@ -53,6 +53,12 @@ ObjectiveContext make_objective_context(Objective o, const PlanProblem& problem)
   c.power_w = g.power ? g.power->si() : 0.0;
   c.token_budget = problem.training.token_budget;
   c.deadline_days = problem.training.deadline_days;
+  JobSpec job;
+  job.model = problem.model;
+  job.cluster = problem.cluster;
+  job.training = problem.training;
+  job.plan.param_remainders = problem.search.param_remainders;
+  c.goodput = goodput_inputs(job);
   return c;
 }
 
@@ -97,24 +103,32 @@ double usd_per_million_tokens(const ObjectiveContext& ctx, int gpus, double tps)
   return tps > 0 ? gpus * ctx.price_per_gpu_hour / 3600.0 / tps * 1e6 : 0.0;
 }
 
-bool meets_deadline(const ObjectiveContext& ctx, double tps) {
+bool meets_deadline(const ObjectiveContext& ctx, double tps, double goodput) {
   if (ctx.deadline_days <= 0 || ctx.token_budget <= 0) return true;
-  return tps > 0 && ctx.token_budget / tps / 86400.0 <= ctx.deadline_days;
+  return tps > 0 && goodput > 0 && ctx.token_budget / (tps * goodput) / 86400.0 <= ctx.deadline_days;
+}
+
+double objective_goodput(const ObjectiveContext& ctx, int gpus) {
+  const bool wall = ctx.objective == Objective::kCost || ctx.objective == Objective::kTimeToTrain ||
+                    (ctx.deadline_days > 0 && ctx.token_budget > 0);
+  return wall ? goodput(ctx.goodput, gpus).fraction : 1.0;
 }
 
 void score(const ObjectiveContext& ctx, Candidate& c) {
   const double tps = ranked_tokens_per_s(ctx, c);
+  c.goodput = objective_goodput(ctx, c.gpus);
+  const double useful = tps * c.goodput;
   switch (ctx.objective) {
     case Objective::kThroughput:
       c.primary = -tps;
       c.secondary = 0;
       break;
     case Objective::kCost:
-      c.primary = usd_per_million_tokens(ctx, c.gpus, tps);
+      c.primary = usd_per_million_tokens(ctx, c.gpus, useful);
       c.secondary = -tps;
       break;
     case Objective::kTimeToTrain:
-      c.primary = tps > 0 ? ctx.token_budget / tps / 86400.0 : 1e300;
+      c.primary = useful > 0 ? ctx.token_budget / useful / 86400.0 : 1e300;
       c.secondary = c.gpus;
       break;
     case Objective::kFewestGpus:
@@ -137,15 +151,22 @@ double r4(double v) { return round_significant(v, 6); }
 Json objective_json(const ObjectiveContext& ctx, const Candidate& c) {
   Json j;
   j["name"] = objective_name(ctx.objective);
+  // Wall time (time-to-train, cost) counts only the useful share (model/goodput.hpp).
+  const Goodput g = goodput(ctx.goodput, c.gpus);
+  const double useful = c.tokens_per_s * g.fraction;
   switch (ctx.objective) {
     case Objective::kThroughput: j["value"] = r4(c.tokens_per_s); j["unit"] = "tokens/s"; break;
     case Objective::kCost: j["value"] = r4(c.primary); j["unit"] = "USD per million tokens"; break;
     case Objective::kTimeToTrain: j["value"] = r4(c.primary); j["unit"] = "days"; break;
     case Objective::kFewestGpus: j["value"] = c.gpus; j["unit"] = "GPUs"; break;
   }
-  if (ctx.price_per_gpu_hour > 0) j["usd_per_million_tokens"] = r4(usd_per_million_tokens(ctx, c.gpus, c.tokens_per_s));
-  if (ctx.token_budget > 0 && c.tokens_per_s > 0) {
-    const double days = ctx.token_budget / c.tokens_per_s / 86400.0;
+  if (ctx.ranking == Ranking::kConservative && ctx.uncertainty) {
+    j["ranked_by"] = "conservative";
+    j["conservative_tokens_per_s"] = r4(ranked_tokens_per_s(ctx, c));
+  }
+  if (ctx.price_per_gpu_hour > 0) j["usd_per_million_tokens"] = r4(usd_per_million_tokens(ctx, c.gpus, useful));
+  if (ctx.token_budget > 0 && useful > 0) {
+    const double days = ctx.token_budget / useful / 86400.0;
     j["days"] = r4(days);
     const double gpu_hours = days * 24.0 * c.gpus;
     j["gpu_hours"] = r4(gpu_hours);
@@ -154,6 +175,7 @@ Json objective_json(const ObjectiveContext& ctx, const Candidate& c) {
     if (ctx.power_w > 0) j["energy_mwh"] = r4(gpu_hours * ctx.power_w / 1e6);
     if (ctx.deadline_days > 0) j["meets_deadline"] = days <= ctx.deadline_days;
   }
+  if (ctx.price_per_gpu_hour > 0 || ctx.token_budget > 0) j["goodput"] = goodput_json(g);
   return j;
 }
 

@@ -2,8 +2,10 @@
 //
 // Objectives (smaller primary value is better; secondary breaks ties):
 //   throughput     primary −tokens/s
-//   cost           primary USD per million tokens = gpus · price_per_gpu_hour / 3600 / tokens/s · 10⁶
-//   time-to-train  primary days = token_budget / tokens/s / 86400 (also USD and energy reported)
+//   cost           primary USD per million tokens = gpus · price_per_gpu_hour / 3600 / (tokens/s · goodput) · 10⁶
+//   time-to-train  primary days = token_budget / (tokens/s · goodput) / 86400 (also USD and energy reported)
+// goodput (model/goodput.hpp) depends on the plan only through its GPU count: failures, restarts and
+// checkpoints take more of a larger job's wall time, so these objectives can prefer fewer GPUs.
 //   fewest-gpus    primary GPUs (plans missing the deadline are infeasible), secondary −tokens/s
 // Ties on the objective are broken by the plan itself (plan_order): fewer GPUs, then smaller TP,
 // PP, CP, DP, EP, expert TP, virtual stages, schedule, uneven first/last stage layers, sequence
@@ -21,6 +23,7 @@
 #include <string>
 #include <string_view>
 
+#include "model/goodput.hpp"
 #include "model/json_reader.hpp"
 #include "model/uncertainty.hpp"
 #include "planner/search/problem.hpp"
@@ -53,6 +56,7 @@ struct ObjectiveContext {
   double token_budget = 0;
   double deadline_days = 0;
   double tokens_per_step_min = 0;
+  GoodputInputs goodput;  // the problem's model, cluster and training (goodput_inputs)
 };
 
 ObjectiveContext make_objective_context(Objective o, const PlanProblem& problem);
@@ -76,6 +80,7 @@ struct Candidate {
   double headroom_gib = 0;  // GPU memory minus the peak
   int gpus = 0;
   int flags = 0;  // extrapolation flags (counted only when needs_flags)
+  double goodput = 1;  // goodput(ctx.goodput, gpus).fraction; filled by score()
   double primary = 0, secondary = 0;
 };
 
@@ -85,9 +90,13 @@ double ranked_tokens_per_s(const ObjectiveContext& ctx, const Candidate& c);
 using PlanKey = std::array<int, 24>;
 PlanKey plan_key(const PlanSpec& p, long long global_batch);
 
+// The goodput the objective charges a plan on `gpus` GPUs: goodput(ctx.goodput, gpus).fraction
+// where wall time counts (cost, time-to-train, a deadline), else 1 (throughput ranks steps).
+double objective_goodput(const ObjectiveContext& ctx, int gpus);
 void score(const ObjectiveContext& ctx, Candidate& c);
-// Whether the plan meets the problem's deadline (true when no deadline or no token budget).
-bool meets_deadline(const ObjectiveContext& ctx, double tokens_per_s);
+// Whether the plan meets the problem's deadline (true when no deadline or no token budget), with
+// `goodput` of the wall time useful.
+bool meets_deadline(const ObjectiveContext& ctx, double tokens_per_s, double goodput);
 double usd_per_million_tokens(const ObjectiveContext& ctx, int gpus, double tokens_per_s);
 // The total order (objective, then plan_key).
 bool ranks_before(const Candidate& a, const Candidate& b);

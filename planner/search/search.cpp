@@ -96,7 +96,7 @@ ScoreBound score_bound(const ObjectiveContext& ctx, int gpus, double tokens, dou
   c.gpus = gpus;
   c.tokens_per_s = step_lb > 0 ? tokens / step_lb : std::numeric_limits<double>::infinity();
   score(ctx, c);  // every objective's primary and secondary fall (or stay) as tokens/s grows
-  return {c.primary, c.secondary, !meets_deadline(ctx, c.tokens_per_s)};
+  return {c.primary, c.secondary, !meets_deadline(ctx, c.tokens_per_s, c.goodput)};
 }
 
 // Order of bounds: a bound that can meet the deadline first, then (primary, secondary).
@@ -274,7 +274,7 @@ class Worker {
                       usable_ / GiB(1), p_.search.memory_headroom * 100);
         detail = buf;
       }
-    } else if (!meets_deadline(ctx_, e.tokens_per_s)) {
+    } else if (!meets_deadline(ctx_, e.tokens_per_s, objective_goodput(ctx_, plan.gpus()))) {
       reason = kMissesDeadline;
       if (csv_) detail = "misses the deadline";
     }

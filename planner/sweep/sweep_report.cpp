@@ -141,8 +141,8 @@ void print_table(const Json& report, std::ostream& out) {
   int w = 8;  // the hardware column fits the longest label
   for (const Json& p : report["points"]) w = std::max(w, static_cast<int>(p["label"].get<std::string>().size()));
   w = std::min(w, 200);
-  std::snprintf(line, sizeof line, "%-5s %-*s %-12s %6s %-26s %11s %6s %9s %12s %9s\n", "point", w, "hardware", "job", "gpus", "plan",
-                "tokens/s", "mfu%", "days", "USD", "MWh");
+  std::snprintf(line, sizeof line, "%-5s %-*s %-12s %6s %-26s %11s %6s %8s %9s %12s %9s\n", "point", w, "hardware", "job", "gpus", "plan",
+                "tokens/s", "mfu%", "goodput%", "days", "USD", "MWh");
   out << line;
   for (const Json& p : report["points"]) {
     const std::string mark = front.count(p["index"].get<int>()) ? "*" : " ";
@@ -154,9 +154,10 @@ void print_table(const Json& report, std::ostream& out) {
         std::snprintf(line, sizeof line, "%-5s %-*s %-12s %6s %s\n", idx.c_str(), w, hw.c_str(), j["job"].get<std::string>().c_str(), "-",
                       j["reason"].get<std::string>().c_str());
       } else {
-        std::snprintf(line, sizeof line, "%-5s %-*s %-12s %6d %-26s %11.0f %6.1f %9.2f %12s %9s\n", idx.c_str(), w, hw.c_str(),
+        std::snprintf(line, sizeof line, "%-5s %-*s %-12s %6d %-26s %11.0f %6.1f %8.1f %9.2f %12s %9s\n", idx.c_str(), w, hw.c_str(),
                       j["job"].get<std::string>().c_str(), j["gpus"].get<int>(), plan_text(j["plan"]).c_str(),
-                      j["tokens_per_s"].get<double>(), j["mfu_pct"].get<double>(), j["days"].get<double>(), num(j["usd"], "%.0f").c_str(),
+                      j["tokens_per_s"].get<double>(), j["mfu_pct"].get<double>(), 100 * j["goodput"]["fraction"].get<double>(),
+                      j["days"].get<double>(), num(j["usd"], "%.0f").c_str(),
                       num(j["energy_mwh"], "%.1f").c_str());
       }
       out << line;
@@ -189,7 +190,7 @@ void write_csv(const Json& report, std::ostream& out) {
   for (const Json& p : report["pareto"]) front.insert(p["index"].get<int>());
   out << "point,label,cluster,gpu,nodes,gpus,nics_per_node,nic_rate_gbps,scale_up_domain,topology,oversubscription,host_memory_gib,"
          "nvme_tb,price_usd_per_gpu_hour,job,feasible,reason,plan_gpus,tp,pp,dp,cp,ep,virtual_stages,zero,micro_batch,recompute,"
-         "tokens_per_s,step_time_s,mfu_pct,days,usd,energy_mwh,on_pareto_front\n";
+         "tokens_per_s,step_time_s,mfu_pct,goodput,days,usd,energy_mwh,on_pareto_front\n";
   auto v = [](const Json& j) { return j.is_null() ? std::string() : (j.is_string() ? j.get<std::string>() : j.dump()); };
   for (const Json& p : report["points"]) {
     const Json& h = p["hardware"];
@@ -204,10 +205,11 @@ void write_csv(const Json& report, std::ostream& out) {
         const Json& pl = j["plan"];
         out << "," << j["gpus"] << "," << pl["tp"] << "," << pl["pp"] << "," << pl["dp"] << "," << pl["cp"] << "," << pl["ep"] << ","
             << pl["virtual_stages"] << "," << v(pl["zero"]) << "," << pl["micro_batch"] << "," << v(pl["recompute"]) << ","
-            << v(j["tokens_per_s"]) << "," << v(j["step_time_s"]) << "," << v(j["mfu_pct"]) << "," << v(j["days"]) << "," << v(j["usd"])
+            << v(j["tokens_per_s"]) << "," << v(j["step_time_s"]) << "," << v(j["mfu_pct"]) << "," << v(j["goodput"]["fraction"]) << ","
+            << v(j["days"]) << "," << v(j["usd"])
             << "," << v(j["energy_mwh"]);
       } else {
-        out << ",,,,,,,,,,,,,,,,";
+        out << ",,,,,,,,,,,,,,,,,";
       }
       out << "," << (front.count(p["index"].get<int>()) ? "true" : "false") << "\n";
     }

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "model/analytic.hpp"
+#include "model/goodput.hpp"
 #include "planner/search/report.hpp"
 #include "planner/search/search.hpp"
 
@@ -56,7 +57,9 @@ Json job_json(const SweepSpec& spec, const HardwarePoint& point, const SweepJob&
   const JobSpec best_job = planner::make_job(problem, best.plan, best.global_batch);
   const Evaluation e = AnalyticEvaluator().evaluate(best_job, cal);
   const GpuSpec& gpu = point.cluster.node.gpu;
-  const double days = job.training.token_budget / best.tokens_per_s / 86400.0;
+  // Wall time counts the useful share only: failures, restarts and checkpoints (model/goodput.hpp).
+  const Goodput g = goodput(goodput_inputs(best_job), best.gpus);
+  const double days = job.training.token_budget / (best.tokens_per_s * g.fraction) / 86400.0;
   const double gpu_hours = days * 24.0 * best.gpus;
   j["feasible"] = true;
   j["reason"] = nullptr;
@@ -72,6 +75,7 @@ Json job_json(const SweepSpec& spec, const HardwarePoint& point, const SweepJob&
   j["usd"] = gpu.price_usd_per_hour ? Json(round6(gpu_hours * *gpu.price_usd_per_hour)) : Json(nullptr);
   j["energy_mwh"] = gpu.power ? Json(round6(gpu_hours * gpu.power->si() / 1e6)) : Json(nullptr);
   if (job.training.deadline_days > 0) j["meets_deadline"] = days <= job.training.deadline_days;
+  j["goodput"] = goodput_json(g);
   add_trust_keys(spec.uncertainty, best_job, e, j);
   return j;
 }

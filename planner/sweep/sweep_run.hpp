@@ -2,7 +2,7 @@
 // objective (planner/search/search.hpp), then throughput, time-to-train, cost and energy.
 //
 // Figures per job at a point (the formulas of planner/search/objective.hpp):
-//   days       = token_budget / tokens_per_s / 86400
+//   days       = token_budget / (tokens_per_s · goodput) / 86400   (goodput: model/goodput.hpp)
 //   gpu_hours  = days · 24 · GPUs the plan uses (a plan may use fewer than the point has)
 //   usd        = gpu_hours · price per GPU-hour            (absent when the GPU has no price)
 //   energy_mwh = gpu_hours · GPU board power / 10⁶         (GPU power only: no host, network or

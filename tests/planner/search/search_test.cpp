@@ -47,10 +47,13 @@ TEST(PlannerSearch, CostRanksByDollarsPerMillionTokens) {
   const SearchResult r = search(l, Objective::kCost);
   ASSERT_FALSE(r.top.empty());
   const ObjectiveContext ctx = make_objective_context(Objective::kCost, l.problem);
-  // $/Mtok = gpus · price / 3600 / tokens/s · 10⁶
+  // $/Mtok = gpus · price / 3600 / (tokens/s · goodput) · 10⁶, goodput for the plan's GPUs.
   const Candidate& w = r.top.front();
-  EXPECT_DOUBLE_EQ(w.primary, w.gpus * ctx.price_per_gpu_hour / 3600.0 / w.tokens_per_s * 1e6);
-  for (const Candidate& c : r.pareto) EXPECT_GE(usd_per_million_tokens(ctx, c.gpus, c.tokens_per_s), w.primary * (1 - 1e-12));
+  const double g = goodput(ctx.goodput, w.gpus).fraction;
+  EXPECT_DOUBLE_EQ(w.goodput, g);
+  EXPECT_NEAR(w.primary, w.gpus * ctx.price_per_gpu_hour / 3600.0 / (w.tokens_per_s * g) * 1e6, 1e-12 * w.primary);
+  for (const Candidate& c : r.pareto)
+    EXPECT_GE(usd_per_million_tokens(ctx, c.gpus, c.tokens_per_s * goodput(ctx.goodput, c.gpus).fraction), w.primary * (1 - 1e-12));
 }
 
 TEST(PlannerSearch, TimeToTrainReportsDaysDollarsAndEnergy) {
@@ -59,13 +62,38 @@ TEST(PlannerSearch, TimeToTrainReportsDaysDollarsAndEnergy) {
   ASSERT_FALSE(r.top.empty());
   const ObjectiveContext ctx = make_objective_context(Objective::kTimeToTrain, l.problem);
   const Candidate& w = r.top.front();
-  const double days = 26e9 / w.tokens_per_s / 86400.0;
+  // Wall time counts the useful share only (model/goodput.hpp).
+  const double g = goodput(ctx.goodput, w.gpus).fraction;
+  EXPECT_GT(g, 0.9);
+  EXPECT_LT(g, 1.0);
+  const double days = 26e9 / (w.tokens_per_s * g) / 86400.0;
   EXPECT_NEAR(w.primary, days, 1e-9 * days);
   const Json j = objective_json(ctx, w);
   EXPECT_TRUE(j.contains("usd"));
   EXPECT_TRUE(j.contains("energy_mwh"));
+  EXPECT_NEAR(j["goodput"]["fraction"].get<double>(), g, 1e-5);
   // The fastest plan also trains soonest.
   EXPECT_EQ(plan_key(w.plan, w.global_batch), plan_key(search(l, Objective::kThroughput).top.front().plan, w.global_batch));
+}
+
+TEST(PlannerSearch, TimeToTrainTradesThroughputForGoodput) {
+  // GPUs failing every 2 hours each: a 16-GPU job fails every 7.5 minutes and spends most of its
+  // wall time recovering (10 min detection + 5 min restart), so fewer GPUs train sooner.
+  Loaded l = small();
+  l.problem.cluster.reliability.gpu_mtbf = s(2 * 3600);
+  l.problem.training.deadline_days = 0;
+  const SearchResult fast = search(l, Objective::kThroughput);
+  const SearchResult soon = search(l, Objective::kTimeToTrain);
+  ASSERT_FALSE(fast.top.empty());
+  ASSERT_FALSE(soon.top.empty());
+  const Candidate& w = soon.top.front();
+  EXPECT_LT(w.gpus, fast.top.front().gpus);
+  const ObjectiveContext ctx = make_objective_context(Objective::kTimeToTrain, l.problem);
+  const double g_w = goodput(ctx.goodput, w.gpus).fraction, g_f = goodput(ctx.goodput, fast.top.front().gpus).fraction;
+  EXPECT_GT(g_w, g_f);
+  // ... and it is right to: more useful tokens per second of wall time.
+  EXPECT_GT(w.tokens_per_s * g_w, fast.top.front().tokens_per_s * g_f);
+  EXPECT_LT(w.tokens_per_s, fast.top.front().tokens_per_s);
 }
 
 TEST(PlannerSearch, FewestGpusMeetingTheDeadline) {
@@ -74,9 +102,9 @@ TEST(PlannerSearch, FewestGpusMeetingTheDeadline) {
   ASSERT_FALSE(r.top.empty());
   const ObjectiveContext ctx = make_objective_context(Objective::kFewestGpus, l.problem);
   const Candidate& w = r.top.front();
-  EXPECT_TRUE(meets_deadline(ctx, w.tokens_per_s));
+  EXPECT_TRUE(meets_deadline(ctx, w.tokens_per_s, w.goodput));
   for (const Candidate& c : r.pareto) {
-    if (meets_deadline(ctx, c.tokens_per_s)) {
+    if (meets_deadline(ctx, c.tokens_per_s, c.goodput)) {
       EXPECT_GE(c.gpus, w.gpus);
     }
   }

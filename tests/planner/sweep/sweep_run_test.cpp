@@ -31,8 +31,12 @@ TEST(SweepRun, FiguresFollowFromThroughputBudgetPriceAndPower) {
   ASSERT_TRUE(j["feasible"].get<bool>()) << j.dump();
   const double tps = j["tokens_per_s"].get<double>();
   const int gpus = j["gpus"].get<int>();
-  // days = budget / tokens/s / 86400; USD = days · 24 · GPUs · 2.50 (H100); MWh at 700 W per GPU.
-  const double days = 1e12 / tps / 86400.0;
+  // days = budget / (tokens/s · goodput) / 86400; USD = days · 24 · GPUs · 2.50 (H100); MWh at
+  // 700 W per GPU. Goodput: failures, restarts and checkpoints (model/goodput.hpp), reported.
+  const double g = j["goodput"]["fraction"].get<double>();
+  EXPECT_GT(g, 0.9);
+  EXPECT_LT(g, 1.0);
+  const double days = 1e12 / (tps * g) / 86400.0;
   EXPECT_NEAR(j["days"].get<double>(), days, days * 1e-5);
   EXPECT_NEAR(j["usd"].get<double>(), days * 24 * gpus * 2.5, days * 24 * gpus * 2.5 * 1e-4);
   EXPECT_NEAR(j["energy_mwh"].get<double>(), days * 24 * gpus * 700 / 1e6, days * 24 * gpus * 700 / 1e6 * 1e-4);
