@@ -76,6 +76,17 @@ void print_text(const planner::PlanProblem& problem, const Json& report) {
                   p["extrapolation"].empty() ? ", inside the validated envelope" : "");
     for (const auto& f : p.value("extrapolation", Json::array())) std::printf("     extrapolation: %s\n", f.get<std::string>().c_str());
   }
+  if (!report["plans"].empty() && report["plans"][0]["objective"].contains("goodput")) {
+    const Json& o = report["plans"][0]["objective"];
+    const Json& g = o["goodput"];
+    char days[64] = "";
+    if (o.contains("days")) std::snprintf(days, sizeof days, "; %.1f days to train", o["days"].get<double>());
+    std::printf("winner's goodput %.1f%% (%.2f failures a day; a %.2f TB checkpoint every %.0f s; lost: checkpoints %.2f%%, work %.2f%%, "
+                "recovery %.2f%%)%s%s\n",
+                100 * g["fraction"].get<double>(), g["failures_per_day"].get<double>(), g["checkpoint_tb"].get<double>(),
+                g["checkpoint_interval_s"].get<double>(), 100 * g["terms"]["checkpoints"].get<double>(), 100 * g["terms"]["lost_work"].get<double>(),
+                100 * g["terms"]["recovery"].get<double>(), days, "; time-to-train and cost include it");
+  }
   if (report["explanation"].contains("summary")) std::printf("why: %s\n", report["explanation"]["summary"].get<std::string>().c_str());
   std::printf("pareto front: %zu plans (throughput, memory headroom, GPUs, cost)%s; use --json to see them\n", report["pareto"].size(),
               report.value("pareto_scope", std::string("all")) == "all" ? "" : " of the evaluated plans (--exhaustive: of all plans)");
