@@ -284,7 +284,7 @@ class Worker {
       flags = extrapolation(*ctx_.uncertainty, job_, e, csv_ ? &names : nullptr);
       if (flags > 0 && ctx_.within_envelope) {
         reason = kOutsideEnvelope;
-        if (csv_) detail = names.front();
+        if (csv_) detail.swap(names.front());  // swap: GCC 12 warns (-Wfree-nonheap-object) on the copy, a false positive
       }
     }
     if (csv_) row(plan, gb, reason < 0 ? "" : reason_name(reason), detail, &e);

@@ -80,7 +80,7 @@ struct SearchOptions {
   Ranking ranking = Ranking::kEstimate;
   bool within_envelope = false;
   // Called on the calling thread about ten times a second while the search runs.
-  std::function<void(double done_fraction, long long evaluated)> progress;
+  std::function<void(double done_fraction, long long evaluated)> progress = {};
 };
 
 struct SearchResult {

@@ -87,6 +87,12 @@ class MainWindowTest : public QObject {
     QCOMPARE(parts.model->data(parts.model->index(row, gui::PlanTableModel::kBand), gui::PlanTableModel::kSortRole).toDouble(), r.band.tokens_lo);
     QCOMPARE(parts.model->data(parts.model->index(row, gui::PlanTableModel::kFlags), gui::PlanTableModel::kSortRole).toInt(),
              static_cast<int>(r.extrapolation.size()));
+    // Cost counts the useful share of wall time only (model/goodput.hpp).
+    QVERIFY(r.goodput.fraction > 0.9 && r.goodput.fraction < 1.0);
+    const double price = r.job.cluster.node.gpu.price_usd_per_hour.value_or(0.0);
+    if (price > 0)
+      QVERIFY(qAbs(r.usd_per_mtok - r.eval.gpus * price / 3600.0 / (r.eval.tokens_per_s * r.goodput.fraction) * 1e6) < 1e-9 * r.usd_per_mtok);
+    QVERIFY(parts.explanation->toPlainText().contains(QStringLiteral("Goodput.")));
     int front_bands = 0;
     for (const auto& x : out->rows) front_bands += x.pareto && x.has_band;
     QCOMPARE(parts.pareto->error_bar_count(), front_bands + 1);
