@@ -4,6 +4,7 @@
 // Searches the plan space of a problem (planner/search/problem.hpp describes the file).
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -266,7 +267,17 @@ void add_plan_command(CLI::App& app, CliContext& ctx) {
   cmd->add_option("-o,--out", o->out_dir, "Folder for --export");
   cmd->add_option("--simulate-top", o->simulate_top, "Re-rank the best K plans with the simulator (off by default)")->check(CLI::Range(0, 1000));
   cmd->add_option("--threads", o->threads, "Threads (default: all cores)")->check(CLI::Range(0, 1024));
-  cmd->add_option("--time-limit", o->time_limit, "Stop after S seconds with the best plans so far (\"complete\": false)")->check(CLI::Range(0.0, 1e9));
+  cmd->add_option("--time-limit", o->time_limit, "Stop after S seconds with the best plans so far (\"complete\": false)")
+      ->check(CLI::Validator(
+          [](std::string& text) {
+            // 0 or NaN must not mean "no limit" silently: a limit is a positive, finite time.
+            char* end = nullptr;
+            const double v = std::strtod(text.c_str(), &end);
+            if (end == text.c_str() || *end != '\0' || !(v > 0) || !(v <= 1e9))
+              return std::string("expected a positive number of seconds up to 1e9 (got \"") + text + "\"; leave --time-limit out for no limit)";
+            return std::string();
+          },
+          "SECONDS > 0"));
   cmd->add_option("--calibration", o->calibration, "Calibration file (default: configs/calibration/<gpu-key>.json if present)");
   cmd->add_flag("--json", o->json, "Print one JSON document");
   cmd->add_flag("--exhaustive", o->exhaustive,

@@ -347,6 +347,14 @@ ModelSpec read_model(const Node& node, const Catalog& catalog, const std::string
   }
   if (m.kv_heads > m.heads) res->node.at("kv_heads").error("expected kv_heads <= heads (" + std::to_string(m.heads) + ")");
   else if (m.heads % m.kv_heads != 0) res->node.at("kv_heads").error("expected kv_heads to divide heads (" + std::to_string(m.heads) + ")");
+  // The bounds of model_spec.hpp, named where they are exceeded.
+  const std::pair<const char*, long long> sizes[] = {{"layers", m.layers}, {"hidden", m.hidden}, {"heads", m.heads}, {"ffn_hidden", m.ffn_hidden},
+                                                     {"vocab", m.vocab}, {"max_sequence", m.max_sequence}};
+  for (const auto& [key, v] : sizes) {
+    const long long bound = std::string_view(key) == "layers" ? kMaxLayers : kMaxModelDimension;
+    if (r.has(key) && v > bound) res->node.at(key).error("expected at most " + std::to_string(bound) + " (got " + std::to_string(v) + ")");
+  }
+  if (m.mtp_layers > kMaxMtpLayers) res->node.at("mtp_layers").error("expected at most " + std::to_string(kMaxMtpLayers) + " MTP layers");
   r.finish();
   return m;
 }

@@ -12,17 +12,28 @@ namespace {
 
 // HF configs carry many keys we do not model (dropout, init ranges, token ids): read what
 // matters, ignore the rest, but type-check every key we read.
-std::optional<long long> get_int(const Node& n, const char* key, bool required, long long min = 1) {
+std::optional<long long> get_int(const Node& n, const char* key, bool required, long long min = 1, long long max = kMaxModelDimension) {
   Node c = n.at(key);
   if (!c.json || c.json->is_null()) {
     if (required) c.error("missing required key; expected an integer");
     return std::nullopt;
   }
-  if (!c.json->is_number_integer() || c.json->get<long long>() < min) {
-    c.error("expected an integer >= " + std::to_string(min) + " (got " + describe(*c.json) + ")");
+  // Every value read here becomes an int: a bound keeps 2^32 + 1 from wrapping to 1.
+  if (!c.json->is_number_integer() || c.json->get<long long>() < min || c.json->get<long long>() > max) {
+    c.error("expected an integer from " + std::to_string(min) + " to " + std::to_string(max) + " (got " + describe(*c.json) + ")");
     return std::nullopt;
   }
   return c.json->get<long long>();
+}
+
+// The MLP activations of the families read here (transformers' ACT2FN names) and what they mean
+// for the MLP: SiLU/Swish are gated (SwiGLU, three matrices) in Llama, Qwen, Mixtral and DeepSeek.
+std::optional<Activation> hf_activation(std::string_view act) {
+  if (act == "silu" || act == "swish") return Activation::kSwiglu;
+  if (act == "gelu" || act == "gelu_new" || act == "gelu_pytorch_tanh") return Activation::kGelu;
+  if (act == "relu") return Activation::kRelu;
+  if (act == "relu2") return Activation::kSquaredRelu;
+  return std::nullopt;
 }
 
 bool get_bool(const Node& n, const char* key, bool fallback) {
@@ -52,7 +63,7 @@ ModelSpec read_hf_config(const Node& node) {
                    j["architectures"][0].is_string()
                ? j["architectures"][0].get<std::string>()
                : model_type;
-  m.layers = static_cast<int>(get_int(node, "num_hidden_layers", true).value_or(1));
+  m.layers = static_cast<int>(get_int(node, "num_hidden_layers", true, 1, kMaxLayers).value_or(1));
   m.hidden = get_int(node, "hidden_size", true).value_or(1);
   m.heads = static_cast<int>(get_int(node, "num_attention_heads", true).value_or(1));
   m.kv_heads = static_cast<int>(get_int(node, "num_key_value_heads", false).value_or(m.heads));
@@ -60,18 +71,19 @@ ModelSpec read_hf_config(const Node& node) {
   m.vocab = get_int(node, "vocab_size", true).value_or(1);
   m.max_sequence = static_cast<int>(get_int(node, "max_position_embeddings", false).value_or(4096));
   m.tied_embeddings = get_bool(node, "tie_word_embeddings", false);
-  m.activation = Activation::kSwiglu;  // every family read here uses a gated SiLU MLP
-  if (j.contains("hidden_act") && j["hidden_act"].is_string()) {
-    std::string act = j["hidden_act"].get<std::string>();
-    if (act == "gelu" || act == "gelu_new" || act == "gelu_pytorch_tanh") m.activation = Activation::kGelu;
-    else if (act == "relu") m.activation = Activation::kRelu;
-    else if (act == "relu2") m.activation = Activation::kSquaredRelu;
+  m.activation = Activation::kSwiglu;  // no hidden_act: the gated SiLU MLP of every family read here
+  if (j.contains("hidden_act") && !j["hidden_act"].is_null()) {
+    auto act = j["hidden_act"].is_string() ? hf_activation(j["hidden_act"].get<std::string>()) : std::nullopt;
+    if (act) m.activation = *act;
+    else
+      node.at("hidden_act").error("expected one of \"silu\", \"swish\", \"gelu\", \"gelu_new\", \"gelu_pytorch_tanh\", \"relu\", \"relu2\" (got " +
+                                  describe(j["hidden_act"]) + ")");
   }
   m.layernorm = false;  // RMSNorm
   // Qwen2 biases q/k/v in code with no field; Qwen2-MoE has qkv_bias; Llama/DeepSeek attention_bias.
   m.qkv_bias = model_type == "qwen2" || get_bool(node, "attention_bias", false) || get_bool(node, "qkv_bias", false);
   m.linear_bias = get_bool(node, "mlp_bias", false);
-  m.mtp_layers = static_cast<int>(get_int(node, "num_nextn_predict_layers", false, 0).value_or(0));
+  m.mtp_layers = static_cast<int>(get_int(node, "num_nextn_predict_layers", false, 0, kMaxMtpLayers).value_or(0));
 
   auto intermediate = get_int(node, "intermediate_size", true).value_or(1);
   // Routed experts under any of the three aliases (interfaces.md §5).
@@ -81,7 +93,7 @@ ModelSpec read_hf_config(const Node& node) {
   if (experts && *experts > 1) {
     MoeSpec e;
     e.experts = static_cast<int>(*experts);
-    e.top_k = static_cast<int>(get_int(node, "num_experts_per_tok", true).value_or(1));
+    e.top_k = static_cast<int>(get_int(node, "num_experts_per_tok", true, 1, *experts).value_or(1));
     auto moe_ffn = get_int(node, "moe_intermediate_size", false);
     if (moe_ffn) {
       e.expert_ffn_hidden = *moe_ffn;
@@ -97,7 +109,7 @@ ModelSpec read_hf_config(const Node& node) {
       e.shared_experts = 1;  // Qwen2-MoE gives the total shared width
       e.shared_ffn_hidden = *width;
     }
-    e.dense_layers = static_cast<int>(get_int(node, "first_k_dense_replace", false, 0).value_or(0));
+    e.dense_layers = static_cast<int>(get_int(node, "first_k_dense_replace", false, 0, m.layers).value_or(0));
     e.router_bias = model_type.rfind("deepseek_v3", 0) == 0;
     m.moe = e;
   } else {

@@ -7,6 +7,13 @@
 
 namespace trainplan {
 
+// Bounds on what a model spec may say, named in the readers' messages: far above any published
+// model (the deepest, Megatron's 1T GPT, has 128 layers; the widest 25,600), and small enough
+// that sizes stay exact in the int and double arithmetic of the cost model and per-layer memory.
+inline constexpr long long kMaxLayers = 10000;
+inline constexpr long long kMaxModelDimension = 1LL << 24;  // hidden, heads, FFN, vocabulary, ranks, experts, sequence
+inline constexpr long long kMaxMtpLayers = 64;
+
 enum class Activation { kGelu, kSwiglu, kRelu, kSquaredRelu };
 const char* activation_name(Activation a);
 // Gated MLPs (SwiGLU) have three weight matrices, the others two.

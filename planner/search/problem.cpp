@@ -40,7 +40,7 @@ KnobFilter read_filter(ObjectReader& r, std::string_view key, int min, const Nam
       return;
     }
     if (!j.is_number_integer() || j.get<long long>() < min || j.get<long long>() > 1'000'000) {
-      n.error("expected an integer >= " + std::to_string(min) + " (got " + describe(j) + ")");
+      n.error("expected an integer from " + std::to_string(min) + " to 1000000 (got " + describe(j) + ")");
       return;
     }
     out.push_back(static_cast<int>(j.get<long long>()));
@@ -84,6 +84,9 @@ SearchSettings read_search_settings(const Node& node) {
   s.memory_headroom = r.number("memory_headroom", kDefaultMemoryHeadroom, 0.0, 0.9);
   s.allow_tp_across_nodes = r.boolean("allow_tp_across_nodes", false);
   s.max_micro_batch = r.integer("max_micro_batch", 8, 1);
+  if (s.max_micro_batch > kMaxMicroBatch)
+    node.at("max_micro_batch").error("expected at most " + std::to_string(kMaxMicroBatch) + " sequences per micro-batch (got " +
+                                     std::to_string(s.max_micro_batch) + ")");
   s.min_cp_sequence = r.integer("min_cp_sequence", 1024, 1);
   s.max_virtual_stages = r.integer("max_virtual_stages", 8, 1);
   s.offload = r.boolean("offload", true);

@@ -64,6 +64,10 @@
 
 namespace trainplan::planner {
 
+// The largest micro-batch a problem may ask to try: far above any published run (Megatron-LM and
+// NeMo recipes use 1-16 sequences), and small enough that the micro-batch loops stay short.
+inline constexpr int kMaxMicroBatch = 4096;
+
 // Allowed values of one knob; empty = free (the search picks).
 class KnobFilter {
  public:
@@ -85,7 +89,7 @@ struct SearchSettings {
   int min_gpus = 1;
   double memory_headroom = kDefaultMemoryHeadroom;
   bool allow_tp_across_nodes = false;
-  int max_micro_batch = 8;
+  int max_micro_batch = 8;  // at most kMaxMicroBatch
   int min_cp_sequence = 1024;
   int max_virtual_stages = 8;
   bool offload = true;

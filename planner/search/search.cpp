@@ -4,6 +4,7 @@
 #include <array>
 #include <barrier>
 #include <chrono>
+#include <functional>
 #include <cmath>
 #include <limits>
 #include <condition_variable>
@@ -362,9 +363,12 @@ struct Group {
 };
 
 // The groups of the problem in task order, dp ascending; with `bounded`, each with its bound.
+// Stops early (the groups so far, `truncated` set) when `stop_now` says so: with a large space the
+// groups themselves take time, and the time limit holds here too.
 std::vector<Group> make_groups(const PlanProblem& p, const Calibration& cal, const ObjectiveContext& ctx, const std::vector<Task>& tasks,
-                               bool bounded) {
+                               bool bounded, const std::function<bool()>& stop_now, bool& truncated) {
   std::vector<Group> out;
+  truncated = false;
   StepBound bound(p, cal);
   const bool plain = plain_allowed(p);
   const size_t rcs = recompute_options(p).size();
@@ -377,6 +381,10 @@ std::vector<Group> make_groups(const PlanProblem& p, const Calibration& cal, con
     for (int sp : sps) tpos += static_cast<int>(tp_overlap_options(p, t.tp, sp != 0).size());
     sums.clear();
     for (int dp : dp_candidates(p, t)) {
+      if (stop_now()) {
+        truncated = true;
+        return out;
+      }
       Group g;
       g.task = ti;
       g.dp = dp;
@@ -433,7 +441,12 @@ SearchResult run_search(const PlanProblem& problem, const Calibration& cal, cons
   // The step-time bound is the analytic model's; another evaluator gets the exhaustive search.
   const bool bounded = options.prune && dynamic_cast<const AnalyticEvaluator*>(&ev) != nullptr;
   const std::vector<Task> tasks = make_tasks(problem);
-  std::vector<Group> groups = make_groups(problem, cal, ctx, tasks, bounded);
+  auto out_of_time = [&] {
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return (options.time_limit_s > 0 && elapsed > options.time_limit_s) || (options.cancel && options.cancel->load());
+  };
+  bool truncated = false;
+  std::vector<Group> groups = make_groups(problem, cal, ctx, tasks, bounded, out_of_time, truncated);
   // Best bound first (ties: task order, then dp), so that a good incumbent comes early.
   if (bounded) std::stable_sort(groups.begin(), groups.end(), bound_before);
   const size_t keep = static_cast<size_t>(std::max(options.top, 2));
@@ -533,9 +546,7 @@ SearchResult run_search(const PlanProblem& problem, const Calibration& cal, cons
     if (cv.wait_for(lock, std::chrono::milliseconds(20), [&] { return finished.load() == n; })) break;
     lock.unlock();
     flush_csv();
-    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (options.time_limit_s > 0 && elapsed > options.time_limit_s) stop = true;
-    if (options.cancel && options.cancel->load()) stop = true;
+    if (out_of_time()) stop = true;
     if (options.progress) {
       long long evaluated = 0;
       for (int i = 0; i < n; ++i) evaluated += published[i].load(std::memory_order_relaxed);
@@ -547,7 +558,7 @@ SearchResult run_search(const PlanProblem& problem, const Calibration& cal, cons
 
   SearchResult r;
   r.tasks = static_cast<long long>(groups.size());
-  r.complete = !stop.load() && done_groups.load() == groups.size();
+  r.complete = !truncated && !stop.load() && done_groups.load() == groups.size();
   ParetoFront front(ctx);
   std::vector<Candidate> all;
   std::array<long long, kReasonCount> reasons{};

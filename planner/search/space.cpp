@@ -131,7 +131,10 @@ std::vector<ScheduleOption> schedule_options(const PlanProblem& p, const StageLa
 
 std::vector<int> micro_batch_candidates(const PlanProblem& p, int dp) {
   std::vector<int> out;
-  const int hi = p.search.micro_batch.free() ? p.search.max_micro_batch : p.search.micro_batch.values().back();
+  // No micro-batch holds more than the largest global batch's share of one replica, which bounds
+  // the loop whatever max_micro_batch says.
+  const long long most = std::max(1LL, p.batch_max() / std::max(1, dp));
+  const int hi = static_cast<int>(std::min<long long>(most, p.search.micro_batch.free() ? p.search.max_micro_batch : p.search.micro_batch.values().back()));
   for (int mb = 1; mb <= hi; ++mb)
     if (p.search.micro_batch.allows(mb) && pick_global_batch(p, static_cast<long long>(mb) * dp) > 0) out.push_back(mb);
   return out;

@@ -196,15 +196,21 @@ TEST(EdgeCases, RateThatOverflowsIsAnInputError) {
   expect_input_error(predict(j), "/memory_bandwidth");
 }
 
-TEST(EdgeCases, IntMaxLayersRunsOutOfMemory) {
+// Sizes past the bounds of model_spec.hpp are input errors at their key (issue 18: 10^6 layers
+// once took 3.1 GB to predict); at the bounds, the model runs out of memory.
+TEST(EdgeCases, IntMaxLayersIsAnInputError) {
   Json j = base_job();
   j["model"] = {{"base", "llama3-8b"}, {"layers", INT_MAX}};
+  expect_input_error(predict(j), "/model/layers");
+  j["model"]["layers"] = kMaxLayers;
   expect_infeasible(predict(j), InfeasibleReason::kOutOfMemory);
 }
 
-TEST(EdgeCases, IntMaxHiddenRunsOutOfMemory) {
+TEST(EdgeCases, IntMaxHiddenIsAnInputError) {
   Json j = base_job();
   j["model"] = {{"base", "llama3-8b"}, {"hidden", INT_MAX}, {"heads", 1}, {"kv_heads", 1}, {"head_dim", 128}};
+  expect_input_error(predict(j), "/model/hidden");
+  j["model"]["hidden"] = kMaxModelDimension;
   expect_infeasible(predict(j), InfeasibleReason::kOutOfMemory);
 }
 

@@ -96,6 +96,37 @@ TEST(PlannerSearch, TimeToTrainTradesThroughputForGoodput) {
   EXPECT_LT(w.tokens_per_s, fast.top.front().tokens_per_s);
 }
 
+TEST(PlannerSearch, CancelStopsWhileTheGroupsAreMade) {
+  // A 1T model on 100,000 GPUs with a batch range and micro-batches up to 64: making the groups
+  // alone once ran past the time limit (issue 18, item 1). Cancelled before the start, the search
+  // returns at once, incomplete.
+  Loaded l = small();
+  Diagnostics d;
+  l.problem.model = *load_model_file(CONFIG_DIR "/models/megatron-gpt-1t.json", Catalog(CONFIG_DIR), d);
+  l.problem.cluster.nodes = 12500;
+  l.problem.training.global_batch = 1024;
+  l.problem.training.global_batch_max = 65536;
+  l.problem.training.deadline_days = 0;
+  l.problem.search.max_micro_batch = 64;
+  std::atomic<bool> cancel{true};
+  SearchOptions so;
+  so.threads = 2;
+  so.cancel = &cancel;
+  const SearchResult r = run_search(l.problem, l.cal, so);
+  EXPECT_FALSE(r.complete);
+  EXPECT_EQ(r.evaluated, 0);
+}
+
+TEST(PlannerSearch, MicroBatchesStopAtTheGlobalBatch) {
+  // max_micro_batch is bounded on reading (kMaxMicroBatch) and the loop by the batch: dp 8 of a
+  // global batch of 64 allows micro-batches up to 8 whatever max_micro_batch says.
+  Loaded l = small();
+  l.problem.search.max_micro_batch = kMaxMicroBatch;
+  const std::vector<int> mbs = micro_batch_candidates(l.problem, 8);
+  ASSERT_FALSE(mbs.empty());
+  EXPECT_LE(mbs.back(), 8);
+}
+
 TEST(PlannerSearch, FewestGpusMeetingTheDeadline) {
   const Loaded l = small();
   const SearchResult r = search(l, Objective::kFewestGpus);

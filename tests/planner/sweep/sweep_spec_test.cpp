@@ -97,7 +97,7 @@ TEST(SweepRules, JobKeysAreChecked) {
 TEST(SweepRules, SearchSettingsAreChecked) {
   Json j = good();
   j["search"] = {{"tp", 0}};
-  expect_error(load(j), "/search/tp", "expected an integer >= 1");
+  expect_error(load(j), "/search/tp", "expected an integer from 1 to 1000000");
 }
 
 TEST(SweepRules, ObjectiveIsOneOfFour) {
