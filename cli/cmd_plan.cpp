@@ -260,7 +260,9 @@ void add_plan_command(CLI::App& app, CliContext& ctx) {
   auto* cmd = app.add_subcommand("plan", "Search the plan space of a problem (model, cluster, training; knobs free)");
   auto o = std::make_shared<PlanOpts>();
   cmd->add_option("PROBLEM", o->problem, "Plan problem (JSON; see planner/search/problem.hpp)")->required();
-  cmd->add_option("--top", o->top, "Plans to report (default 10)")->check(CLI::Range(1, 100000));
+  // Bounded: each row carries a full prediction, and --top 100000 once took 9.8 GB and 1.25 GB of
+  // output; --csv streams every evaluated plan instead.
+  cmd->add_option("--top", o->top, "Plans to report (default 10, at most 1000; --csv lists every plan)")->check(CLI::Range(1, 1000));
   cmd->add_option("--objective", o->objective, "throughput | cost | time-to-train | fewest-gpus (default throughput)");
   cmd->add_option("--csv", o->csv, "Write every evaluated plan with its prediction or infeasibility reason");
   cmd->add_option("--export", o->export_format, "Write launch configs of the best plan: megatron | deepspeed | torchtitan | nemo");

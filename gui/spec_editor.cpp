@@ -66,16 +66,15 @@ void SpecEditor::refresh_views() {
 
 bool SpecEditor::apply_edits() {
   if (tabs_->currentWidget() == json_ && json_dirty_) {
-    try {
-      Json j = Json::parse(json_->toPlainText().toStdString());
-      if (!j.is_object()) throw std::runtime_error("expected a JSON object");
-      doc_.json = std::move(j);
-    } catch (const std::exception& e) {
-      Diagnostics diag;
-      diag.add(doc_.path, "", std::string("JSON syntax: ") + e.what());
+    // The file reader's checks (nesting depth, duplicate keys) on the edited text too.
+    Diagnostics diag;
+    auto j = parse_json_text(json_->toPlainText().toStdString(), doc_.path, diag);
+    if (j && !j->is_object()) diag.add(doc_.path, "", "expected a JSON object");
+    if (!diag.ok()) {
       show_problems(diag);
       return false;
     }
+    doc_.json = std::move(*j);
   } else if (form_dirty_) {
     form_->store(doc_.json);
   }

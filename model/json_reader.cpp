@@ -3,8 +3,12 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
+#include <vector>
 
 namespace trainplan {
 
@@ -420,20 +424,80 @@ void ObjectReader::finish() {
   }
 }
 
-std::optional<Json> load_json_file(const std::string& path, Diagnostics& diag) {
-  std::ifstream in(path);
-  if (!in) {
-    diag.add(path, "", "cannot open file");
+namespace {
+
+// Brackets nested deeper than this are refused before parsing: the parsed value's destructor and
+// dump() recurse, and 100,000 levels overflowed the stack.
+constexpr int kMaxJsonDepth = 256;
+// Larger inputs are refused (a spec is kilobytes; /dev/zero would read forever).
+constexpr std::streamsize kMaxJsonBytes = 64LL << 20;
+
+// The deepest bracket nesting of a JSON text, outside strings.
+int json_depth(const std::string& text) {
+  int depth = 0, deepest = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    else if (c == '[' || c == '{') deepest = std::max(deepest, ++depth);
+    else if (c == ']' || c == '}') --depth;
+  }
+  return deepest;
+}
+
+}  // namespace
+
+std::optional<Json> parse_json_text(const std::string& text, const std::string& path, Diagnostics& diag) {
+  if (json_depth(text) > kMaxJsonDepth) {
+    diag.add(path, "", "nested deeper than " + std::to_string(kMaxJsonDepth) + " levels; expected a JSON spec");
     return std::nullopt;
   }
-  std::stringstream ss;
-  ss << in.rdbuf();
+  // Duplicate keys are an error (nlohmann keeps the last one silently): one key set per open object.
+  std::vector<std::set<std::string>> keys;
+  std::vector<std::string> duplicates;
+  auto callback = [&](int, Json::parse_event_t event, Json& parsed) {
+    if (event == Json::parse_event_t::object_start) keys.emplace_back();
+    else if (event == Json::parse_event_t::object_end && !keys.empty()) keys.pop_back();
+    else if (event == Json::parse_event_t::key && !keys.empty() && parsed.is_string() && !keys.back().insert(parsed.get<std::string>()).second)
+      duplicates.push_back(parsed.get<std::string>());
+    return true;
+  };
   try {
-    return Json::parse(ss.str());
+    Json doc = Json::parse(text, callback);
+    for (const auto& k : duplicates) diag.add(path, "", "duplicate key \"" + k + "\"; expected each key once in an object");
+    if (!duplicates.empty()) return std::nullopt;
+    return doc;
   } catch (const Json::exception& e) {  // parse_error, and out_of_range for numbers such as 1e400
     diag.add(path, "", std::string("not valid JSON: ") + e.what());
     return std::nullopt;
   }
+}
+
+std::optional<Json> load_json_file(const std::string& path, Diagnostics& diag) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    diag.add(path, "", "is a directory; expected a JSON file");
+    return std::nullopt;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    diag.add(path, "", "cannot open file");
+    return std::nullopt;
+  }
+  std::string text;
+  char chunk[1 << 16];
+  while (static_cast<std::streamsize>(text.size()) <= kMaxJsonBytes && (in.read(chunk, sizeof chunk) || in.gcount() > 0))
+    text.append(chunk, static_cast<size_t>(in.gcount()));
+  if (static_cast<std::streamsize>(text.size()) > kMaxJsonBytes) {
+    diag.add(path, "", "larger than " + std::to_string(kMaxJsonBytes >> 20) + " MiB; expected a JSON spec");
+    return std::nullopt;
+  }
+  return parse_json_text(text, path, diag);
 }
 
 }  // namespace trainplan

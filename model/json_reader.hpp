@@ -145,7 +145,10 @@ Enum ObjectReader::choice(std::string_view key, const std::vector<std::pair<std:
   return fallback.value_or(first);
 }
 
-// Loads a JSON file; on failure adds a diagnostic and returns nullopt.
+// Loads a JSON file; on failure adds a diagnostic and returns nullopt. Refused with a message: a
+// directory, more than 64 MiB, brackets nested deeper than 256, a key twice in one object.
 std::optional<Json> load_json_file(const std::string& path, Diagnostics& diag);
+// The same checks on a text already read (`path` names it in messages).
+std::optional<Json> parse_json_text(const std::string& text, const std::string& path, Diagnostics& diag);
 
 }  // namespace trainplan

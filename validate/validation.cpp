@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <set>
 
 #include "model/cost/compute.hpp"
 #include "planner/search/problem.hpp"
@@ -51,6 +52,41 @@ std::string flop_definition(const Json& run) {
   return meas && meas->is_object() && meas->contains("tflops_definition") && (*meas)["tflops_definition"].is_string()
              ? (*meas)["tflops_definition"].get<std::string>()
              : "model";
+}
+
+// The fields of a run (configs/validation/public-runs.README.md, "The run object, field by field").
+// A key outside them is reported, not fatal: a row is still predicted from the fields it has.
+void report_unknown_keys(const Json& run, const Node& rn) {
+  static const std::vector<std::pair<const char*, std::vector<const char*>>> known = {
+      {"", {"id", "source_id", "source", "system", "model", "parallelism", "training", "measured", "inferred_fields", "usable",
+            "unusable_reason", "date"}},
+      {"system", {"gpu", "num_gpus", "gpus_per_node", "nics_per_node", "nic_gbps", "scale_up", "cluster"}},
+      {"model", {"name", "num_layers", "hidden_size", "num_attention_heads", "num_kv_heads", "ffn_hidden_size", "vocab_size", "seq_len",
+                 "activation", "params_billion", "moe", "attention"}},
+      {"parallelism", {"tp", "pp", "dp", "cp", "ep", "sequence_parallel", "virtual_pipeline_stages", "zero_stage", "fsdp", "offload",
+                       "micro_batch_size", "activation_recomputation"}},
+      {"training", {"global_batch_size", "precision", "framework", "framework_version"}},
+      {"measured", {"iteration_time_s", "tflops_per_gpu", "tflops_definition", "mfu_pct", "tokens_per_s_per_gpu", "memory_per_gpu_gb",
+                    "memory_definition"}}};
+  for (const auto& [section, keys] : known) {
+    const Json* obj = section[0] == '\0' ? &run : (run.contains(section) ? &run[section] : nullptr);
+    if (!obj || !obj->is_object()) continue;
+    for (auto it = obj->begin(); it != obj->end(); ++it)
+      if (std::find_if(keys.begin(), keys.end(), [&](const char* k) { return it.key() == k; }) == keys.end())
+        (section[0] == '\0' ? rn : rn.at(section)).at(it.key()).error("unknown key (ignored; the row is predicted without it)");
+  }
+}
+
+// What was measured must be a positive, finite number: a time of 0 once gave every row 0 % error.
+std::optional<std::string> bad_measurement(const Json& meas) {
+  for (const char* key : {"iteration_time_s", "tokens_per_s_per_gpu", "tflops_per_gpu", "mfu_pct"}) {
+    if (!meas.is_object() || !meas.contains(key) || meas[key].is_null()) continue;
+    const Json& v = meas[key];
+    if (!v.is_number() || !std::isfinite(v.get<double>()) || !(v.get<double>() > 0) || (std::string_view(key) == "mfu_pct" && v.get<double>() > 100))
+      return std::string("measured.") + key + " must be a positive number" + (std::string_view(key) == "mfu_pct" ? " up to 100" : "") +
+             " (got " + describe(v) + ")";
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -411,6 +447,7 @@ ValidationReport validate_runs(const Json& doc, const std::string& file, const C
     root.at("runs").error("expected an array of runs");
     return rep;
   }
+  std::set<std::string> seen_ids;
   for (size_t i = 0; i < doc["runs"].size(); ++i) {
     const Json& run = doc["runs"][i];
     ValidationRow row;
@@ -420,6 +457,8 @@ ValidationReport validate_runs(const Json& doc, const std::string& file, const C
       continue;
     }
     row.id = run["id"].get<std::string>();
+    if (!seen_ids.insert(row.id).second) rn.at("id").error("duplicate id \"" + row.id + "\"; expected every run's id once");
+    report_unknown_keys(run, rn);
     try {
       if (!run.value("usable", false)) {
         row.status = RowStatus::kUnusable;
@@ -439,6 +478,8 @@ ValidationReport validate_runs(const Json& doc, const std::string& file, const C
           // Only now, after predicting, read what was measured.
           const Json& meas = run.at("measured");
           const std::string def = flop_definition(run);
+          const auto bad = bad_measurement(meas);
+          if (bad) rn.at("measured").error(*bad);
           if (!best || !fits(best->first, best->second)) {
             row.status = RowStatus::kInfeasible;
             if (best && !best->second.reasons.empty()) row.reason = best->second.reasons[0].detail;
@@ -484,7 +525,7 @@ ValidationReport validate_runs(const Json& doc, const std::string& file, const C
             // FLOPs differently (../shared/docs/contract.md, "Validation files").
             const char* order[] = {"iteration_time_s", "tokens_per_s_per_gpu", "tflops_per_gpu", "mfu_pct"};
             for (const char* key : order) {
-              if (!meas.contains(key) || meas[key].is_null()) continue;
+              if (bad || !meas.contains(key) || meas[key].is_null()) continue;
               row.metric = key;
               row.measured = meas[key].get<double>();
               const double tflops = def == "hardware" ? e.hardware_tflops_per_gpu : e.model_tflops_per_gpu;
@@ -497,7 +538,10 @@ ValidationReport validate_runs(const Json& doc, const std::string& file, const C
               } else row.predicted = e.tokens_per_s_per_gpu;
               break;
             }
-            if (row.metric.empty()) {
+            if (bad) {
+              row.status = RowStatus::kUnsupported;
+              row.reason = *bad;
+            } else if (row.metric.empty()) {
               row.status = RowStatus::kUnsupported;
               row.reason = "no measured metric";
             } else {

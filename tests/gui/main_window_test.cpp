@@ -231,7 +231,7 @@ class MainWindowTest : public QObject {
     tabs->setCurrentIndex(1);
     w.parts().editor->json_editor()->setPlainText(QStringLiteral("{ not json"));
     QVERIFY(!w.parts().editor->apply_edits());
-    QVERIFY(w.parts().editor->problems()->item(0)->text().contains(QStringLiteral("JSON syntax")));
+    QVERIFY(w.parts().editor->problems()->item(0)->text().contains(QStringLiteral("not valid JSON")));
   }
 
   void hf_config_import_sets_the_model() {

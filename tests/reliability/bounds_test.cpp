@@ -64,3 +64,31 @@ TEST(ModelBounds, LayersBeyondTheBoundAreAnError) {
 
 }  // namespace
 }  // namespace trainplan
+
+namespace trainplan {
+namespace {
+
+std::string load_error(const std::string& path) {
+  Diagnostics d;
+  EXPECT_FALSE(load_json_file(path, d).has_value()) << path;
+  return d.items().empty() ? "" : d.items()[0].to_string();
+}
+
+TEST(JsonLimits, DeepNestingDirectoriesEndlessFilesAndDuplicateKeys) {
+  // 100,000 nested brackets once crashed the CLI and the GUI (a recursive dump in an error message).
+  EXPECT_NE(load_error(TEST_DATA_DIR "/job/nesting-100000.json").find("nested deeper than 256 levels"), std::string::npos);
+  EXPECT_NE(load_error(TEST_DATA_DIR).find("is a directory; expected a JSON file"), std::string::npos);
+  // /dev/zero once read forever (4.4 GB after 10 s).
+  EXPECT_NE(load_error("/dev/zero").find("larger than 64 MiB"), std::string::npos);
+  EXPECT_NE(load_error(TEST_DATA_DIR "/job/duplicate-key.json").find("duplicate key \"model\""), std::string::npos);
+  // Strings holding brackets do not count as nesting; 256 levels are fine.
+  Diagnostics d;
+  const std::string ok = std::string(256, '[') + "\"[[[{{{\"" + std::string(256, ']');
+  EXPECT_TRUE(parse_json_text(ok, "ok.json", d).has_value());
+  EXPECT_FALSE(parse_json_text("[" + ok + "]", "deep.json", d).has_value());
+  // The same key in two objects is no duplicate.
+  EXPECT_TRUE(parse_json_text(R"({"a": {"x": 1}, "b": {"x": 2}})", "ok.json", d).has_value());
+}
+
+}  // namespace
+}  // namespace trainplan

@@ -52,12 +52,12 @@ TEST(Accuracy, PublicRunsDoNotRegress) {
 }
 
 TEST(Accuracy, PredictionNeverReadsTheMeasurement) {
-  // Changing what was measured changes the error, never the prediction.
+  // Changing what was measured changes the error, never the prediction (or whether it is made).
   PublicRuns run;
   ValidationReport a = run.validate();
   for (auto& r : run.doc["runs"])
     for (const char* k : {"iteration_time_s", "tflops_per_gpu", "mfu_pct", "tokens_per_s_per_gpu"})
-      if (r["measured"].contains(k) && !r["measured"][k].is_null()) r["measured"][k] = r["measured"][k].get<double>() * 2;
+      if (r["measured"].contains(k) && !r["measured"][k].is_null()) r["measured"][k] = r["measured"][k].get<double>() * 1.5;  // still a valid measurement (MFU <= 100)
   ValidationReport b = run.validate();
   ASSERT_EQ(a.rows.size(), b.rows.size());
   for (size_t i = 0; i < a.rows.size(); ++i) {

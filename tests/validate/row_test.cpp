@@ -55,3 +55,33 @@ TEST(ValidationRow, MultiLatentAttentionTakesDeepSeekDimensionsAndSaysSo) {
 
 }  // namespace
 }  // namespace trainplan
+
+namespace trainplan {
+namespace {
+
+// The validator does not trust its input (issue 18, item 6): a measurement of 0 or below is no
+// 0 % error, a duplicate id and an unknown key are reported with their JSON path.
+TEST(ValidationInput, BadMeasurementsDuplicateIdsAndUnknownKeysAreReported) {
+  test::PublicRuns runs;
+  Json a = runs.template_run(), b = runs.template_run();
+  a["measured"] = {{"iteration_time_s", 0}};
+  b["measured"]["tokens_per_s_per_gpu"] = -3;
+  b["comment_by_hand"] = "x";
+  const Json doc = {{"schema", "trainplan-validation-runs/1"}, {"runs", {a, b}}};
+  Diagnostics d;
+  const ValidationReport rep = validate_runs(doc, "runs.json", runs.catalog, AnalyticEvaluator(), runs.calibration_for(), d);
+  ASSERT_EQ(rep.rows.size(), 2u);
+  for (const auto& row : rep.rows) {
+    EXPECT_EQ(row.status, RowStatus::kUnsupported);
+    EXPECT_NE(row.reason.find("must be a positive number"), std::string::npos) << row.reason;
+  }
+  std::string all;
+  for (const auto& i : d.items()) all += i.to_string() + "\n";
+  EXPECT_NE(all.find("runs.json:/runs/0/measured: measured.iteration_time_s must be a positive number (got 0)"), std::string::npos) << all;
+  EXPECT_NE(all.find("runs.json:/runs/1/id: duplicate id"), std::string::npos) << all;
+  EXPECT_NE(all.find("runs.json:/runs/1/comment_by_hand: unknown key"), std::string::npos) << all;
+  EXPECT_EQ(rep.predicted, 0);
+}
+
+}  // namespace
+}  // namespace trainplan
