@@ -17,7 +17,8 @@ std::string degree_text(const char* name, long long value, long long max) {
   return std::string(name) + " " + std::to_string(value) + " > " + std::to_string(max) + ", the largest validated";
 }
 
-// The fewest layers on one model chunk: a stage kind's layers over its virtual stages.
+}  // namespace
+
 int min_chunk_layers(const Evaluation& e, int virtual_stages) {
   int fewest = 0;
   for (int i = 0; i < std::min(e.pp, 3); ++i) {
@@ -27,11 +28,13 @@ int min_chunk_layers(const Evaluation& e, int virtual_stages) {
   return fewest / std::max(1, virtual_stages);
 }
 
-std::map<std::string, long long> degrees(const JobSpec& job) {
+std::map<std::string, long long> envelope_degrees(const JobSpec& job) {
   const PlanSpec& p = job.plan;
   return {{"tp", p.tp}, {"pp", p.pp}, {"dp", p.dp}, {"cp", p.cp}, {"ep", p.ep}, {"virtual_stages", p.virtual_stages},
           {"gpus", p.gpus()}, {"sequence_length", job.training.sequence_length}};
 }
+
+namespace {
 
 // A side of the band at distance a from zero, widened by n flags of δ each (in quadrature).
 double widen(double a, int n, double delta) { return std::sqrt(a * a + n * delta * delta) - a; }
@@ -87,7 +90,7 @@ int extrapolation(const UncertaintyModel& u, const JobSpec& job, const Evaluatio
     flag("framework " + fw + (job.training.framework == Framework::kUnstated ? " (assumed)" : "") + ": no validated run used it");
   for (const std::string& f : plan_features(job))
     if (!env.features.count(f)) flag(f + ": no validated run used it");
-  for (const auto& [name, value] : degrees(job)) {
+  for (const auto& [name, value] : envelope_degrees(job)) {
     auto it = env.max_degree.find(name);
     if (it != env.max_degree.end() && value > it->second) flag(degree_text(name.c_str(), value, it->second));
   }

@@ -77,6 +77,10 @@ std::string precision_class_key(const std::string& architecture, Precision p);
 // The named features a plan uses that validated runs may or may not cover ("schedule:zero-bubble",
 // "zero:3", "offload:params:nvme", "context_parallel", "moe", ...).
 std::vector<std::string> plan_features(const JobSpec& job);
+// The fewest transformer layers on one model chunk: a stage kind's layers over its virtual stages.
+int min_chunk_layers(const Evaluation& e, int virtual_stages);
+// The degrees the envelope bounds: "tp", "pp", "dp", "cp", "ep", "virtual_stages", "gpus", "sequence_length".
+std::map<std::string, long long> envelope_degrees(const JobSpec& job);
 // The number of ways the plan lies outside the envelope; their descriptions go to `out` when given.
 int extrapolation(const UncertaintyModel& u, const JobSpec& job, const Evaluation& e, std::vector<std::string>* out);
 // The band of ln(measured / predicted step time) for a class with `flags` extrapolation flags.

@@ -46,18 +46,8 @@ void extend_envelope(Envelope& env, const ValidationRow& row, bool first) {
   env.classes.insert(cls);
   env.frameworks.insert(framework_name(effective_framework(job.training.framework)));
   for (const auto& f : plan_features(job)) env.features.insert(f);
-  const PlanSpec& p = job.plan;
-  const std::pair<const char*, long long> deg[] = {{"tp", p.tp}, {"pp", p.pp}, {"dp", p.dp}, {"cp", p.cp}, {"ep", p.ep},
-                                                   {"virtual_stages", p.virtual_stages}, {"gpus", p.gpus()},
-                                                   {"sequence_length", job.training.sequence_length}};
-  for (const auto& [k, v] : deg) env.max_degree[k] = std::max(env.max_degree[k], v);
-  // Fewest layers on one model chunk (as model/uncertainty.cpp counts them).
-  int fewest = 0;
-  for (int i = 0; i < std::min(e.pp, 3); ++i) {
-    const int layers = e.stage(i == 2 ? e.pp - 1 : i).layers;
-    if (layers > 0 && (fewest == 0 || layers < fewest)) fewest = layers;
-  }
-  const int chunk = fewest / std::max(1, p.virtual_stages);
+  for (const auto& [k, v] : envelope_degrees(job)) env.max_degree[k] = std::max(env.max_degree[k], v);
+  const int chunk = min_chunk_layers(e, job.plan.virtual_stages);
   if (chunk > 0) env.min_chunk_layers = first ? chunk : std::min(env.min_chunk_layers, chunk);
   // MFU at the measured step time: the model FLOPs are the prediction's (the contract's count),
   // the time the measurement's (measured time = predicted · e^r).
