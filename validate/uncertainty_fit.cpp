@@ -38,7 +38,7 @@ std::vector<RunView> run_views(const FitResult& f) {
   return out;
 }
 
-void extend_envelope(Envelope& env, const ValidationRow& row, bool first) {
+void extend_envelope(Envelope& env, const ValidationRow& row) {
   const JobSpec& job = *row.job;
   const Evaluation& e = *row.evaluation;
   env.gpus.insert(job.cluster.node.gpu.key);
@@ -48,7 +48,7 @@ void extend_envelope(Envelope& env, const ValidationRow& row, bool first) {
   for (const auto& f : plan_features(job)) env.features.insert(f);
   for (const auto& [k, v] : envelope_degrees(job)) env.max_degree[k] = std::max(env.max_degree[k], v);
   const int chunk = min_chunk_layers(e, job.plan.virtual_stages);
-  if (chunk > 0) env.min_chunk_layers = first ? chunk : std::min(env.min_chunk_layers, chunk);
+  if (chunk > 0) env.min_chunk_layers = env.min_chunk_layers == 0 ? chunk : std::min(env.min_chunk_layers, chunk);
   // MFU at the measured step time: the model FLOPs are the prediction's (the contract's count),
   // the time the measurement's (measured time = predicted · e^r).
   const double measured_mfu = e.mfu_pct * std::exp(-*log_residual(row));
@@ -63,15 +63,15 @@ UncertaintyModel build(const std::vector<RunView>& runs, const std::map<std::str
   u.source = "validate --fit";
   std::map<std::string, std::vector<double>> by_class;
   std::vector<double> lofo_abs;
-  bool first = true;
+  u.envelope.min_chunk_layers = 0;  // none seen yet
   for (const RunView& v : runs) {
     if (!use(v)) continue;
     by_class[v.cls].push_back(v.loso_r);
     by_class["all"].push_back(v.loso_r);
     if (v.lofo_r) lofo_abs.push_back(std::fabs(*v.lofo_r));
-    extend_envelope(u.envelope, *v.fitted, first);
-    first = false;
+    extend_envelope(u.envelope, *v.fitted);
   }
+  u.envelope.min_chunk_layers = std::max(1, u.envelope.min_chunk_layers);
   const double tail = (1 - u.level) / 2;
   for (const auto& [cls, rs] : by_class) u.bands[cls] = {static_cast<int>(rs.size()), quantile(rs, tail), quantile(rs, 1 - tail)};
   u.flag_widening = quantile(lofo_abs, u.level);

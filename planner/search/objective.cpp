@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "planner/search/search.hpp"
+
 namespace trainplan::planner {
 
 const char* objective_name(Objective o) {
@@ -53,12 +55,10 @@ ObjectiveContext make_objective_context(Objective o, const PlanProblem& problem)
   c.power_w = g.power ? g.power->si() : 0.0;
   c.token_budget = problem.training.token_budget;
   c.deadline_days = problem.training.deadline_days;
-  JobSpec job;
-  job.model = problem.model;
-  job.cluster = problem.cluster;
-  job.training = problem.training;
-  job.plan.param_remainders = problem.search.param_remainders;
-  c.goodput = goodput_inputs(job);
+  // Goodput depends on the plan only through its GPUs and the search-wide master-weight setting.
+  PlanSpec plan;
+  plan.param_remainders = problem.search.param_remainders;
+  c.goodput = goodput_inputs(make_job(problem, plan, problem.training.global_batch));
   return c;
 }
 
