@@ -315,6 +315,17 @@ ModelSpec read_model(const Node& node, const Catalog& catalog, const std::string
   m.layernorm = r.choice<bool>("norm", {{"layernorm", true}, {"rmsnorm", false}}, false);
   m.learned_positions = r.choice<bool>("positions", {{"rope", false}, {"learned", true}}, false);
   m.mtp_layers = r.integer("mtp_layers", 0, 0);
+  if (auto ro = r.child("rope")) {
+    ObjectReader q(*ro);
+    if (q.valid()) {
+      // theta: the rotary base (HF rope_theta); Megatron's --rotary-base is an integer.
+      m.rope.theta = q.integer("theta", 10000, 1);
+      m.rope.scaling = q.choice<RopeScaling>("scaling", {{"none", RopeScaling::kNone}, {"llama3", RopeScaling::kLlama3},
+                                                         {"yarn", RopeScaling::kYarn}}, RopeScaling::kNone);
+      m.rope.factor = q.number("factor", 1.0, 1.0, 1.0e4);
+      q.finish();
+    }
+  }
   if (auto mo = r.child("moe")) {
     ObjectReader e(*mo);
     if (e.valid()) {
@@ -326,6 +337,10 @@ ModelSpec read_model(const Node& node, const Catalog& catalog, const std::string
       s.shared_ffn_hidden = e.integer("shared_ffn_hidden", static_cast<int>(s.expert_ffn_hidden), 1);
       s.dense_layers = e.integer("dense_layers", 0, 0);
       s.router_bias = e.boolean("router_bias", false);
+      s.score = e.choice<RouterScore>("score", {{"softmax", RouterScore::kSoftmax}, {"sigmoid", RouterScore::kSigmoid}}, RouterScore::kSoftmax);
+      s.aux_loss_coeff = e.number("aux_loss_coeff", 0.0, 0.0, 1.0);
+      if (s.router_bias && s.score != RouterScore::kSigmoid)
+        e.node().at("router_bias").error("expected \"score\": \"sigmoid\" with an expert bias (aux-loss-free routing, DeepSeek-V3 §2.1.2)");
       if (s.top_k > s.experts) e.node().at("top_k").error("expected top_k <= experts (" + std::to_string(s.experts) + ")");
       if (s.dense_layers >= m.layers) e.node().at("dense_layers").error("expected fewer dense layers than layers");
       e.finish();

@@ -46,6 +46,42 @@ bool get_bool(const Node& n, const char* key, bool fallback) {
   return c.json->get<bool>();
 }
 
+// A number (integer or float) in [min, max], or nullopt when absent.
+std::optional<double> get_number(const Node& n, const char* key, double min, double max) {
+  Node c = n.at(key);
+  if (!c.json || c.json->is_null()) return std::nullopt;
+  if (!c.json->is_number() || !(c.json->get<double>() >= min && c.json->get<double>() <= max)) {
+    c.error("expected a number from " + std::to_string(min) + " to " + std::to_string(max) + " (got " + describe(*c.json) + ")");
+    return std::nullopt;
+  }
+  return c.json->get<double>();
+}
+
+// rope_theta and rope_scaling (transformers modeling_rope_utils.py: "rope_type", or "type" in older
+// configs; "llama3" for Llama 3.1, "yarn" for DeepSeek-V3). Other rescalings are refused by name.
+RopeSpec hf_rope(const Node& node) {
+  RopeSpec q;
+  if (auto theta = get_number(node, "rope_theta", 1.0, 2.0e9)) q.theta = static_cast<long long>(*theta);
+  Node sc = node.at("rope_scaling");
+  if (!sc.json || sc.json->is_null()) return q;
+  if (!sc.json->is_object()) {
+    sc.error("expected an object or null (got " + describe(*sc.json) + ")");
+    return q;
+  }
+  const char* type_key = sc.json->contains("rope_type") ? "rope_type" : "type";
+  Node type = sc.at(type_key);
+  const std::string name = type.json && type.json->is_string() ? type.json->get<std::string>() : "";
+  if (name == "default") return q;
+  if (name == "llama3") q.scaling = RopeScaling::kLlama3;
+  else if (name == "yarn") q.scaling = RopeScaling::kYarn;
+  else {
+    type.error("expected \"llama3\", \"yarn\" or \"default\" (got " + (type.json ? describe(*type.json) : std::string("nothing")) + ")");
+    return q;
+  }
+  q.factor = get_number(sc, "factor", 1.0, 1.0e4).value_or(1.0);
+  return q;
+}
+
 }  // namespace
 
 ModelSpec read_hf_config(const Node& node) {
@@ -84,6 +120,7 @@ ModelSpec read_hf_config(const Node& node) {
   m.qkv_bias = model_type == "qwen2" || get_bool(node, "attention_bias", false) || get_bool(node, "qkv_bias", false);
   m.linear_bias = get_bool(node, "mlp_bias", false);
   m.mtp_layers = static_cast<int>(get_int(node, "num_nextn_predict_layers", false, 0, kMaxMtpLayers).value_or(0));
+  m.rope = hf_rope(node);
 
   auto intermediate = get_int(node, "intermediate_size", true).value_or(1);
   // Routed experts under any of the three aliases (interfaces.md §5).
@@ -111,6 +148,16 @@ ModelSpec read_hf_config(const Node& node) {
     }
     e.dense_layers = static_cast<int>(get_int(node, "first_k_dense_replace", false, 0, m.layers).value_or(0));
     e.router_bias = model_type.rfind("deepseek_v3", 0) == 0;
+    // scoring_func: DeepSeek-V3 "sigmoid" (modeling_deepseek.py MoEGate); Mixtral/Qwen softmax.
+    Node scoring = node.at("scoring_func");
+    if (scoring.json && scoring.json->is_string()) {
+      const std::string f = scoring.json->get<std::string>();
+      if (f == "sigmoid") e.score = RouterScore::kSigmoid;
+      else if (f != "softmax") scoring.error("expected \"softmax\" or \"sigmoid\" (got \"" + f + "\")");
+    }
+    // Load-balancing weight: router_aux_loss_coef (Mixtral, Qwen-MoE), aux_loss_alpha (DeepSeek).
+    for (const char* key : {"router_aux_loss_coef", "aux_loss_alpha"})
+      if (auto c = get_number(node, key, 0.0, 1.0); c && e.aux_loss_coeff == 0.0) e.aux_loss_coeff = *c;
     m.moe = e;
   } else {
     m.ffn_hidden = intermediate;

@@ -15,6 +15,25 @@ inline constexpr long long kMaxModelDimension = 1LL << 24;  // hidden, heads, FF
 inline constexpr long long kMaxMtpLayers = 64;
 
 enum class Activation { kGelu, kSwiglu, kRelu, kSquaredRelu };
+
+// Rotary position embedding: base frequency and the long-context rescaling of the frequencies.
+// Llama 3.1 rescales low frequencies by `factor` (HF rope_scaling {"rope_type": "llama3"};
+// Megatron --use-rope-scaling --rope-scaling-factor); DeepSeek-V3 uses YaRN (Peng et al. 2023,
+// HF {"type": "yarn"}; Megatron --rope-type yarn --rotary-scaling-factor). They change what the
+// model computes, not its cost: exports must carry them.
+enum class RopeScaling { kNone, kLlama3, kYarn };
+const char* rope_scaling_name(RopeScaling s);
+struct RopeSpec {
+  long long theta = 10000;  // RoFormer (Su et al. 2021) and the HF/Megatron default
+  RopeScaling scaling = RopeScaling::kNone;
+  double factor = 1.0;
+  friend bool operator==(const RopeSpec&, const RopeSpec&) = default;
+};
+
+// Router probabilities: softmax over experts (GShard, Mixtral) or per-expert sigmoid (DeepSeek-V3,
+// which needs it for its aux-loss-free expert bias; transformer_config.py rejects a bias with softmax).
+enum class RouterScore { kSoftmax, kSigmoid };
+const char* router_score_name(RouterScore s);
 const char* activation_name(Activation a);
 // Gated MLPs (SwiGLU) have three weight matrices, the others two.
 constexpr int mlp_matrices(Activation a) { return a == Activation::kSwiglu ? 3 : 2; }
@@ -27,6 +46,8 @@ struct MoeSpec {
   long long shared_ffn_hidden = 0;  // width of one shared expert
   int dense_layers = 0;          // the first layers are dense (DeepSeek-V3: 3)
   bool router_bias = false;      // DeepSeek-V3 e_score_correction_bias
+  RouterScore score = RouterScore::kSoftmax;
+  double aux_loss_coeff = 0.0;   // load-balancing loss weight (HF router_aux_loss_coef / aux_loss_alpha)
   friend bool operator==(const MoeSpec&, const MoeSpec&) = default;
 };
 
@@ -57,6 +78,7 @@ struct ModelSpec {
   bool layernorm = true;      // LayerNorm (weight + bias) or RMSNorm (weight)
   bool learned_positions = false;
   int mtp_layers = 0;
+  RopeSpec rope;  // unused with learned positions
   std::optional<MoeSpec> moe;
   std::optional<MlaSpec> mla;
 

@@ -38,6 +38,15 @@ const char* activation_name(Activation a) {
   }
   return "?";
 }
+const char* rope_scaling_name(RopeScaling s) {
+  switch (s) {
+    case RopeScaling::kNone: return "none";
+    case RopeScaling::kLlama3: return "llama3";
+    case RopeScaling::kYarn: return "yarn";
+  }
+  return "?";
+}
+const char* router_score_name(RouterScore s) { return s == RouterScore::kSigmoid ? "sigmoid" : "softmax"; }
 const char* schedule_name(Schedule s) {
   switch (s) {
     case Schedule::kGpipe: return "gpipe";

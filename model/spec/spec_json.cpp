@@ -22,6 +22,15 @@ Json model_to_json(const ModelSpec& m) {
   j["norm"] = m.layernorm ? "layernorm" : "rmsnorm";
   j["positions"] = m.learned_positions ? "learned" : "rope";
   if (m.mtp_layers > 0) j["mtp_layers"] = m.mtp_layers;
+  if (!m.learned_positions && m.rope != RopeSpec{}) {
+    Json q;
+    q["theta"] = m.rope.theta;
+    if (m.rope.scaling != RopeScaling::kNone) {
+      q["scaling"] = rope_scaling_name(m.rope.scaling);
+      q["factor"] = m.rope.factor;
+    }
+    j["rope"] = q;
+  }
   if (m.moe) {
     Json e;
     e["experts"] = m.moe->experts;
@@ -33,6 +42,8 @@ Json model_to_json(const ModelSpec& m) {
     }
     if (m.moe->dense_layers > 0) e["dense_layers"] = m.moe->dense_layers;
     if (m.moe->router_bias) e["router_bias"] = true;
+    if (m.moe->score != RouterScore::kSoftmax) e["score"] = router_score_name(m.moe->score);
+    if (m.moe->aux_loss_coeff > 0) e["aux_loss_coeff"] = m.moe->aux_loss_coeff;
     j["moe"] = e;
   }
   if (m.mla) {

@@ -12,6 +12,21 @@ std::string num(long long v) { return std::to_string(v); }
 
 void add(MegatronArgGroup& g, std::string flag, std::string value = "") { g.args.push_back({std::move(flag), std::move(value)}); }
 
+// RoPE base and rescaling (arguments.py _add_network_size_args: --rotary-base int default 10000,
+// --use-rope-scaling / --rope-scaling-factor for Llama 3.x; _add_mla_args: --rotary-scaling-factor
+// with --rope-type yarn, which MLA takes by default).
+void rope_args(MegatronArgGroup& g, const RopeSpec& q, bool mla) {
+  add(g, "--rotary-base", num(q.theta));
+  if (q.scaling == RopeScaling::kLlama3) {
+    add(g, "--use-rope-scaling");
+    add(g, "--rope-scaling-factor", format_number(q.factor));
+  }
+  if (q.scaling == RopeScaling::kYarn) {
+    if (!mla) add(g, "--rope-type", "yarn");
+    add(g, "--rotary-scaling-factor", format_number(q.factor));
+  }
+}
+
 MegatronArgGroup model_args(const JobSpec& job) {
   const ModelSpec& m = job.model;
   MegatronArgGroup g{"MODEL_ARGS", {}};
@@ -41,6 +56,7 @@ MegatronArgGroup model_args(const JobSpec& job) {
   add(g, "--seq-length", num(job.training.sequence_length));
   add(g, "--max-position-embeddings", num(m.max_sequence));
   add(g, "--position-embedding-type", m.learned_positions ? "learned_absolute" : "rope");
+  if (!m.learned_positions) rope_args(g, m.rope, m.mla.has_value());
   add(g, "--normalization", m.layernorm ? "LayerNorm" : "RMSNorm");
   if (m.activation == Activation::kSwiglu) add(g, "--swiglu");
   if (m.activation == Activation::kSquaredRelu) add(g, "--squared-relu");
@@ -66,7 +82,14 @@ MegatronArgGroup moe_args(const JobSpec& job) {
   if (e.shared_experts > 0) add(g, "--moe-shared-expert-intermediate-size", num(e.shared_experts * e.shared_ffn_hidden));
   // First dense layers as a layer pattern, e.g. "([0]*3+[1]*58)" (§1.2).
   if (e.dense_layers > 0) add(g, "--moe-layer-freq", "([0]*" + num(e.dense_layers) + "+[1]*" + num(m.layers - e.dense_layers) + ")");
+  // Router (arguments.py _add_moe_args): score function, balancing loss and its weight. An expert
+  // bias (aux-loss-free balancing) needs a sigmoid score (transformer_config.py __post_init__).
+  add(g, "--moe-router-score-function", router_score_name(e.score));
   if (e.router_bias) add(g, "--moe-router-enable-expert-bias");
+  // DeepSeek-V3 (report §2.1.2) keeps a sequence-wise balance loss next to the bias; no weight = no loss.
+  const char* balancing = e.aux_loss_coeff <= 0 ? "none" : e.router_bias ? "seq_aux_loss" : "aux_loss";
+  add(g, "--moe-router-load-balancing-type", balancing);
+  if (e.aux_loss_coeff > 0) add(g, "--moe-aux-loss-coeff", format_number(e.aux_loss_coeff));
   // As examples/mixtral/train_mixtral_8x7b_distributed.sh (§1.4).
   add(g, "--moe-grouped-gemm");
   add(g, "--moe-token-dispatcher-type", "alltoall");
@@ -147,8 +170,11 @@ MegatronArgGroup data_parallel_args(const JobSpec& job, Refusals& r) {
   MegatronArgGroup g{"DATA_PARALLEL_ARGS", {}};
   bool sharded_optimizer = false;  // distributed optimizer or Megatron-FSDP: can overlap param gathers
   if (p.fsdp == Fsdp::kFullShard) {
-    // PyTorch FSDP2 full shard (§1.2 --use-torch-fsdp2; not with the distributed optimizer).
+    // PyTorch FSDP2 full shard (--use-torch-fsdp2; not with the distributed optimizer). validate_args
+    // asserts no gradient-accumulation fusion (on by default) for it (arguments.py, d98e8a64, "if
+    // args.use_torch_fsdp2:" block).
     add(g, "--use-torch-fsdp2");
+    add(g, "--no-gradient-accumulation-fusion");
   } else if (p.zero >= 2) {
     // Megatron-FSDP: optim_grads = ZeRO-2, optim_grads_params = ZeRO-3 (§1.2), with the companion
     // flags of Megatron's FSDP example scripts (no grad-accumulation fusion, fsdp_dtensor checkpoints).
@@ -207,17 +233,26 @@ std::string render_arg(const MegatronArg& a) {
   return s;
 }
 
+// CUDA_DEVICE_MAX_CONNECTIONS: 1 orders TP/CP communication kernels ahead of compute on GPUs before
+// Blackwell (validate_args asserts it when tp or cp > 1 without FSDP); both FSDP flavours assert it
+// is not 1 (arguments.py d98e8a64, the "if args.use_torch_fsdp2:" and Megatron-FSDP blocks).
+std::string device_connections_line(const PlanSpec& p) {
+  if (uses_fsdp_flags(p)) return "unset CUDA_DEVICE_MAX_CONNECTIONS  # FSDP needs it unset or > 1 (validate_args)\n\n";
+  return "export CUDA_DEVICE_MAX_CONNECTIONS=1  # TP/CP overlap ordering, as every Megatron example sets it\n\n";
+}
+
 std::string launch_script(const JobSpec& job, const std::vector<MegatronArgGroup>& groups) {
   const PlanSpec& p = job.plan;
   std::string s;
   s += "#!/bin/bash\n";
   s += "# Megatron-LM pretrain_gpt.py for " + job.model.name + " on " + num(p.gpus()) + " GPUs (" + job.cluster.name + "), written by trainplan.\n";
+  s += "# Targets " + target_version(job, ExportFormat::kMegatron) + ".\n";
   s += "# tp " + num(p.tp) + ", pp " + num(p.pp) + ", vpp " + num(p.virtual_stages) + ", cp " + num(p.cp) + ", ep " + num(p.ep) + ", dp " +
        num(p.dp) + "; " + num(job.micro_batches()) + " micro-batches of " + num(p.micro_batch) + " per step.\n";
   s += "# Run this script once on every node, with NODE_RANK = 0.." + num(nodes_used(job) - 1) + " and MASTER_ADDR = node 0:\n";
   s += "#   NODE_RANK=0 MASTER_ADDR=worker-0 ./train.sh\n";
   s += "set -euo pipefail\n\n";
-  s += "export CUDA_DEVICE_MAX_CONNECTIONS=1  # set by every Megatron example (interfaces.md §1.4)\n\n";
+  s += device_connections_line(job.plan);
   s += "GPUS_PER_NODE=" + num(gpus_per_node_used(job)) + "\n";
   s += "NUM_NODES=" + num(nodes_used(job)) + "\n";
   s += "NODE_RANK=${NODE_RANK:-0}\n";

@@ -41,6 +41,9 @@ constexpr std::string_view kFlags[] = {
     "--mtp-num-layers",
     // arguments.py, outside the §1.2 table: activations, biases, router, attention kernel.
     "--squared-relu", "--add-qkv-bias", "--moe-router-enable-expert-bias", "--attention-backend",
+    // arguments.py (d98e8a64): RoPE rescaling (Llama 3.x, YaRN) and the router's score and balancing.
+    "--use-rope-scaling", "--rope-scaling-factor", "--rope-type", "--rotary-scaling-factor",
+    "--moe-router-score-function", "--moe-router-load-balancing-type", "--moe-aux-loss-coeff",
     // arguments.py: Megatron-FSDP companions (examples/.../megatron_fsdp scripts).
     "--no-gradient-accumulation-fusion", "--ckpt-format",
     // arguments.py: run length, optimizer and data needed by pretrain_gpt.py to start.

@@ -26,8 +26,16 @@ std::vector<std::string> overrides(const JobSpec& job, Refusals& r) {
     set("model.kv_channels", num(m.head_dim));
   }
   set("model.seq_length", num(job.training.sequence_length));
+  if (!m.learned_positions) {
+    // TransformerConfig / GPTModelProvider rotary fields (Megatron-Bridge models/gpt_provider.py).
+    set("model.rotary_base", num(m.rope.theta));
+    if (m.rope.scaling != RopeScaling::kNone) set("model.rotary_scaling_factor", format_number(m.rope.factor));
+  }
   if (m.moe) {
     set("model.num_moe_experts", num(m.moe->experts));
+    set("model.moe_router_score_function", router_score_name(m.moe->score));
+    set("model.moe_router_enable_expert_bias", boolean(m.moe->router_bias));
+    set("model.moe_aux_loss_coeff", format_number(m.moe->aux_loss_coeff));
     set("model.moe_router_topk", num(m.moe->top_k));
     set("model.moe_ffn_hidden_size", num(m.moe->expert_ffn_hidden));
     if (m.moe->shared_experts > 0) set("model.moe_shared_expert_intermediate_size", num(m.moe->shared_experts * m.moe->shared_ffn_hidden));
@@ -53,7 +61,8 @@ std::vector<std::string> overrides(const JobSpec& job, Refusals& r) {
     set("model.recompute_method", p.recompute_layers > 0 ? "block" : "uniform");
     set("model.recompute_num_layers", num(p.recompute_layers > 0 ? p.recompute_layers : 1));
   }
-  if (p.tp_comm_overlap) set("comm_overlap.tp_comm_overlap", "true");
+  // Written either way: the H100 recipes turn it on with a TP-4 userbuffer config (Bridge recipes).
+  set("comm_overlap.tp_comm_overlap", boolean(p.tp_comm_overlap));
   if (!p.tp_grad_overlap && p.tp > 1)
     r.notes.push_back("tp_grad_overlap off (synchronous backward TP collectives) is Megatron-LM before 2022; current releases always overlap: not written");
   // Batch and run length (§4 cfg.train.*).
@@ -70,6 +79,11 @@ std::vector<std::string> overrides(const JobSpec& job, Refusals& r) {
   set("optimizer.use_distributed_optimizer", boolean(distributed_optimizer));
   set("ddp.use_megatron_fsdp", boolean(fsdp));
   if (fsdp) set("ddp.data_parallel_sharding_strategy", p.effective_zero() == 2 ? "optim_grads" : "optim_grads_params");
+  // Megatron-FSDP saves fsdp_dtensor checkpoints only (arguments.py validate_args; Bridge's
+  // CheckpointConfig.ckpt_format).
+  if (fsdp) set("checkpoint.ckpt_format", "fsdp_dtensor");
+  // The recipe's sequence length, data side: the model's alone leaves the dataset at the recipe's.
+  set("dataset.seq_length", num(job.training.sequence_length));
   set("ddp.overlap_grad_reduce", boolean(p.overlap_grad_reduce));
   // --overlap-param-gather needs the distributed optimizer and grad overlap (arguments.py L626-630).
   set("ddp.overlap_param_gather", boolean(p.overlap_param_gather && sharded && p.overlap_grad_reduce));
@@ -116,13 +130,15 @@ ExportResult export_nemo(const JobSpec& job) {
   auto o = overrides(job, r);
   const PlanSpec& p = job.plan;
   std::string text = "# Megatron-Bridge ConfigContainer overrides for " + job.model.name + ", written by trainplan (interfaces.md §4).\n";
-  text += "# Start from the recipe closest to the model (e.g. " + recipe_name(job.model) + ") and apply these.\n";
+  text += "# Targets " + target_version(job, ExportFormat::kNemo) + ". Start from the recipe closest to the model (e.g. " +
+          recipe_name(job.model) + ") and apply these.\n";
   for (const auto& line : o) text += line + "\n";
   std::string launch = "#!/bin/bash\n";
   launch += "# Megatron-Bridge launch for " + job.model.name + " on " + num(p.gpus()) + " GPUs (" + job.cluster.name + "), written by trainplan.\n";
   launch += "# Run once per node with NODE_RANK = 0.." + num(nodes_used(job) - 1) + "; the overrides are those of overrides.txt.\n";
   launch += "set -euo pipefail\n\n";
-  launch += "export CUDA_DEVICE_MAX_CONNECTIONS=1\n";
+  launch += p.effective_zero() >= 2 ? "unset CUDA_DEVICE_MAX_CONNECTIONS  # Megatron-FSDP needs it unset or > 1\n"
+                                                           : "export CUDA_DEVICE_MAX_CONNECTIONS=1\n";
   launch += "NODE_RANK=${NODE_RANK:-0}\nMASTER_ADDR=${MASTER_ADDR:-localhost}\n\n";
   launch += "python -m torch.distributed.run --nproc_per_node " + num(gpus_per_node_used(job)) + " --nnodes " + num(nodes_used(job)) +
             " --node_rank $NODE_RANK --master_addr $MASTER_ADDR --master_port 29500 \\\n";

@@ -1,6 +1,7 @@
 #include "planner/export/rules.hpp"
 
 #include <cmath>
+#include <array>
 #include <cstdio>
 
 namespace trainplan::exporter {
@@ -31,6 +32,31 @@ int middle_stage_layers(const JobSpec& job) {
   const int rest_stages = p.pp - uneven;
   if (rest_stages <= 0) return 0;
   return (job.model.layers - p.first_stage_layers - p.last_stage_layers) / rest_stages;
+}
+
+bool uses_fsdp_flags(const PlanSpec& p) { return p.fsdp == Fsdp::kFullShard || (p.fsdp == Fsdp::kNone && p.zero >= 2); }
+
+std::string target_version(const JobSpec& job, ExportFormat format) {
+  // The releases whose parsers and validation framework-check runs (its SOURCES.json and README).
+  struct Target {
+    ExportFormat format;
+    const char* label;
+    std::array<Framework, 2> frameworks;
+    const char* checked;
+  };
+  static constexpr std::array<Target, 4> kTargets = {{
+      {ExportFormat::kMegatron, "Megatron-LM", {Framework::kMegatronCore, Framework::kMegatronLm}, "d98e8a64 (main, 2026)"},
+      {ExportFormat::kDeepSpeed, "DeepSpeed", {Framework::kDeepspeed, Framework::kMegatronDeepspeed}, "edaa7221 (master, 2026)"},
+      {ExportFormat::kTorchtitan, "torchtitan", {Framework::kTorchtitan, Framework::kTorchtitan}, "v0.2.2"},
+      {ExportFormat::kNemo, "Megatron-Bridge", {Framework::kMegatronBridge, Framework::kNemo}, "067f987d with Megatron-LM 2a75ac12"},
+  }};
+  for (const auto& t : kTargets) {
+    if (t.format != format) continue;
+    const Framework f = job.training.framework;
+    const bool stated = !job.training.framework_version.empty() && (f == t.frameworks[0] || f == t.frameworks[1]);
+    return std::string(t.label) + " " + (stated ? job.training.framework_version + " (the job's framework_version)" : t.checked);
+  }
+  return "?";
 }
 
 std::string format_number(double v) {
@@ -84,6 +110,19 @@ void check_megatron(const JobSpec& job, Refusals& r) {
     r.need(world % etp_ep_pp == 0, "world " + num(world) + " is not a multiple of expert_tp*ep*pp = " + num(etp_ep_pp) +
                                        " (parallel_state.py L874-884)");
   }
+  // First/last-stage layer counts are whole virtual stages (transformer_config.py __post_init__,
+  // "number of layers at first stage ... must be divisible by virtual pipeline parallel degree").
+  r.need(p.virtual_stages == 1 || p.first_stage_layers % p.virtual_stages == 0,
+         "the first stage's " + num(p.first_stage_layers) + " layers do not split into " + num(p.virtual_stages) +
+             " virtual stages (transformer_config.py: first-stage layers must divide by the virtual size)");
+  r.need(p.virtual_stages == 1 || p.last_stage_layers % p.virtual_stages == 0,
+         "the last stage's " + num(p.last_stage_layers) + " layers do not split into " + num(p.virtual_stages) +
+             " virtual stages (transformer_config.py: last-stage layers must divide by the virtual size)");
+  // Expert bias (aux-loss-free routing) only with sigmoid scores; MoE biases only at ETP 1
+  // (transformer_config.py __post_init__).
+  r.need(!m.moe || !m.moe->router_bias || m.moe->score == RouterScore::kSigmoid,
+         "an expert-bias router needs sigmoid scores (transformer_config.py: expert bias supports sigmoid and sqrtsoftplus)");
+  r.need(!m.moe || !m.linear_bias || p.expert_tp == 1, "biased MoE linear layers need expert_tp 1 (transformer_config.py: Bias in MoE only with ETP 1)");
   // Megatron has 1F1B and its interleaved form only (megatron/core/pipeline_parallel/schedules.py).
   r.need(p.pp == 1 || p.schedule == Schedule::k1F1B || p.schedule == Schedule::kInterleaved,
          std::string("Megatron-LM has no \"") + schedule_name(p.schedule) + "\" pipeline schedule (only 1F1B and interleaved 1F1B)");
@@ -98,6 +137,11 @@ void check_megatron(const JobSpec& job, Refusals& r) {
   r.need(p.activation_offload.device == OffloadDevice::kNone, "activation offload is not exported for Megatron-LM");
   // FSDP2 (--use-torch-fsdp2): PP = 1, EP = 1, no distributed optimizer (arguments.py L634-640).
   if (p.fsdp == Fsdp::kFullShard) r.need(p.pp == 1 && p.ep == 1, "PyTorch FSDP2 (--use-torch-fsdp2) needs pp 1 and ep 1 (arguments.py L634-640)");
+  // FSDP2 also asserts untied embeddings and no fp16 (arguments.py d98e8a64, "if args.use_torch_fsdp2:").
+  if (p.fsdp == Fsdp::kFullShard)
+    r.need(!m.tied_embeddings, "--use-torch-fsdp2 requires --untie-embeddings-and-output-weights: this model ties them (arguments.py validate_args)");
+  if (p.fsdp == Fsdp::kFullShard)
+    r.need(job.training.precision != Precision::kFp16, "--use-torch-fsdp2 does not support fp16 (arguments.py validate_args)");
   r.need(p.fsdp != Fsdp::kHybridShard, "hybrid-shard FSDP is not exported for Megatron-LM");
   // Megatron-FSDP shards within DP; optimizer offload reuses the precision-aware optimizer path
   // (arguments.py validate_args "Optimizer CPU offload check").

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "model/spec/job.hpp"
+#include "planner/export/export.hpp"
 
 namespace trainplan::exporter {
 
@@ -37,6 +38,13 @@ int nodes_used(const JobSpec& job);
 long long train_iters(const JobSpec& job);
 // Layers in each of the PP stages that are not the uneven first/last ones.
 int middle_stage_layers(const JobSpec& job);
+// The plan shards with an FSDP flavour in Megatron terms: torch FSDP2 (fsdp full shard) or
+// Megatron-FSDP (zero 2/3), both of which refuse CUDA_DEVICE_MAX_CONNECTIONS=1.
+bool uses_fsdp_flags(const PlanSpec& p);
+// The framework release an export targets: the job's training.framework_version when the job names
+// the framework the format launches, else the release framework-check holds
+// (../shared/tools/framework-check/SOURCES.json), e.g. "Megatron-LM d98e8a64".
+std::string target_version(const JobSpec& job, ExportFormat format);
 // A number with no trailing zeros ("0.5", "1").
 std::string format_number(double v);
 

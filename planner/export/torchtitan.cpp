@@ -79,6 +79,8 @@ void check_torchtitan(const JobSpec& job, const Degrees& d, Refusals& r) {
          "no torchtitan v0.2.2 flavor has this model's shape (registered: llama3 8B, 70B, 405B); a TOML cannot define a model");
   r.need(job.training.precision == Precision::kBf16 || job.training.precision == Precision::kFp32,
          std::string("torchtitan mixed_precision_param is bfloat16 or float32, not ") + precision_name(job.training.precision));
+  // v0.2.2 job_config.py: mixed_precision_reduce: Literal["float32"].
+  r.need(!p.grad_reduce_bf16, "torchtitan v0.2.2 reduces gradients in float32 only (mixed_precision_reduce: Literal[\"float32\"]); the plan reduces in bf16");
   r.need(job.training.optimizer == Optimizer::kAdam, "torchtitan builds Adam/AdamW optimizers only");
   r.need(!p.param_remainders, "torchtitan's optimizers keep whole fp32 parameters: no 16-bit remainder store (master_params \"remainder\")");
   r.need(!(p.zero == 1 && p.fsdp == Fsdp::kNone && p.dp > 1),
@@ -181,7 +183,7 @@ std::string toml(const JobSpec& job, const Degrees& d, const Flavor& f) {
   s += "steps = " + num(train_iters(job)) + "\n";
   s += "max_norm = 1.0\n";
   s += std::string("mixed_precision_param = ") + (job.training.precision == Precision::kBf16 ? "\"bfloat16\"" : "\"float32\"") + "\n";
-  s += std::string("mixed_precision_reduce = ") + (p.grad_reduce_bf16 ? "\"bfloat16\"" : "\"float32\"") + "\n";
+  s += "mixed_precision_reduce = \"float32\"\n";
   s += std::string("enable_cpu_offload = ") + (p.param_offload.device == OffloadDevice::kCpu ? "true" : "false") + "\n";
   s += "dataset = \"c4\"\n\n";
   s += "[parallelism]\n";
@@ -198,13 +200,16 @@ std::string toml(const JobSpec& job, const Degrees& d, const Flavor& f) {
 std::string launch(const JobSpec& job, const Degrees& d) {
   std::string overrides;
   for (const auto& o : parallelism(job, d)) {
+    // Booleans stay in the TOML: tyro takes them as --flag / --no-flag, never "--flag false"
+    // (torchtitan v0.2.2 config/manager.py parses with tyro).
+    if (o.value == "true" || o.value == "false") continue;
     std::string v = o.value;
     if (v.size() >= 2 && v.front() == '"') v = v.substr(1, v.size() - 2);
     overrides += " \\\n    --parallelism." + o.key + " " + v;
   }
   std::string s = "#!/bin/bash\n";
-  s += "# torchtitan launch, written by trainplan. The dotted overrides repeat the TOML's [parallelism]\n";
-  s += "# (docs/debugging.md); they also work on torchtitan main, where TOML files are gone (interfaces.md §3).\n";
+  s += "# torchtitan launch, written by trainplan, for " + target_version(job, ExportFormat::kTorchtitan) + ". The dotted overrides repeat\n";
+  s += "# the TOML's [parallelism] degrees (docs/debugging.md). torchtitan main has no TOML job files (--module/--config): this is v0.2.2's form.\n";
   s += "set -euo pipefail\n\n";
   if (nodes_used(job) == 1) {
     s += "CONFIG_FILE=./torchtitan.toml NGPU=" + num(gpus_per_node_used(job)) + " ./run_train.sh" + overrides + "\n";

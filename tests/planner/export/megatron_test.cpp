@@ -141,9 +141,15 @@ TEST(MegatronExport, UnevenStagesWithVirtualStagesUsePerRankCount) {
   EXPECT_EQ(*value(f, "--decoder-first-pipeline-num-layers"), "7");
   EXPECT_EQ(*value(f, "--decoder-last-pipeline-num-layers"), "7");
   EXPECT_FALSE(f.has("--num-virtual-stages-per-pipeline-rank"));
-  // VPP 2: the 126 - 7 - 7 = 112 middle layers are 14 stages x 2 virtual stages x 4 layers.
+  // VPP 2: 7 first-stage layers do not split into 2 virtual stages (transformer_config.py).
   job.plan.virtual_stages = 2;
   job.plan.schedule = Schedule::kInterleaved;
+  ExportResult refused = export_megatron(job);
+  ASSERT_TRUE(refused.refused());
+  EXPECT_TRUE(contains(refused.reasons.front(), "virtual stages"));
+  // 6 + 8 outer layers: the 126 - 6 - 8 = 112 middle layers are 14 stages x 2 virtual stages x 4 layers.
+  job.plan.first_stage_layers = 6;
+  job.plan.last_stage_layers = 8;
   auto g = megatron_flags_of(export_megatron(job));
   EXPECT_EQ(*value(g, "--num-virtual-stages-per-pipeline-rank"), "2");
   EXPECT_FALSE(g.has("--num-layers-per-virtual-pipeline-stage"));

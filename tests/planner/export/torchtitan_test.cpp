@@ -34,6 +34,7 @@ std::map<std::string, std::string> parallelism_of(const ExportResult& r) {
 JobSpec zero2_with_sp() {
   JobSpec job = load_example("llama3-8b-zero2-h100-16");
   job.plan.sequence_parallel = true;
+  job.plan.grad_reduce_bf16 = false;  // v0.2.2 reduces in float32 only (see GradReduceInBf16)
   return job;
 }
 
@@ -83,6 +84,11 @@ TEST(TorchtitanExport, OverrideLineRepeatsTheParallelismTable) {
   ASSERT_FALSE(r.refused()) << r.reasons.front();
   const std::string& launch = r.find_file("launch.sh")->content;
   for (const auto& [k, v] : parallelism_of(r)) {
+    // tyro booleans are --flag / --no-flag: "--flag false" is refused, so booleans stay in the TOML.
+    if (v == "true" || v == "false") {
+      EXPECT_FALSE(contains(launch, "--parallelism." + k)) << k;
+      continue;
+    }
     std::string bare = v.starts_with("\"") ? v.substr(1, v.size() - 2) : v;
     EXPECT_TRUE(contains(launch, "--parallelism." + k + " " + bare)) << k;
   }
@@ -126,9 +132,21 @@ TEST(TorchtitanRefusal, ExpertTensorParallelMustBeOneOrTp) {
   job.plan.dp = 4;
   job.plan.sequence_parallel = true;
   job.plan.expert_tp = 2;
+  job.plan.grad_reduce_bf16 = false;
   ExportResult r = export_torchtitan(job);
   ASSERT_TRUE(r.refused());
   EXPECT_TRUE(contains(r.reasons.front(), "expert_tensor_parallel_degree"));
+}
+
+// job_config.py v0.2.2: mixed_precision_reduce: Literal["float32"].
+TEST(TorchtitanRefusal, GradReduceInBf16) {
+  JobSpec job = zero2_with_sp();
+  ASSERT_FALSE(export_torchtitan(job).refused());
+  EXPECT_EQ(table(export_torchtitan(job).find_file("torchtitan.toml")->content, "training")["mixed_precision_reduce"], "\"float32\"");
+  job.plan.grad_reduce_bf16 = true;
+  ExportResult r = export_torchtitan(job);
+  ASSERT_TRUE(r.refused());
+  EXPECT_TRUE(contains(r.reasons.front(), "float32"));
 }
 
 TEST(TorchtitanRefusal, ModelWithoutFlavor) {

@@ -26,12 +26,14 @@ python -m torch.distributed.run --nproc_per_node 8 --nnodes 128 --node_rank $NOD
     model.pipeline_dtype=torch.bfloat16 \
     model.overlap_p2p_comm=false \
     model.recompute_granularity=selective \
+    comm_overlap.tp_comm_overlap=false \
     train.global_batch_size=1536 \
     train.micro_batch_size=1 \
     train.train_iters=1000 \
     ddp.use_distributed_optimizer=true \
     optimizer.use_distributed_optimizer=true \
     ddp.use_megatron_fsdp=false \
+    dataset.seq_length=2048 \
     ddp.overlap_grad_reduce=true \
     ddp.overlap_param_gather=true \
     ddp.grad_reduce_in_fp32=true \

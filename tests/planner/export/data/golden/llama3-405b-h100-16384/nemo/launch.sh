@@ -16,6 +16,7 @@ python -m torch.distributed.run --nproc_per_node 8 --nnodes 2048 --node_rank $NO
     model.num_query_groups=8 \
     model.kv_channels=128 \
     model.seq_length=8192 \
+    model.rotary_base=500000 \
     model.tensor_model_parallel_size=8 \
     model.pipeline_model_parallel_size=16 \
     model.virtual_pipeline_model_parallel_size=null \
@@ -30,12 +31,14 @@ python -m torch.distributed.run --nproc_per_node 8 --nnodes 2048 --node_rank $NO
     model.recompute_granularity=full \
     model.recompute_method=uniform \
     model.recompute_num_layers=1 \
+    comm_overlap.tp_comm_overlap=false \
     train.global_batch_size=2048 \
     train.micro_batch_size=1 \
     train.train_iters=1000 \
     ddp.use_distributed_optimizer=true \
     optimizer.use_distributed_optimizer=true \
     ddp.use_megatron_fsdp=false \
+    dataset.seq_length=8192 \
     ddp.overlap_grad_reduce=true \
     ddp.overlap_param_gather=true \
     ddp.grad_reduce_in_fp32=true \

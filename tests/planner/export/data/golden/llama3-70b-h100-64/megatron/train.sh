@@ -1,11 +1,12 @@
 #!/bin/bash
 # Megatron-LM pretrain_gpt.py for Llama 3 70B on 64 GPUs (DGX H100 SuperPOD), written by trainplan.
+# Targets Megatron-LM d98e8a64 (main, 2026).
 # tp 8, pp 4, vpp 5, cp 1, ep 1, dp 2; 256 micro-batches of 1 per step.
 # Run this script once on every node, with NODE_RANK = 0..7 and MASTER_ADDR = node 0:
 #   NODE_RANK=0 MASTER_ADDR=worker-0 ./train.sh
 set -euo pipefail
 
-export CUDA_DEVICE_MAX_CONNECTIONS=1  # set by every Megatron example (interfaces.md §1.4)
+export CUDA_DEVICE_MAX_CONNECTIONS=1  # TP/CP overlap ordering, as every Megatron example sets it
 
 GPUS_PER_NODE=8
 NUM_NODES=8
@@ -31,6 +32,7 @@ MODEL_ARGS=(
     --seq-length 8192
     --max-position-embeddings 8192
     --position-embedding-type rope
+    --rotary-base 500000
     --normalization RMSNorm
     --swiglu
     --disable-bias-linear

@@ -16,6 +16,7 @@ python -m torch.distributed.run --nproc_per_node 8 --nnodes 8 --node_rank $NODE_
     model.num_query_groups=8 \
     model.kv_channels=128 \
     model.seq_length=8192 \
+    model.rotary_base=500000 \
     model.tensor_model_parallel_size=8 \
     model.pipeline_model_parallel_size=4 \
     model.virtual_pipeline_model_parallel_size=5 \
@@ -26,12 +27,14 @@ python -m torch.distributed.run --nproc_per_node 8 --nnodes 8 --node_rank $NODE_
     model.pipeline_dtype=torch.bfloat16 \
     model.overlap_p2p_comm=true \
     model.recompute_granularity=selective \
+    comm_overlap.tp_comm_overlap=false \
     train.global_batch_size=512 \
     train.micro_batch_size=1 \
     train.train_iters=1000 \
     ddp.use_distributed_optimizer=true \
     optimizer.use_distributed_optimizer=true \
     ddp.use_megatron_fsdp=false \
+    dataset.seq_length=8192 \
     ddp.overlap_grad_reduce=true \
     ddp.overlap_param_gather=true \
     ddp.grad_reduce_in_fp32=true \

@@ -3,7 +3,7 @@
 # Run once per node with NODE_RANK = 0..3; the overrides are those of overrides.txt.
 set -euo pipefail
 
-export CUDA_DEVICE_MAX_CONNECTIONS=1
+unset CUDA_DEVICE_MAX_CONNECTIONS  # Megatron-FSDP needs it unset or > 1
 NODE_RANK=${NODE_RANK:-0}
 MASTER_ADDR=${MASTER_ADDR:-localhost}
 
@@ -16,6 +16,7 @@ python -m torch.distributed.run --nproc_per_node 8 --nnodes 4 --node_rank $NODE_
     model.num_query_groups=8 \
     model.kv_channels=128 \
     model.seq_length=8192 \
+    model.rotary_base=500000 \
     model.tensor_model_parallel_size=1 \
     model.pipeline_model_parallel_size=1 \
     model.virtual_pipeline_model_parallel_size=null \
@@ -27,6 +28,7 @@ python -m torch.distributed.run --nproc_per_node 8 --nnodes 4 --node_rank $NODE_
     model.recompute_granularity=full \
     model.recompute_method=uniform \
     model.recompute_num_layers=1 \
+    comm_overlap.tp_comm_overlap=false \
     train.global_batch_size=256 \
     train.micro_batch_size=2 \
     train.train_iters=1000 \
@@ -34,6 +36,8 @@ python -m torch.distributed.run --nproc_per_node 8 --nnodes 4 --node_rank $NODE_
     optimizer.use_distributed_optimizer=true \
     ddp.use_megatron_fsdp=true \
     ddp.data_parallel_sharding_strategy=optim_grads_params \
+    checkpoint.ckpt_format=fsdp_dtensor \
+    dataset.seq_length=8192 \
     ddp.overlap_grad_reduce=true \
     ddp.overlap_param_gather=true \
     ddp.grad_reduce_in_fp32=true \

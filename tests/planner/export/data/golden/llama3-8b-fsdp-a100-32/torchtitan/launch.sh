@@ -1,6 +1,6 @@
 #!/bin/bash
-# torchtitan launch, written by trainplan. The dotted overrides repeat the TOML's [parallelism]
-# (docs/debugging.md); they also work on torchtitan main, where TOML files are gone (interfaces.md §3).
+# torchtitan launch, written by trainplan, for torchtitan v0.2.2. The dotted overrides repeat
+# the TOML's [parallelism] degrees (docs/debugging.md). torchtitan main has no TOML job files (--module/--config): this is v0.2.2's form.
 set -euo pipefail
 
 # Under Slurm, from the head node (torchtitan multinode script):
@@ -11,7 +11,6 @@ srun torchrun --nnodes 4 --nproc_per_node 8 --rdzv_id 101 --rdzv_backend c10d --
     --parallelism.data_parallel_shard_degree 32 \
     --parallelism.fsdp_reshard_after_forward always \
     --parallelism.tensor_parallel_degree 1 \
-    --parallelism.enable_async_tensor_parallel false \
     --parallelism.pipeline_parallel_degree 1 \
     --parallelism.context_parallel_degree 1 \
     --parallelism.expert_parallel_degree 1 \

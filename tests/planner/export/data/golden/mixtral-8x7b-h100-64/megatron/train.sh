@@ -1,11 +1,12 @@
 #!/bin/bash
 # Megatron-LM pretrain_gpt.py for Mixtral 8x7B on 64 GPUs (DGX H100 SuperPOD), written by trainplan.
+# Targets Megatron-LM d98e8a64 (main, 2026).
 # tp 1, pp 4, vpp 1, cp 1, ep 8, dp 16; 16 micro-batches of 1 per step.
 # Run this script once on every node, with NODE_RANK = 0..7 and MASTER_ADDR = node 0:
 #   NODE_RANK=0 MASTER_ADDR=worker-0 ./train.sh
 set -euo pipefail
 
-export CUDA_DEVICE_MAX_CONNECTIONS=1  # set by every Megatron example (interfaces.md §1.4)
+export CUDA_DEVICE_MAX_CONNECTIONS=1  # TP/CP overlap ordering, as every Megatron example sets it
 
 GPUS_PER_NODE=8
 NUM_NODES=8
@@ -31,6 +32,7 @@ MODEL_ARGS=(
     --seq-length 4096
     --max-position-embeddings 32768
     --position-embedding-type rope
+    --rotary-base 1000000
     --normalization RMSNorm
     --swiglu
     --disable-bias-linear
@@ -43,6 +45,9 @@ MOE_ARGS=(
     --num-experts 8
     --moe-router-topk 2
     --moe-ffn-hidden-size 14336
+    --moe-router-score-function softmax
+    --moe-router-load-balancing-type aux_loss
+    --moe-aux-loss-coeff 0.02
     --moe-grouped-gemm
     --moe-token-dispatcher-type alltoall
 )

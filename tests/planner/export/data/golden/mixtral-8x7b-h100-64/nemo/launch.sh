@@ -16,7 +16,11 @@ python -m torch.distributed.run --nproc_per_node 8 --nnodes 8 --node_rank $NODE_
     model.num_query_groups=8 \
     model.kv_channels=128 \
     model.seq_length=4096 \
+    model.rotary_base=1000000 \
     model.num_moe_experts=8 \
+    model.moe_router_score_function=softmax \
+    model.moe_router_enable_expert_bias=false \
+    model.moe_aux_loss_coeff=0.02 \
     model.moe_router_topk=2 \
     model.moe_ffn_hidden_size=14336 \
     model.tensor_model_parallel_size=1 \
@@ -31,12 +35,14 @@ python -m torch.distributed.run --nproc_per_node 8 --nnodes 8 --node_rank $NODE_
     model.recompute_granularity=full \
     model.recompute_method=uniform \
     model.recompute_num_layers=1 \
+    comm_overlap.tp_comm_overlap=false \
     train.global_batch_size=256 \
     train.micro_batch_size=1 \
     train.train_iters=1000 \
     ddp.use_distributed_optimizer=true \
     optimizer.use_distributed_optimizer=true \
     ddp.use_megatron_fsdp=false \
+    dataset.seq_length=4096 \
     ddp.overlap_grad_reduce=true \
     ddp.overlap_param_gather=true \
     ddp.grad_reduce_in_fp32=true \
