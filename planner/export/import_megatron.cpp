@@ -96,6 +96,17 @@ ModelSpec read_model_flags(Reader& r) {
   if (pos != "learned_absolute" && pos != "rope") r.error("--position-embedding-type: trainplan models learned_absolute and rope (got \"" + pos + "\")");
   m.learned_positions = pos == "learned_absolute";
   m.mtp_layers = static_cast<int>(r.integer("--mtp-num-layers", 0));
+  // RoPE (arguments.py d98e8a64): --rotary-base (default 10000); Llama-3 scaling with
+  // --use-rope-scaling (--rope-scaling-factor, default 8); YaRN with --rope-type yarn, or MLA's
+  // --rotary-scaling-factor (MLA takes yarn by default; factor 1 rescales nothing).
+  m.rope.theta = r.integer("--rotary-base", 10000);
+  if (r.has("--use-rope-scaling")) {
+    m.rope.scaling = RopeScaling::kLlama3;
+    m.rope.factor = r.number("--rope-scaling-factor").value_or(8.0);
+  } else if (r.text("--rope-type") == "yarn" || (r.has("--multi-latent-attention") && r.number("--rotary-scaling-factor").value_or(1.0) > 1.0)) {
+    m.rope.scaling = RopeScaling::kYarn;
+    m.rope.factor = r.number("--rotary-scaling-factor").value_or(1.0);
+  }
   if (auto experts = r.integer("--num-experts"); experts && *experts > 1) {
     MoeSpec e;
     e.experts = static_cast<int>(*experts);
@@ -106,6 +117,11 @@ ModelSpec read_model_flags(Reader& r) {
       e.shared_ffn_hidden = *shared;
     }
     e.router_bias = r.has("--moe-router-enable-expert-bias");
+    // --moe-router-score-function: softmax (default) or sigmoid; --moe-aux-loss-coeff (default 0).
+    const std::string score = r.text("--moe-router-score-function", "softmax");
+    if (score == "sigmoid") e.score = RouterScore::kSigmoid;
+    else if (score != "softmax") r.error("--moe-router-score-function: trainplan models softmax and sigmoid (got \"" + score + "\")");
+    e.aux_loss_coeff = r.number("--moe-aux-loss-coeff").value_or(0.0);
     if (r.has("--moe-layer-freq")) {
       // "([0]*D+[1]*M)": the first D layers dense (§1.2); other patterns are not modelled.
       const std::regex pattern(R"(\(?\[0\]\*(\d+)\+\[1\]\*(\d+)\)?)");

@@ -40,6 +40,13 @@ TEST(RoundTrip, MegatronPlanSurvivesExportAndImport) {
     ASSERT_TRUE(back.ok()) << name << ": " << (back.errors.empty() ? "" : back.errors.front());
     EXPECT_EQ(back.job->plan, job.plan) << name;
     EXPECT_EQ(back.job->world, job.plan.gpus()) << name;
+    // What the model computes beyond its shape: RoPE base and rescaling, the router's score and loss.
+    ASSERT_TRUE(back.job->model) << name;
+    EXPECT_EQ(back.job->model->rope, job.model.rope) << name;
+    if (job.model.moe) {
+      EXPECT_EQ(back.job->model->moe->score, job.model.moe->score) << name;
+      EXPECT_DOUBLE_EQ(back.job->model->moe->aux_loss_coeff, job.model.moe->aux_loss_coeff) << name;
+    }
     auto reloaded = reload(*back.job, opt, name + "_megatron");
     ASSERT_TRUE(reloaded) << name;
     EXPECT_EQ(reloaded->plan, job.plan) << name;
