@@ -84,9 +84,11 @@ OrderedJson ds_config(const JobSpec& job) {
   if (stage == 3) z["offload_param"] = p.param_offload.device == OffloadDevice::kNone ? OrderedJson{{"device", "none"}, {"pin_memory", true}}
                                                                                      : offload_block(p.param_offload, false);
   c["zero_optimization"] = z;
-  // NVMe offload needs the top-level async I/O block (§2.2); values are DeepSpeed's documented defaults.
+  // NVMe offload needs the top-level async I/O block; keys and defaults of DeepSpeed edaa7221
+  // runtime/swap_tensor/constants.py (thread_count is now intra_op_parallelism; the old name is
+  // silently ignored).
   if (p.optimizer_offload.device == OffloadDevice::kNvme || p.param_offload.device == OffloadDevice::kNvme)
-    c["aio"] = {{"block_size", 1048576}, {"queue_depth", 8}, {"thread_count", 1}, {"single_submit", false}, {"overlap_events", true}};
+    c["aio"] = {{"block_size", 1048576}, {"queue_depth", 8}, {"intra_op_parallelism", 1}, {"single_submit", false}, {"overlap_events", true}};
   if (p.recompute == Recompute::kFull)
     c["activation_checkpointing"] = {{"partition_activations", p.tp > 1},
                                      {"cpu_checkpointing", p.activation_offload.device == OffloadDevice::kCpu},

@@ -151,6 +151,15 @@ ImportResult import_deepspeed(const std::vector<InputFile>& files, const ImportO
       overlap_comm = z.value("overlap_comm", stage == 3);  // default true iff stage 3 (overlap_comm_valid)
       p.optimizer_offload = read_offload(z, "offload_optimizer", true, config_file, out);
       p.param_offload = read_offload(z, "offload_param", false, config_file, out);
+      // Deprecated booleans DeepSpeed still maps (runtime/zero/config.py, edaa7221): cpu_offload ->
+      // offload_optimizer {device: cpu}, cpu_offload_param -> offload_param {device: cpu}.
+      auto legacy = [&](const char* key) {
+        if (!z.contains(key)) return false;
+        if (!z[key].is_boolean()) out.errors.push_back(config_file + ": /zero_optimization/" + key + ": expected true or false");
+        return z[key].is_boolean() && z[key].get<bool>();
+      };
+      if (!z.contains("offload_optimizer") && legacy("cpu_offload")) p.optimizer_offload = {OffloadDevice::kCpu, 1.0};
+      if (!z.contains("offload_param") && legacy("cpu_offload_param")) p.param_offload = {OffloadDevice::kCpu, 1.0};
       if (stage == 3 && z.contains("stage3_prefetch_bucket_size") && z["stage3_prefetch_bucket_size"] == 0) p.overlap_param_gather = false;
       if (stage == 3 && z.value("mics_shard_size", -1) > 0) p.fsdp = Fsdp::kHybridShard;  // MiCS = hybrid shard
     }

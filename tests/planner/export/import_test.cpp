@@ -157,3 +157,25 @@ TEST(DeepSpeedImport, ModelIsRequired) {
 
 }  // namespace
 }  // namespace trainplan::exporter
+
+namespace trainplan::exporter {
+namespace {
+
+// DeepSpeed still maps its deprecated "cpu_offload" / "cpu_offload_param" booleans to CPU offload
+// blocks (runtime/zero/config.py): importing them as no offload would predict the wrong memory.
+TEST(ImportDeepSpeed, LegacyCpuOffloadKeys) {
+  ImportOptions opt;
+  opt.model = Json("llama3-8b");
+  opt.gpus = 8;
+  opt.sequence_length = 8192;
+  const std::string config = R"({"train_batch_size": 64, "train_micro_batch_size_per_gpu": 1, "gradient_accumulation_steps": 8,
+    "bf16": {"enabled": true}, "zero_optimization": {"stage": 3, "cpu_offload": true, "cpu_offload_param": true}})";
+  ImportResult r = import_deepspeed({{"ds_config.json", config}}, opt);
+  ASSERT_TRUE(r.ok()) << (r.errors.empty() ? "" : r.errors.front());
+  EXPECT_EQ(r.job->plan.optimizer_offload.device, OffloadDevice::kCpu);
+  EXPECT_DOUBLE_EQ(r.job->plan.optimizer_offload.fraction, 1.0);
+  EXPECT_EQ(r.job->plan.param_offload.device, OffloadDevice::kCpu);
+}
+
+}  // namespace
+}  // namespace trainplan::exporter
