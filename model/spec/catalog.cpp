@@ -319,10 +319,11 @@ ModelSpec read_model(const Node& node, const Catalog& catalog, const std::string
     ObjectReader q(*ro);
     if (q.valid()) {
       // theta: the rotary base (HF rope_theta); Megatron's --rotary-base is an integer.
-      m.rope.theta = q.integer("theta", 10000, 1);
+      const RopeSpec defaults;
+      m.rope.theta = q.integer("theta", static_cast<int>(defaults.theta), 1);
       m.rope.scaling = q.choice<RopeScaling>("scaling", {{"none", RopeScaling::kNone}, {"llama3", RopeScaling::kLlama3},
-                                                         {"yarn", RopeScaling::kYarn}}, RopeScaling::kNone);
-      m.rope.factor = q.number("factor", 1.0, 1.0, 1.0e4);
+                                                         {"yarn", RopeScaling::kYarn}}, defaults.scaling);
+      m.rope.factor = q.number("factor", defaults.factor, 1.0, 1.0e4);
       q.finish();
     }
   }
@@ -337,8 +338,8 @@ ModelSpec read_model(const Node& node, const Catalog& catalog, const std::string
       s.shared_ffn_hidden = e.integer("shared_ffn_hidden", static_cast<int>(s.expert_ffn_hidden), 1);
       s.dense_layers = e.integer("dense_layers", 0, 0);
       s.router_bias = e.boolean("router_bias", false);
-      s.score = e.choice<RouterScore>("score", {{"softmax", RouterScore::kSoftmax}, {"sigmoid", RouterScore::kSigmoid}}, RouterScore::kSoftmax);
-      s.aux_loss_coeff = e.number("aux_loss_coeff", 0.0, 0.0, 1.0);
+      s.score = e.choice<RouterScore>("score", {{"softmax", RouterScore::kSoftmax}, {"sigmoid", RouterScore::kSigmoid}}, s.score);
+      s.aux_loss_coeff = e.number("aux_loss_coeff", s.aux_loss_coeff, 0.0, 1.0);
       if (s.router_bias && s.score != RouterScore::kSigmoid)
         e.node().at("router_bias").error("expected \"score\": \"sigmoid\" with an expert bias (aux-loss-free routing, DeepSeek-V3 §2.1.2)");
       if (s.top_k > s.experts) e.node().at("top_k").error("expected top_k <= experts (" + std::to_string(s.experts) + ")");

@@ -103,9 +103,10 @@ ModelSpec read_model_flags(Reader& r) {
   if (r.has("--use-rope-scaling")) {
     m.rope.scaling = RopeScaling::kLlama3;
     m.rope.factor = r.number("--rope-scaling-factor").value_or(8.0);
-  } else if (r.text("--rope-type") == "yarn" || (r.has("--multi-latent-attention") && r.number("--rotary-scaling-factor").value_or(1.0) > 1.0)) {
+  } else if (const double yarn = r.number("--rotary-scaling-factor").value_or(1.0);
+             r.text("--rope-type") == "yarn" || (r.has("--multi-latent-attention") && yarn > 1.0)) {
     m.rope.scaling = RopeScaling::kYarn;
-    m.rope.factor = r.number("--rotary-scaling-factor").value_or(1.0);
+    m.rope.factor = yarn;
   }
   if (auto experts = r.integer("--num-experts"); experts && *experts > 1) {
     MoeSpec e;

@@ -137,8 +137,8 @@ ExportResult export_nemo(const JobSpec& job) {
   launch += "# Megatron-Bridge launch for " + job.model.name + " on " + num(p.gpus()) + " GPUs (" + job.cluster.name + "), written by trainplan.\n";
   launch += "# Run once per node with NODE_RANK = 0.." + num(nodes_used(job) - 1) + "; the overrides are those of overrides.txt.\n";
   launch += "set -euo pipefail\n\n";
-  launch += p.effective_zero() >= 2 ? "unset CUDA_DEVICE_MAX_CONNECTIONS  # Megatron-FSDP needs it unset or > 1\n"
-                                                           : "export CUDA_DEVICE_MAX_CONNECTIONS=1\n";
+  launch += uses_fsdp_flags(p) ? "unset CUDA_DEVICE_MAX_CONNECTIONS  # Megatron-FSDP needs it unset or > 1\n"
+                                : "export CUDA_DEVICE_MAX_CONNECTIONS=1\n";
   launch += "NODE_RANK=${NODE_RANK:-0}\nMASTER_ADDR=${MASTER_ADDR:-localhost}\n\n";
   launch += "python -m torch.distributed.run --nproc_per_node " + num(gpus_per_node_used(job)) + " --nnodes " + num(nodes_used(job)) +
             " --node_rank $NODE_RANK --master_addr $MASTER_ADDR --master_port 29500 \\\n";

@@ -136,12 +136,12 @@ void check_megatron(const JobSpec& job, Refusals& r) {
   r.need(p.param_offload.device == OffloadDevice::kNone, "Megatron-LM has no parameter offload flag");
   r.need(p.activation_offload.device == OffloadDevice::kNone, "activation offload is not exported for Megatron-LM");
   // FSDP2 (--use-torch-fsdp2): PP = 1, EP = 1, no distributed optimizer (arguments.py L634-640).
-  if (p.fsdp == Fsdp::kFullShard) r.need(p.pp == 1 && p.ep == 1, "PyTorch FSDP2 (--use-torch-fsdp2) needs pp 1 and ep 1 (arguments.py L634-640)");
-  // FSDP2 also asserts untied embeddings and no fp16 (arguments.py d98e8a64, "if args.use_torch_fsdp2:").
-  if (p.fsdp == Fsdp::kFullShard)
+  // It also asserts untied embeddings and no fp16 (arguments.py d98e8a64, "if args.use_torch_fsdp2:").
+  if (p.fsdp == Fsdp::kFullShard) {
+    r.need(p.pp == 1 && p.ep == 1, "PyTorch FSDP2 (--use-torch-fsdp2) needs pp 1 and ep 1 (arguments.py L634-640)");
     r.need(!m.tied_embeddings, "--use-torch-fsdp2 requires --untie-embeddings-and-output-weights: this model ties them (arguments.py validate_args)");
-  if (p.fsdp == Fsdp::kFullShard)
     r.need(job.training.precision != Precision::kFp16, "--use-torch-fsdp2 does not support fp16 (arguments.py validate_args)");
+  }
   r.need(p.fsdp != Fsdp::kHybridShard, "hybrid-shard FSDP is not exported for Megatron-LM");
   // Megatron-FSDP shards within DP; optimizer offload reuses the precision-aware optimizer path
   // (arguments.py validate_args "Optimizer CPU offload check").

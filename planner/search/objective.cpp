@@ -103,6 +103,10 @@ double usd_per_million_tokens(const ObjectiveContext& ctx, int gpus, double tps)
   return tps > 0 ? gpus * ctx.price_per_gpu_hour / 3600.0 / tps * 1e6 : 0.0;
 }
 
+double usd_per_useful_million_tokens(const ObjectiveContext& ctx, int gpus, double tps) {
+  return usd_per_million_tokens(ctx, gpus, tps * goodput(ctx.goodput, gpus).fraction);
+}
+
 bool meets_deadline(const ObjectiveContext& ctx, double tps, double goodput) {
   if (ctx.deadline_days <= 0 || ctx.token_budget <= 0) return true;
   return tps > 0 && goodput > 0 && ctx.token_budget / (tps * goodput) / 86400.0 <= ctx.deadline_days;
@@ -164,7 +168,7 @@ Json objective_json(const ObjectiveContext& ctx, const Candidate& c) {
     j["ranked_by"] = "conservative";
     j["conservative_tokens_per_s"] = r4(ranked_tokens_per_s(ctx, c));
   }
-  if (ctx.price_per_gpu_hour > 0) j["usd_per_million_tokens"] = r4(usd_per_million_tokens(ctx, c.gpus, useful));
+  if (ctx.price_per_gpu_hour > 0) j["usd_per_million_tokens"] = r4(usd_per_useful_million_tokens(ctx, c.gpus, c.tokens_per_s));
   if (ctx.token_budget > 0 && useful > 0) {
     const double days = ctx.token_budget / useful / 86400.0;
     j["days"] = r4(days);

@@ -98,6 +98,8 @@ void score(const ObjectiveContext& ctx, Candidate& c);
 // `goodput` of the wall time useful.
 bool meets_deadline(const ObjectiveContext& ctx, double tokens_per_s, double goodput);
 double usd_per_million_tokens(const ObjectiveContext& ctx, int gpus, double tokens_per_s);
+// The same over the useful share of wall time (goodput, model/goodput.hpp): the cost every report gives.
+double usd_per_useful_million_tokens(const ObjectiveContext& ctx, int gpus, double tokens_per_s);
 // The total order (objective, then plan_key).
 bool ranks_before(const Candidate& a, const Candidate& b);
 

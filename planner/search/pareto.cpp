@@ -12,7 +12,7 @@ double sig4(double v) { return round_significant(v, 4); }
 ParetoFront::Point ParetoFront::make_point(const Candidate& c) const {
   Point p{c, sig4(c.tokens_per_s), std::round(c.headroom_gib * 10.0) / 10.0, 0.0};
   // Cost counts the useful share of wall time, as the cost objective does (model/goodput.hpp).
-  p.cost = sig4(usd_per_million_tokens(ctx_, c.gpus, c.tokens_per_s * goodput(ctx_.goodput, c.gpus).fraction));
+  p.cost = sig4(usd_per_useful_million_tokens(ctx_, c.gpus, c.tokens_per_s));
   if (ctx_.price_per_gpu_hour <= 0) p.cost = sig4(c.gpus / std::max(c.tokens_per_s, 1e-300));
   return p;
 }

@@ -65,7 +65,7 @@ Json report_json(const PlanProblem& problem, const Calibration& cal, const Objec
            {"memory_headroom_gib", r6(c.headroom_gib)},
            {"peak_memory_gib", r6(c.peak_memory_gib)}};
     if (ctx.price_per_gpu_hour > 0)  // goodput included, as in the plans' objective
-      p["usd_per_million_tokens"] = r6(usd_per_million_tokens(ctx, c.gpus, c.tokens_per_s * goodput(ctx.goodput, c.gpus).fraction));
+      p["usd_per_million_tokens"] = r6(usd_per_useful_million_tokens(ctx, c.gpus, c.tokens_per_s));
     if (ctx.uncertainty) {
       const JobSpec job = make_job(problem, c.plan, c.global_batch);
       add_trust_keys(*ctx.uncertainty, job, evaluator.evaluate(job, cal), p);
