@@ -44,7 +44,7 @@ void add_import_command(CLI::App& app, CliContext& ctx) {
   cmd->add_option("-o,--out", opts->out, "Job file to write (default: stdout)");
   cmd->add_option("--cluster", opts->cluster, "Cluster catalog key for the job (default dgx-h100-superpod)");
   cmd->add_option("--model", opts->model, "Model catalog key or model JSON file (required for DeepSpeed without Megatron shape flags)");
-  cmd->add_option("--gpus", opts->gpus, "World size when the files do not give it")->check(CLI::PositiveNumber);
+  cmd->add_option("--gpus", opts->gpus, "World size (wins over the launch line's node and GPU counts, which scripts often leave to the scheduler)")->check(CLI::PositiveNumber);
   cmd->add_option("--seq-length", opts->seq_length, "Sequence length when the files do not give it")->check(CLI::PositiveNumber);
   cmd->callback([&ctx, opts] {
     Catalog catalog = ctx.catalog();

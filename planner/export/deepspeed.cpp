@@ -1,6 +1,9 @@
 // DeepSpeed export: ds_config.json, hostfile and a launch line (interfaces.md §2).
+#include <cmath>
+
 #include <nlohmann/json.hpp>
 
+#include "model/analytic.hpp"
 #include "planner/export/export.hpp"
 #include "planner/export/rules.hpp"
 
@@ -43,6 +46,30 @@ void check_deepspeed(const JobSpec& job, Refusals& r) {
   r.need(p.activation_offload.device != OffloadDevice::kNvme, "DeepSpeed offloads checkpointed activations to CPU only");
   r.need(p.activation_offload.device == OffloadDevice::kNone || p.recompute == Recompute::kFull,
          "activation offload (cpu_checkpointing) needs full recompute");
+}
+
+// ds_config's activation_checkpointing block only configures deepspeed.checkpointing
+// (runtime/activation_checkpointing/config.py, edaa7221): layers are recomputed only where the
+// model code calls deepspeed.checkpointing.checkpoint. Megatron-DeepSpeed does so with
+// --checkpoint-activations and --deepspeed-activation-checkpointing (megatron/model/transformer.py
+// L1910 and L2082, initialize.py L266, at f4157bea); train.py is the user's code, so the launch
+// cannot guarantee it. The export refuses when the plan does not fit without the recompute (the
+// memory model with the default calibration), and otherwise writes it with that caveat.
+void check_checkpointing(const JobSpec& job, Refusals& r) {
+  if (job.plan.recompute != Recompute::kFull) return;
+  JobSpec without = job;
+  without.plan.recompute = Recompute::kNone;
+  without.plan.activation_offload = {};
+  const Evaluation e = AnalyticEvaluator{}.evaluate(without, Calibration{});
+  for (const auto& why : e.reasons)
+    if (why.reason == InfeasibleReason::kOutOfMemory) {
+      r.reasons.push_back("the plan's memory depends on activation checkpointing, which DeepSpeed applies only where the model code calls "
+                          "deepspeed.checkpointing.checkpoint (train.py's choice, not the launch's): without it " + why.detail);
+      return;
+    }
+  r.notes.push_back("activation checkpointing takes effect only if train.py calls deepspeed.checkpointing.checkpoint per layer (as "
+                    "Megatron-DeepSpeed does with the --checkpoint-activations --deepspeed-activation-checkpointing the launch passes); "
+                    "without it the plan still fits, at " + format_number(std::round(to_gib(e.peak_memory) * 10) / 10) + " GiB");
 }
 
 OrderedJson offload_block(const Offload& o, bool optimizer) {
@@ -119,6 +146,8 @@ std::string launch(const JobSpec& job) {
        " --master_port 29500 train.py \\\n";
   s += "    --tensor-model-parallel-size " + num(p.tp) + " --pipeline-model-parallel-size " + num(p.pp) + " --seq-length " +
        num(job.training.sequence_length) + " \\\n";
+  // Megatron-DeepSpeed's switches that make the model call deepspeed.checkpointing (check_checkpointing).
+  if (p.recompute == Recompute::kFull) s += "    --checkpoint-activations --deepspeed-activation-checkpointing \\\n";
   s += "    --deepspeed --deepspeed_config ds_config.json\n";
   return s;
 }
@@ -129,6 +158,7 @@ ExportResult export_deepspeed(const JobSpec& job) {
   Refusals r;
   check_common(job, r);
   check_deepspeed(job, r);
+  if (r.reasons.empty()) check_checkpointing(job, r);
   ExportResult out;
   if (!r.reasons.empty()) {
     out.reasons = r.reasons;

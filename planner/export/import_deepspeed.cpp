@@ -101,14 +101,19 @@ ImportResult import_deepspeed(const std::vector<InputFile>& files, const ImportO
   ParsedFlags launch;
   std::string launch_name;
   for (const auto& f : launches) {
-    auto w = shell_words(f.content);
-    auto parsed = parse_flags(w);
+    ShellRead script = read_shell(f.content);
+    for (const auto& w : script.warnings) out.warnings.push_back(f.name + ": " + w);
+    auto parsed = parse_flags(script.words);
     launch.flags.insert(launch.flags.end(), parsed.flags.begin(), parsed.flags.end());
     launch_name += (launch_name.empty() ? "" : "+") + f.name;
   }
   auto launch_int = [&](std::string_view flag) -> std::optional<long long> {
     const std::string* v = launch.value(flag);
     if (!v) return std::nullopt;
+    if (auto construct = unevaluated_construct(*v)) {
+      out.errors.push_back(launch_name + ": " + std::string(flag) + ": \"" + *v + "\" is " + *construct + ", which trainplan does not run: write the value");
+      return std::nullopt;
+    }
     try {
       return std::stoll(*v);
     } catch (...) {
@@ -129,13 +134,16 @@ ImportResult import_deepspeed(const std::vector<InputFile>& files, const ImportO
   }
 
   // Parallel degrees: AutoTP size (§2.3) or the launch line's TP; PP from the launch line (the
-  // PipelineModule num_stages lives in user code).
+  // PipelineModule num_stages lives in user code): Megatron-DeepSpeed's
+  // --pipeline-model-parallel-size, or the -p / --pipeline-parallel-size of DeepSpeedExamples'
+  // training/pipeline_parallelism/train.py (45b4b715, get_args L53; its run.sh passes "-p 2").
   p.tp = static_cast<int>(launch_int("--tensor-model-parallel-size").value_or(1));
   if (c.contains("tensor_parallel") && c["tensor_parallel"].is_object()) {
     const long long autotp = c["tensor_parallel"].value("autotp_size", 0LL);
     if (autotp > 0) p.tp = static_cast<int>(autotp);
   }
-  p.pp = static_cast<int>(launch_int("--pipeline-model-parallel-size").value_or(1));
+  p.pp = static_cast<int>(launch_int("--pipeline-model-parallel-size").value_or(
+      launch_int("--pipeline-parallel-size").value_or(launch_int("-p").value_or(1))));
   p.sequence_parallel = false;
   p.expert_tp = 1;
 
@@ -166,9 +174,19 @@ ImportResult import_deepspeed(const std::vector<InputFile>& files, const ImportO
   }
   p.zero = p.fsdp == Fsdp::kHybridShard ? 0 : stage;
   p.overlap_grad_reduce = overlap_comm;
-  if (c.contains("activation_checkpointing") && c["activation_checkpointing"].is_object()) {
+  // ds_config's activation_checkpointing only configures deepspeed.checkpointing; layers are
+  // recomputed where the model code calls it (runtime/activation_checkpointing/config.py). In
+  // Megatron-DeepSpeed that is --checkpoint-activations (or --recompute-granularity full) with
+  // --deepspeed-activation-checkpointing (megatron/model/transformer.py L1910, L2082 at f4157bea).
+  const std::string* granularity = launch.value("--recompute-granularity");
+  const bool checkpoint_flags = launch.has("--checkpoint-activations") || (granularity && *granularity == "full");
+  if (checkpoint_flags && launch.has("--deepspeed-activation-checkpointing")) {
     p.recompute = Recompute::kFull;
-    if (c["activation_checkpointing"].value("cpu_checkpointing", false)) p.activation_offload = {OffloadDevice::kCpu, 1.0};
+    const Json* block = c.contains("activation_checkpointing") && c["activation_checkpointing"].is_object() ? &c["activation_checkpointing"] : nullptr;
+    if (block && block->value("cpu_checkpointing", false)) p.activation_offload = {OffloadDevice::kCpu, 1.0};
+  } else if (c.contains("activation_checkpointing")) {
+    out.warnings.push_back(config_file + ": /activation_checkpointing only configures deepspeed.checkpointing; no launch flag "
+                           "(--checkpoint-activations --deepspeed-activation-checkpointing) says the model calls it: read as no recompute");
   }
   p.grad_reduce_bf16 = c.value("communication_data_type", "") == "bf16";
 
@@ -178,9 +196,16 @@ ImportResult import_deepspeed(const std::vector<InputFile>& files, const ImportO
   auto gas = int_key(c, "gradient_accumulation_steps", config_file, out);
   auto train = int_key(c, "train_batch_size", config_file, out);
   std::optional<long long> world;
-  if (hostfile_world) world = *hostfile_world;
-  else if (auto n = launch_int("--num_nodes"), g = launch_int("--num_gpus"); n && g) world = *n * *g;
-  else if (options.gpus) world = *options.gpus;
+  const auto launch_nodes = launch_int("--num_nodes"), launch_gpus = launch_int("--num_gpus");
+  const std::optional<long long> launched = launch_nodes && launch_gpus ? std::optional(*launch_nodes * *launch_gpus) : std::nullopt;
+  if (options.gpus) {
+    world = *options.gpus;
+    for (auto [given, from] : {std::pair{hostfile_world ? std::optional<long long>(*hostfile_world) : std::nullopt, "the hostfile"},
+                               std::pair{launched, "the launch line"}})
+      if (given && *given != *world)
+        out.warnings.push_back(std::string(from) + " gives " + std::to_string(*given) + " GPUs; --gpus " + std::to_string(*world) + " is used");
+  } else if (hostfile_world) world = *hostfile_world;
+  else if (launched) world = *launched;
   else if (train && micro && gas && *train % (*micro * *gas) == 0) world = *train / (*micro * *gas) * p.tp * p.pp;
   if (!world) {
     out.errors.push_back("cannot tell the number of GPUs: give a hostfile, the launch line or --gpus");

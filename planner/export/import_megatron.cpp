@@ -27,8 +27,19 @@ class Reader {
  public:
   Reader(const ParsedFlags& flags, ImportResult& out, std::string file) : flags_(flags), out_(out), file_(std::move(file)) {}
 
-  std::optional<long long> integer(std::string_view flag) {
+  // The flag's last value, or nullptr; a value that still holds shell syntax trainplan does not
+  // run ($((...)), $(...)) is refused by name.
+  const std::string* value(std::string_view flag) {
     const std::string* v = flags_.value(flag);
+    if (!v) return nullptr;
+    if (auto construct = unevaluated_construct(*v)) {
+      error(std::string(flag) + ": \"" + *v + "\" is " + *construct + ", which trainplan does not run: write the value");
+      return nullptr;
+    }
+    return v;
+  }
+  std::optional<long long> integer(std::string_view flag) {
+    const std::string* v = value(flag);
     if (!v) return std::nullopt;
     long long x = 0;
     // torchrun --nnodes may be elastic "MIN:MAX": the first number is the node count it starts with.
@@ -41,7 +52,7 @@ class Reader {
   }
   long long integer(std::string_view flag, long long fallback) { return integer(flag).value_or(fallback); }
   std::optional<double> number(std::string_view flag) {
-    const std::string* v = flags_.value(flag);
+    const std::string* v = value(flag);
     if (!v) return std::nullopt;
     try {
       return std::stod(*v);
@@ -51,7 +62,7 @@ class Reader {
     }
   }
   std::string text(std::string_view flag, std::string fallback = "") {
-    const std::string* v = flags_.value(flag);
+    const std::string* v = value(flag);
     return v ? *v : fallback;
   }
   bool has(std::string_view flag) const { return flags_.has(flag); }
@@ -152,8 +163,9 @@ ImportResult import_megatron(const std::vector<InputFile>& files, const ImportOp
   std::vector<std::string> words;
   std::string label;
   for (const auto& f : files) {
-    auto w = shell_words(f.content);
-    words.insert(words.end(), w.begin(), w.end());
+    ShellRead script = read_shell(f.content);
+    words.insert(words.end(), script.words.begin(), script.words.end());
+    for (const auto& w : script.warnings) out.warnings.push_back(f.name + ": " + w);
     label += (label.empty() ? "" : "+") + f.name;
   }
   const ParsedFlags flags = parse_flags(words);
@@ -232,14 +244,24 @@ ImportResult import_megatron(const std::vector<InputFile>& files, const ImportOp
   const std::string backend = r.text("--attention-backend", "auto");
   p.attention = backend == "flash" ? AttentionBackend::kFlash : backend == "unfused" ? AttentionBackend::kUnfused : AttentionBackend::kAuto;
 
-  // World: torchrun --nnodes x --nproc_per_node, else the option (WORLD_SIZE comes from the
-  // launcher, arguments.py L118).
+  // World: the option when given, else torchrun --nnodes x --nproc_per_node (WORLD_SIZE comes from
+  // the launcher, arguments.py L118). The option wins because scripts often leave the node count
+  // to the scheduler (Megatron-LM examples/mixtral/train_mixtral_8x7b_distributed.sh d98e8a64:
+  // --nnodes ${SLURM_NNODES:-"1"}), which reads as 1 node outside the allocation.
   auto nodes = r.integer("--nnodes");
   auto per_node = r.integer("--nproc_per_node");
   if (!per_node) per_node = r.integer("--nproc-per-node");
-  if (nodes && per_node) job.world = static_cast<int>(*nodes * *per_node);
-  else if (options.gpus) job.world = *options.gpus;
-  else r.error("cannot tell the number of GPUs: no torchrun --nnodes/--nproc_per_node (give --gpus)");
+  const std::optional<long long> launched = nodes && per_node ? std::optional(*nodes * *per_node) : std::nullopt;
+  if (options.gpus) {
+    job.world = *options.gpus;
+    if (launched && *launched != *options.gpus)
+      r.warn("torchrun launches " + std::to_string(*launched) + " GPUs (--nnodes " + std::to_string(*nodes) + " x --nproc_per_node " +
+             std::to_string(*per_node) + "); --gpus " + std::to_string(*options.gpus) + " is used");
+  } else if (launched) {
+    job.world = static_cast<int>(*launched);
+  } else {
+    r.error("cannot tell the number of GPUs: no torchrun --nnodes/--nproc_per_node (give --gpus)");
+  }
   // DP = world/(TP*PP*CP) (arguments.py L371-385).
   const long long mp = static_cast<long long>(p.tp) * p.pp * p.cp;
   if (mp > 0 && job.world % mp != 0) r.error(std::to_string(job.world) + " GPUs are not a multiple of tp*pp*cp = " + std::to_string(mp));

@@ -1,5 +1,8 @@
 // DeepSpeed export: ds_config.json, hostfile, launch line (interfaces.md §2, §9).
+#include <cstdio>
+
 #include "export_test_support.hpp"
+#include "model/analytic.hpp"
 
 namespace trainplan::exporter {
 namespace {
@@ -7,7 +10,23 @@ namespace {
 using testing::contains;
 using testing::load_example;
 
-Json config_of(const ExportResult& r) { return Json::parse(r.find_file("ds_config.json")->content); }
+Json config_of(const ExportResult& r) {
+  const ExportFile* f = r.find_file("ds_config.json");
+  if (!f) {
+    ADD_FAILURE() << "refused: " << (r.reasons.empty() ? "" : r.reasons.front());
+    return Json::object();
+  }
+  return Json::parse(f->content);
+}
+
+// An example without its recompute: DeepSpeed refuses full recompute the plan's memory depends on
+// (ActivationCheckpointing* below), and the other tests are about the other blocks.
+JobSpec no_recompute(const std::string& name) {
+  JobSpec job = load_example(name);
+  job.plan.recompute = Recompute::kNone;
+  job.plan.activation_offload = {};
+  return job;
+}
 
 TEST(DeepSpeedExport, BatchTripleConsistentWithDpOverTpPp) {
   for (const auto& name : testing::example_jobs()) {
@@ -25,7 +44,7 @@ TEST(DeepSpeedExport, BatchTripleConsistentWithDpOverTpPp) {
 }
 
 TEST(DeepSpeedExport, OverlapCommAndPinMemoryWrittenExplicitly) {
-  Json c = config_of(export_deepspeed(load_example("llama3-70b-zero3-cpu-offload-a100-16")));
+  Json c = config_of(export_deepspeed(no_recompute("llama3-70b-zero3-cpu-offload-a100-16")));
   const Json& z = c["zero_optimization"];
   EXPECT_EQ(z["stage"], 3);
   EXPECT_TRUE(z.contains("overlap_comm"));
@@ -39,7 +58,7 @@ TEST(DeepSpeedExport, OverlapCommAndPinMemoryWrittenExplicitly) {
 }
 
 TEST(DeepSpeedExport, NvmeMeansStage3AndAnAioBlock) {
-  Json c = config_of(export_deepspeed(load_example("llama3-70b-nvme-h100-8")));
+  Json c = config_of(export_deepspeed(no_recompute("llama3-70b-nvme-h100-8")));
   EXPECT_EQ(c["zero_optimization"]["stage"], 3);
   EXPECT_EQ(c["zero_optimization"]["offload_optimizer"]["device"], "nvme");
   EXPECT_TRUE(c["zero_optimization"]["offload_optimizer"].contains("nvme_path"));
@@ -49,14 +68,14 @@ TEST(DeepSpeedExport, NvmeMeansStage3AndAnAioBlock) {
 }
 
 TEST(DeepSpeedExport, NvmeBelowStage3Refused) {
-  JobSpec job = load_example("llama3-70b-nvme-h100-8");
+  JobSpec job = no_recompute("llama3-70b-nvme-h100-8");
   job.plan.zero = 2;
   job.plan.param_offload = {};
   EXPECT_TRUE(export_deepspeed(job).refused());
 }
 
 TEST(DeepSpeedExport, PrecisionBlocks) {
-  JobSpec job = load_example("llama3-8b-fsdp-a100-32");
+  JobSpec job = no_recompute("llama3-8b-fsdp-a100-32");
   EXPECT_EQ(config_of(export_deepspeed(job))["bf16"]["enabled"], true);
   job.training.precision = Precision::kFp16;
   Json c = config_of(export_deepspeed(job));
@@ -65,9 +84,33 @@ TEST(DeepSpeedExport, PrecisionBlocks) {
   EXPECT_EQ(c["fp16"]["loss_scale"], 0);  // dynamic
 }
 
-TEST(DeepSpeedExport, ActivationCheckpointingWithFullRecompute) {
-  EXPECT_TRUE(config_of(export_deepspeed(load_example("llama3-8b-fsdp-a100-32"))).contains("activation_checkpointing"));
+// ds_config's block only configures deepspeed.checkpointing; the model code must call it. Where the
+// plan fits without recompute it is written, with Megatron-DeepSpeed's switches on the launch line
+// and a note; where the plan's memory depends on it, the export refuses with the memory without it.
+TEST(DeepSpeedExport, ActivationCheckpointingWrittenWhenThePlanFitsWithoutIt) {
+  JobSpec job = load_example("llama3-8b-fsdp-a100-32");
+  job.training.sequence_length = 1024;
+  job.training.global_batch = 64;
+  const ExportResult r = export_deepspeed(job);
+  ASSERT_FALSE(r.refused()) << r.reasons.front();
+  EXPECT_TRUE(config_of(r).contains("activation_checkpointing"));
+  EXPECT_TRUE(contains(r.find_file("launch.sh")->content, "--checkpoint-activations --deepspeed-activation-checkpointing"));
+  bool noted = false;
+  for (const auto& n : r.notes) noted = noted || contains(n, "only if train.py calls deepspeed.checkpointing.checkpoint");
+  EXPECT_TRUE(noted);
   EXPECT_FALSE(config_of(export_deepspeed(load_example("llama3-8b-zero2-h100-16"))).contains("activation_checkpointing"));
+}
+
+TEST(DeepSpeedRefusal, ActivationCheckpointingThePlansMemoryDependsOn) {
+  const JobSpec job = load_example("llama3-8b-fsdp-a100-32");
+  const Evaluation without = AnalyticEvaluator{}.evaluate(no_recompute("llama3-8b-fsdp-a100-32"), Calibration{});
+  ASSERT_GT(to_gib(without.peak_memory), to_gib(job.cluster.node.gpu.memory));  // it does not fit without
+  const ExportResult r = export_deepspeed(job);
+  ASSERT_TRUE(r.refused());
+  char need[32];
+  std::snprintf(need, sizeof need, "needs %.1f GiB", to_gib(without.peak_memory));
+  EXPECT_TRUE(contains(r.reasons.back(), need)) << r.reasons.back();
+  EXPECT_TRUE(contains(r.reasons.back(), "deepspeed.checkpointing.checkpoint"));
 }
 
 TEST(DeepSpeedExport, AutoTpForTensorParallelism) {
@@ -77,7 +120,7 @@ TEST(DeepSpeedExport, AutoTpForTensorParallelism) {
 }
 
 TEST(DeepSpeedExport, HostfileLinesAndLaunchLine) {
-  ExportResult r = export_deepspeed(load_example("llama3-8b-fsdp-a100-32"));
+  ExportResult r = export_deepspeed(no_recompute("llama3-8b-fsdp-a100-32"));
   EXPECT_EQ(r.find_file("hostfile")->content, "worker-0 slots=8\nworker-1 slots=8\nworker-2 slots=8\nworker-3 slots=8\n");
   const std::string& launch = r.find_file("launch.sh")->content;
   EXPECT_TRUE(contains(launch, "deepspeed --hostfile=hostfile --num_nodes 4 --num_gpus 8"));
@@ -85,7 +128,7 @@ TEST(DeepSpeedExport, HostfileLinesAndLaunchLine) {
 }
 
 TEST(DeepSpeedExport, HybridShardIsMics) {
-  JobSpec job = load_example("llama3-8b-fsdp-a100-32");
+  JobSpec job = no_recompute("llama3-8b-fsdp-a100-32");
   job.plan.fsdp = Fsdp::kHybridShard;
   Json z = config_of(export_deepspeed(job))["zero_optimization"];
   EXPECT_EQ(z["stage"], 3);
@@ -93,20 +136,20 @@ TEST(DeepSpeedExport, HybridShardIsMics) {
 }
 
 TEST(DeepSpeedRefusal, ContextParallelism) {
-  JobSpec job = load_example("llama3-8b-fsdp-a100-32");
+  JobSpec job = no_recompute("llama3-8b-fsdp-a100-32");
   job.plan.cp = 2;
   job.plan.dp = 16;
   EXPECT_TRUE(export_deepspeed(job).refused());
 }
 
 TEST(DeepSpeedRefusal, Fp8) {
-  JobSpec job = load_example("llama3-8b-fsdp-a100-32");
+  JobSpec job = no_recompute("llama3-8b-fsdp-a100-32");
   job.training.precision = Precision::kFp8;
   EXPECT_TRUE(export_deepspeed(job).refused());
 }
 
 TEST(DeepSpeedRefusal, ParamRemainders) {
-  JobSpec job = load_example("llama3-8b-fsdp-a100-32");
+  JobSpec job = no_recompute("llama3-8b-fsdp-a100-32");
   ASSERT_FALSE(export_deepspeed(job).refused());
   job.plan.param_remainders = true;
   ExportResult r = export_deepspeed(job);
@@ -134,7 +177,7 @@ TEST(DeepSpeedRefusal, SelectiveRecompute) {
 }
 
 TEST(DeepSpeedRefusal, PartialParameterOffload) {
-  JobSpec job = load_example("llama3-70b-zero3-cpu-offload-a100-16");
+  JobSpec job = no_recompute("llama3-70b-zero3-cpu-offload-a100-16");
   job.plan.param_offload.fraction = 0.5;  // offload_param has no fraction
   EXPECT_TRUE(export_deepspeed(job).refused());
 }
