@@ -20,9 +20,9 @@ void add_export_command(CLI::App& app, CliContext& ctx) {
   };
   auto opts = std::make_shared<Opts>();
   cmd->add_option("JOB", opts->job, "Job spec (JSON)")->required();
-  cmd->add_option("--format", opts->format, "megatron, deepspeed, torchtitan or nemo")
-      ->required()
-      ->check(CLI::IsMember({"megatron", "deepspeed", "torchtitan", "nemo"}));
+  std::vector<std::string> names;
+  for (auto f : exporter::all_formats()) names.emplace_back(exporter::format_name(f));
+  cmd->add_option("--format", opts->format, exporter::format_list())->required()->check(CLI::IsMember(names));
   cmd->add_option("-o,--out", opts->out_dir, "Output folder (default ./export-<format>)");
   cmd->add_flag("--json", opts->json, "Print one JSON document: {format, files} or {format, refused, reasons}");
   cmd->callback([&ctx, opts] {
@@ -44,29 +44,16 @@ void add_export_command(CLI::App& app, CliContext& ctx) {
       return;
     }
     const fs::path dir = opts->out_dir.empty() ? fs::path("export-" + opts->format) : fs::path(opts->out_dir);
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (ec) {
-      std::cerr << dir.string() << ": cannot create the output folder (" << ec.message() << ")\n";
+    std::string error;
+    const std::vector<std::string> written = exporter::write_export(r, dir.string(), error);
+    if (!error.empty()) {
+      std::cerr << error << "\n";
       ctx.exit_code = kExitBadInput;
       return;
     }
-    Json files = Json::array();
-    for (const auto& f : r.files) {
-      const fs::path path = dir / f.name;
-      std::ofstream out(path, std::ios::binary);
-      out << f.content;
-      if (!out) {
-        std::cerr << path.string() << ": cannot write\n";
-        ctx.exit_code = kExitBadInput;
-        return;
-      }
-      out.close();
-      if (f.executable)
-        fs::permissions(path, fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec, fs::perm_options::add, ec);
-      files.push_back(path.string());
-      if (!opts->json) std::cout << "wrote " << path.string() << "\n";
-    }
+    const Json files = written;
+    if (!opts->json)
+      for (const auto& path : written) std::cout << "wrote " << path << "\n";
     if (opts->json) print_json(Json{{"format", opts->format}, {"files", files}});
     ctx.exit_code = kExitOk;
   });

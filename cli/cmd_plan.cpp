@@ -50,6 +50,70 @@ struct PlanOpts {
   bool within_envelope = false;
 };
 
+#ifdef TRAINPLAN_PLAN_EXPORT
+std::string plan_summary(const planner::Candidate& c) {
+  const PlanSpec& p = c.plan;
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "tp %d, pp %d%s, dp %d, cp %d, ep %d, zero %d, recompute %s, micro-batch %d, %s schedule: %.0f tokens/s", p.tp, p.pp,
+                p.virtual_stages > 1 ? (" x " + std::to_string(p.virtual_stages) + " virtual").c_str() : "", p.dp, p.cp, p.ep, p.zero,
+                recompute_name(p.recompute), p.micro_batch, schedule_name(p.schedule), c.tokens_per_s);
+  return buf;
+}
+
+// Writes the best plan the framework can express: the winner when its export is accepted, else the
+// best-ranked plan whose export is (from the reported top, else from a second search that keeps only
+// exportable plans), saying which and why on stderr. Returns the exit status.
+int export_best(const planner::PlanProblem& problem, const Calibration& cal, planner::SearchOptions so, const planner::SearchResult& result,
+                exporter::ExportFormat format, const std::string& dir) {
+  const char* name = exporter::format_name(format);
+  auto export_of = [&](const planner::Candidate& c) { return exporter::export_job(planner::make_job(problem, c.plan, c.global_batch), format); };
+  const planner::Candidate& winner = result.top.front();
+  exporter::ExportResult ex = export_of(winner);
+  std::optional<planner::Candidate> chosen;
+  int rank = 1;
+  if (!ex.refused()) {
+    chosen = winner;
+  } else {
+    std::cerr << "export: the best plan (rank 1: " << plan_summary(winner) << ") cannot be written for " << name << ":\n";
+    for (const auto& why : ex.reasons) std::cerr << "  " << why << "\n";
+    for (size_t i = 1; i < result.top.size() && !chosen; ++i) {
+      exporter::ExportResult e = export_of(result.top[i]);
+      if (!e.refused()) {
+        chosen = result.top[i];
+        rank = static_cast<int>(i) + 1;
+        ex = std::move(e);
+      }
+    }
+    if (!chosen) {  // none of the reported plans: search again, keeping only plans the export writes
+      so.top = 1;
+      so.csv = nullptr;
+      so.progress = {};
+      so.accept = [format](const JobSpec& job) { return !exporter::export_job(job, format).refused(); };
+      planner::SearchResult again = planner::run_search(problem, cal, so);
+      if (again.top.empty()) {
+        std::cerr << "export refused: no plan of this problem can be written for " << name << "\n";
+        return kExitInfeasible;
+      }
+      chosen = again.top.front();
+      rank = 0;
+      ex = export_of(*chosen);
+    }
+    const double loss = 100.0 * (1.0 - chosen->tokens_per_s / winner.tokens_per_s);
+    std::fprintf(stderr, "export: wrote instead the best plan %s can express (%s): %s, %.1f%% below the best plan\n", name,
+                 rank > 0 ? ("rank " + std::to_string(rank) + " above").c_str() : "outside the reported top, from a search of exportable plans",
+                 plan_summary(*chosen).c_str(), loss);
+  }
+  std::string error;
+  exporter::write_export(ex, dir, error);
+  if (!error.empty()) {
+    std::cerr << error << "\n";
+    return kExitBadInput;
+  }
+  for (const auto& n : ex.notes) std::cerr << "export note: " << n << "\n";
+  return kExitOk;
+}
+#endif
+
 void print_text(const planner::PlanProblem& problem, const Json& report) {
   std::printf("%s on up to %d x %s: %lld plans evaluated, %lld feasible%s\n", problem.model.name.c_str(), problem.max_gpus(),
               problem.cluster.node.gpu.name.c_str(), report["evaluated"].get<long long>(), report["feasible"].get<long long>(),
@@ -137,7 +201,7 @@ void run_plan(const PlanOpts& o, CliContext& ctx) {
   if (!o.export_format.empty()) {
 #ifdef TRAINPLAN_PLAN_EXPORT
     if (!exporter::find_format(o.export_format)) {
-      std::cerr << "--export: expected one of megatron, deepspeed, torchtitan, nemo (got \"" << o.export_format << "\")\n";
+      std::cerr << "--export: expected one of " << exporter::format_list() << " (got \"" << o.export_format << "\")\n";
       ctx.exit_code = kExitBadInput;
       return;
     }
@@ -226,29 +290,8 @@ void run_plan(const PlanOpts& o, CliContext& ctx) {
   }
 #ifdef TRAINPLAN_PLAN_EXPORT
   if (!o.export_format.empty()) {
-    const JobSpec job = planner::make_job(*problem, result.top.front().plan, result.top.front().global_batch);
-    exporter::ExportResult ex = exporter::export_job(job, *exporter::find_format(o.export_format));
-    if (ex.refused()) {
-      for (const auto& why : ex.reasons) std::cerr << "export refused: " << why << "\n";
-      ctx.exit_code = kExitInfeasible;
-      return;
-    }
-    std::error_code ec;
-    std::filesystem::create_directories(o.out_dir, ec);
-    for (const auto& f : ex.files) {
-      const auto path = std::filesystem::path(o.out_dir) / f.name;
-      std::filesystem::create_directories(path.parent_path(), ec);
-      std::ofstream out(path);
-      out << f.content;
-      if (!out) {
-        std::cerr << path.string() << ": cannot write\n";
-        ctx.exit_code = kExitBadInput;
-        return;
-      }
-      if (f.executable)
-        std::filesystem::permissions(path, std::filesystem::perms::owner_exec | std::filesystem::perms::group_exec, std::filesystem::perm_options::add, ec);
-    }
-    for (const auto& n : ex.notes) std::cerr << "export note: " << n << "\n";
+    ctx.exit_code = export_best(*problem, cal, so, result, *exporter::find_format(o.export_format), o.out_dir);
+    return;
   }
 #endif
   ctx.exit_code = kExitOk;
@@ -265,7 +308,7 @@ void add_plan_command(CLI::App& app, CliContext& ctx) {
   cmd->add_option("--top", o->top, "Plans to report (default 10, at most 1000; --csv lists every plan)")->check(CLI::Range(1, 1000));
   cmd->add_option("--objective", o->objective, "throughput | cost | time-to-train | fewest-gpus (default throughput)");
   cmd->add_option("--csv", o->csv, "Write every evaluated plan with its prediction or infeasibility reason");
-  cmd->add_option("--export", o->export_format, "Write launch configs of the best plan: megatron | deepspeed | torchtitan | nemo");
+  cmd->add_option("--export", o->export_format, "Write launch configs of the best plan the framework can run (the winner, or the best one it can express, said so): megatron | deepspeed | torchtitan | nemo");
   cmd->add_option("-o,--out", o->out_dir, "Folder for --export");
   cmd->add_option("--simulate-top", o->simulate_top, "Re-rank the best K plans with the simulator (off by default)")->check(CLI::Range(0, 1000));
   cmd->add_option("--threads", o->threads, "Threads (default: all cores)")->check(CLI::Range(0, 1024));

@@ -1,8 +1,5 @@
 #include "gui/plan_export.hpp"
 
-#include <filesystem>
-#include <fstream>
-
 #ifdef TRAINPLAN_GUI_HAVE_EXPORT
 #include "planner/export/export.hpp"
 #endif
@@ -11,7 +8,9 @@ namespace trainplan::gui {
 
 std::vector<std::string> export_formats() {
 #ifdef TRAINPLAN_GUI_HAVE_EXPORT
-  return {"megatron", "deepspeed", "torchtitan", "nemo"};
+  std::vector<std::string> names;
+  for (auto f : exporter::all_formats()) names.emplace_back(exporter::format_name(f));
+  return names;
 #else
   return {};
 #endif
@@ -31,27 +30,9 @@ ExportOutcome export_plan(const JobSpec& job, const std::string& format, const s
     out.reasons = r.reasons;
     return out;
   }
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    out.reasons.push_back("cannot create " + dir + ": " + ec.message());
-    return out;
-  }
-  for (const auto& file : r.files) {
-    const auto path = std::filesystem::path(dir) / file.name;
-    std::filesystem::create_directories(path.parent_path(), ec);
-    std::ofstream os(path, std::ios::binary);
-    os << file.content;
-    if (!os) {
-      out.reasons.push_back("cannot write " + path.string());
-      continue;
-    }
-    os.close();
-    if (file.executable)
-      std::filesystem::permissions(path, std::filesystem::perms::owner_exec | std::filesystem::perms::group_exec | std::filesystem::perms::others_exec,
-                                   std::filesystem::perm_options::add, ec);
-    out.written.push_back(path.string());
-  }
+  std::string error;
+  out.written = exporter::write_export(r, dir, error);
+  if (!error.empty()) out.reasons.push_back(error);
 #else
   (void)job;
   (void)dir;

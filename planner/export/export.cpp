@@ -1,6 +1,19 @@
 #include "planner/export/export.hpp"
 
+#include <filesystem>
+#include <fstream>
+
 namespace trainplan::exporter {
+
+namespace fs = std::filesystem;
+
+std::vector<ExportFormat> all_formats() { return {ExportFormat::kMegatron, ExportFormat::kDeepSpeed, ExportFormat::kTorchtitan, ExportFormat::kNemo}; }
+
+std::string format_list() {
+  std::string s;
+  for (ExportFormat f : all_formats()) s += (s.empty() ? "" : ", ") + std::string(format_name(f));
+  return s;
+}
 
 const char* format_name(ExportFormat f) {
   switch (f) {
@@ -13,7 +26,7 @@ const char* format_name(ExportFormat f) {
 }
 
 std::optional<ExportFormat> find_format(std::string_view name) {
-  for (ExportFormat f : {ExportFormat::kMegatron, ExportFormat::kDeepSpeed, ExportFormat::kTorchtitan, ExportFormat::kNemo})
+  for (ExportFormat f : all_formats())
     if (name == format_name(f)) return f;
   return std::nullopt;
 }
@@ -22,6 +35,30 @@ const ExportFile* ExportResult::find_file(std::string_view name) const {
   for (const auto& f : files)
     if (f.name == name) return &f;
   return nullptr;
+}
+
+std::vector<std::string> write_export(const ExportResult& r, const std::string& dir, std::string& error) {
+  std::vector<std::string> written;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) {
+    error = dir + ": cannot create the output folder (" + ec.message() + ")";
+    return written;
+  }
+  for (const auto& f : r.files) {
+    const fs::path path = fs::path(dir) / f.name;
+    fs::create_directories(path.parent_path(), ec);
+    std::ofstream out(path, std::ios::binary);
+    out << f.content;
+    out.close();
+    if (!out) {
+      error = path.string() + ": cannot write";
+      return written;
+    }
+    if (f.executable) fs::permissions(path, fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec, fs::perm_options::add, ec);
+    written.push_back(path.string());
+  }
+  return written;
 }
 
 ExportResult export_job(const JobSpec& job, ExportFormat format) {

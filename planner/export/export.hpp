@@ -23,6 +23,8 @@ namespace trainplan::exporter {
 
 enum class ExportFormat { kMegatron, kDeepSpeed, kTorchtitan, kNemo };
 const char* format_name(ExportFormat f);
+std::vector<ExportFormat> all_formats();
+std::string format_list();  // "megatron, deepspeed, torchtitan, nemo"
 std::optional<ExportFormat> find_format(std::string_view name);
 
 struct ExportFile {
@@ -39,6 +41,10 @@ struct ExportResult {
   [[nodiscard]] bool refused() const { return !reasons.empty(); }
   [[nodiscard]] const ExportFile* find_file(std::string_view name) const;
 };
+
+// Writes the files of an accepted export under `dir` (created, with subfolders; launch scripts made
+// executable). Returns the paths written, or the first error ("PATH: cannot write") in `error`.
+std::vector<std::string> write_export(const ExportResult& r, const std::string& dir, std::string& error);
 
 ExportResult export_megatron(const JobSpec& job);
 ExportResult export_deepspeed(const JobSpec& job);

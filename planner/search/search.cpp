@@ -58,10 +58,12 @@ std::string csv_header() {
 namespace {
 
 // Reasons counted in infeasible_by_reason: the evaluator's, plus a missed deadline.
-constexpr int kReasonCount = 8;
+constexpr int kReasonCount = 9;
 constexpr int kMissesDeadline = 6;
 constexpr int kOutsideEnvelope = 7;  // --within-envelope: an extrapolation flag (model/uncertainty.hpp)
+constexpr int kNotAccepted = 8;      // SearchOptions::accept said no
 const char* reason_name(int i) {
+  if (i == kNotAccepted) return "not_accepted";
   if (i == kMissesDeadline) return "misses_deadline";
   if (i == kOutsideEnvelope) return "outside_envelope";
   return reason_key(static_cast<InfeasibleReason>(i));
@@ -120,8 +122,9 @@ bool cannot_enter(const ScoreBound& b, const Threshold& th) {
 
 class Worker {
  public:
-  Worker(const PlanProblem& p, const Calibration& cal, const Evaluator& ev, const ObjectiveContext& ctx, size_t keep)
-      : pareto_(ctx), p_(p), cal_(cal), ev_(ev), ctx_(ctx), keep_(keep), job_(make_job(p, PlanSpec{}, p.batch_max())),
+  Worker(const PlanProblem& p, const Calibration& cal, const Evaluator& ev, const ObjectiveContext& ctx, size_t keep,
+         const std::function<bool(const JobSpec&)>& accept)
+      : pareto_(ctx), p_(p), cal_(cal), ev_(ev), ctx_(ctx), keep_(keep), accept_(accept), job_(make_job(p, PlanSpec{}, p.batch_max())),
         usable_(p.cluster.node.gpu.memory * (1.0 - p.search.memory_headroom)),
         recompute_(recompute_options(p)), plain_(plain_allowed(p)), bound_(p, cal) {}
 
@@ -288,6 +291,7 @@ class Worker {
         if (csv_) detail.swap(names.front());  // swap: GCC 12 warns (-Wfree-nonheap-object) on the copy, a false positive
       }
     }
+    if (reason < 0 && accept_ && !accept_(job_)) reason = kNotAccepted;
     if (csv_) row(plan, gb, reason < 0 ? "" : reason_name(reason), detail, &e);
     if (reason >= 0) {
       ++reasons_[reason];
@@ -338,6 +342,7 @@ class Worker {
   LayerCostCache layer_cache_;
   ObjectiveContext ctx_;
   size_t keep_;
+  const std::function<bool(const JobSpec&)>& accept_;
   JobSpec job_;
   std::string* csv_ = nullptr;
   Bytes usable_;
@@ -454,7 +459,7 @@ SearchResult run_search(const PlanProblem& problem, const Calibration& cal, cons
   n = std::max(1, std::min<int>(n, static_cast<int>(std::max<size_t>(1, groups.size()))));
 
   std::vector<std::unique_ptr<Worker>> workers;
-  for (int i = 0; i < n; ++i) workers.push_back(std::make_unique<Worker>(problem, cal, ev, ctx, keep));
+  for (int i = 0; i < n; ++i) workers.push_back(std::make_unique<Worker>(problem, cal, ev, ctx, keep, options.accept));
   std::atomic<size_t> next{0};
   std::atomic<size_t> done_groups{0};
   std::atomic<bool> stop{false};

@@ -79,6 +79,10 @@ struct SearchOptions {
   const UncertaintyModel* uncertainty = nullptr;
   Ranking ranking = Ranking::kEstimate;
   bool within_envelope = false;
+  // When set, a feasible plan it does not accept is left out ("not_accepted" in
+  // infeasible_by_reason), e.g. plans a framework's export cannot write (cli/cmd_plan.cpp). Called
+  // from the worker threads: it must be thread-safe (a pure function is).
+  std::function<bool(const JobSpec&)> accept = {};
   // Called on the calling thread about ten times a second while the search runs.
   std::function<void(double done_fraction, long long evaluated)> progress = {};
 };

@@ -31,6 +31,11 @@ ok(json.load(open(\"$tmp/a.json\")))"'
 check "530B winner names its extrapolation" 'python3 -c "import json; d=json.load(open(\"$tmp/t.json\")); f=d[\"plans\"][0][\"extrapolation\"]; assert any(\"zero-bubble\" in x for x in f), f"'
 "$bin" plan "$src/configs/examples/turing-530b-a100-5120-plan.json" --json --top 2 --within-envelope > "$tmp/te.json"
 check "plan --within-envelope gives covered plans" 'python3 -c "import json; d=json.load(open(\"$tmp/te.json\")); assert d[\"plans\"] and all(not p[\"extrapolation\"] for p in d[\"plans\"]) and d[\"within_envelope\"]"'
+# plan --export: the 530B winner is zero-bubble, which Megatron-LM cannot run; the best plan it can
+# express is written instead, and stderr says which and why.
+"$bin" plan "$src/configs/examples/turing-530b-a100-5120-plan.json" --top 3 --export megatron -o "$tmp/ex530" > /dev/null 2> "$tmp/ex530.err"; rc=$?
+check "plan --export writes the best exportable plan" '[ $rc -eq 0 ] && [ -f "$tmp/ex530/train.sh" ] && grep -q "cannot be written for megatron" "$tmp/ex530.err" && grep -q "zero-bubble" "$tmp/ex530.err" && grep -q "wrote instead the best plan megatron can express" "$tmp/ex530.err"'
+check "the written plan is not zero-bubble" '! grep -q "zero-bubble\|--enable-zero-bubble" "$tmp/ex530/megatron_args.txt"'
 "$bin" plan "$src/configs/examples/turing-530b-a100-5120-plan.json" --rank nonsense > /dev/null 2> "$tmp/rank.err"; rc=$?
 check "plan --rank nonsense is bad input" '[ $rc -eq 2 ] && grep -q "expected one of estimate, conservative" "$tmp/rank.err"'
 echo '{"model": "gpt3-175b", "cluster": {"base": "dgx-a100-superpod", "nodes": 1}, "training": {"global_batch": 8, "sequence_length": 2048, "precision": "bf16"}, "plan": {"tp": 8, "dp": 1}}' > "$tmp/oom.json"

@@ -42,6 +42,33 @@ TEST(PlannerSearch, ThroughputRanksByTokensPerSecond) {
   EXPECT_TRUE(r.complete);
 }
 
+// SearchOptions::accept leaves out the plans it refuses: the best accepted plan is the best plan of
+// the unfiltered search's full ranking that it accepts, and the refused ones are counted.
+TEST(PlannerSearch, AcceptKeepsOnlyThePlansItAccepts) {
+  const Loaded l = small();
+  const SearchResult all = search(l, Objective::kThroughput, 2, 100000, false);
+  auto no_pipeline = [](const JobSpec& job) { return job.plan.pp == 1; };
+  SearchOptions so;
+  so.threads = 2;
+  so.top = 3;
+  so.accept = no_pipeline;
+  const SearchResult r = run_search(l.problem, l.cal, so);
+  ASSERT_FALSE(r.top.empty());
+  for (const Candidate& c : r.top) EXPECT_EQ(c.plan.pp, 1);
+  const Candidate* best = nullptr;
+  long long refused = 0;
+  for (const Candidate& c : all.top) {
+    if (c.plan.pp == 1 && !best) best = &c;
+    if (c.plan.pp != 1) ++refused;
+  }
+  ASSERT_NE(best, nullptr);
+  ASSERT_LT(all.top.size(), 100000u);  // the unfiltered ranking is complete
+  EXPECT_EQ(r.top.front().plan, best->plan);
+  EXPECT_DOUBLE_EQ(r.top.front().tokens_per_s, best->tokens_per_s);
+  EXPECT_GT(refused, 0);
+  if (!r.skipped.count("bound")) EXPECT_EQ(r.infeasible_by_reason.at("not_accepted"), refused);
+}
+
 TEST(PlannerSearch, CostRanksByDollarsPerMillionTokens) {
   const Loaded l = small();
   const SearchResult r = search(l, Objective::kCost);
