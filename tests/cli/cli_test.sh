@@ -36,6 +36,9 @@ check "plan --within-envelope gives covered plans" 'python3 -c "import json; d=j
 "$bin" plan "$src/configs/examples/turing-530b-a100-5120-plan.json" --top 3 --export megatron -o "$tmp/ex530" > /dev/null 2> "$tmp/ex530.err"; rc=$?
 check "plan --export writes the best exportable plan" '[ $rc -eq 0 ] && [ -f "$tmp/ex530/train.sh" ] && grep -q "cannot be written for megatron" "$tmp/ex530.err" && grep -q "zero-bubble" "$tmp/ex530.err" && grep -q "wrote instead the best plan megatron can express" "$tmp/ex530.err"'
 check "the written plan is not zero-bubble" '! grep -q "zero-bubble\|--enable-zero-bubble" "$tmp/ex530/megatron_args.txt"'
+# The NeMo export's training script is valid Python that imports the recipe it names.
+"$bin" export "$src/configs/examples/llama3-70b-h100-64.json" --format nemo -o "$tmp/nemo70" > /dev/null 2>&1
+check "nemo training script compiles" 'python3 -m py_compile "$tmp/nemo70/pretrain_cli_overrides.py" && grep -q "^from megatron.bridge.recipes.llama.h100.llama3 import llama3_70b_pretrain_32gpu_h100_bf16_config as recipe$" "$tmp/nemo70/pretrain_cli_overrides.py"'
 "$bin" plan "$src/configs/examples/turing-530b-a100-5120-plan.json" --rank nonsense > /dev/null 2> "$tmp/rank.err"; rc=$?
 check "plan --rank nonsense is bad input" '[ $rc -eq 2 ] && grep -q "expected one of estimate, conservative" "$tmp/rank.err"'
 echo '{"model": "gpt3-175b", "cluster": {"base": "dgx-a100-superpod", "nodes": 1}, "training": {"global_batch": 8, "sequence_length": 2048, "precision": "bf16"}, "plan": {"tp": 8, "dp": 1}}' > "$tmp/oom.json"

@@ -1,5 +1,10 @@
 // NeMo / Megatron-Bridge export: ConfigContainer overrides (interfaces.md §4).
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
 #include "export_test_support.hpp"
+#include "planner/export/bridge_recipes.hpp"
 
 namespace trainplan::exporter {
 namespace {
@@ -27,6 +32,58 @@ TEST(NemoExport, LaunchLineCarriesTheOverrides) {
   EXPECT_TRUE(contains(launch, "model.num_moe_experts=8"));
 }
 
+// The export starts from a recipe that exists at Megatron-Bridge 067f987d and resets what the
+// recipe sets against the plan: the 405B recipe's embedding/loss stage accounting, the 70B
+// recipe's TP-4 userbuffer overlap; a recipe with no CommOverlapConfig takes no comm_overlap.*
+// override (its node is None) and cannot have TP overlap turned on.
+TEST(NemoExport, RecipesThatExistAndTheSettingsReset) {
+  auto file = [](const ExportResult& r, const char* name) { return r.find_file(name) ? r.find_file(name)->content : std::string(); };
+  const ExportResult big = export_nemo(load_example("llama3-405b-h100-16384"));
+  ASSERT_FALSE(big.refused());
+  EXPECT_TRUE(contains(file(big, "overrides.txt"), "model.account_for_embedding_in_pipeline_split=false\n"));
+  EXPECT_TRUE(contains(file(big, "overrides.txt"), "model.account_for_loss_in_pipeline_split=false\n"));
+  // Llama 3 405B has no recipe of its own: the generic GPT recipe, completed by the architecture fields.
+  EXPECT_TRUE(contains(file(big, "pretrain_cli_overrides.py"),
+                       "from megatron.bridge.recipes.gpt.h100.vanilla_gpt import vanilla_gpt_pretrain_1gpu_h100_bf16_config as recipe\n"));
+  EXPECT_TRUE(contains(file(big, "overrides.txt"), "model.normalization=RMSNorm\nmodel.gated_linear_unit=true\nmodel.activation_func=silu\n"));
+
+  const ExportResult seventy = export_nemo(load_example("llama3-70b-h100-64"));
+  EXPECT_TRUE(contains(file(seventy, "pretrain_cli_overrides.py"), "import llama3_70b_pretrain_32gpu_h100_bf16_config as recipe"));
+  EXPECT_TRUE(contains(file(seventy, "overrides.txt"), "comm_overlap.tp_comm_overlap=false\ncomm_overlap.tp_comm_overlap_cfg=null\n"));
+
+  JobSpec eight = load_example("llama3-8b-zero2-h100-16");
+  EXPECT_TRUE(contains(file(export_nemo(eight), "pretrain_cli_overrides.py"), "import llama3_8b_pretrain_2gpu_h100_bf16_config as recipe"));
+  EXPECT_FALSE(contains(file(export_nemo(eight), "overrides.txt"), "comm_overlap."));
+  eight.plan.tp_comm_overlap = true;
+  eight.plan.sequence_parallel = true;
+  const ExportResult refused = export_nemo(eight);
+  ASSERT_TRUE(refused.refused());
+  EXPECT_TRUE(contains(refused.reasons.back(), "sets no CommOverlapConfig")) << refused.reasons.back();
+}
+
+// Each recipe of the table is defined where the table says, in the Megatron-Bridge sources the
+// framework checker holds (../shared/tools/framework-check/src/bridge, 067f987d), and assigns a
+// CommOverlapConfig exactly when the table says so.
+TEST(NemoExport, RecipeTableMatchesTheBridgeSources) {
+  const std::filesystem::path root = std::filesystem::path(CONFIG_DIR) / "../../shared/tools/framework-check/src/bridge/src";
+  if (!std::filesystem::exists(root)) GTEST_SKIP() << root << " not found";
+  for (const BridgeRecipe& r : bridge_recipes()) {
+    std::string file(r.module);
+    for (char& c : file)
+      if (c == '.') c = '/';
+    std::ifstream in(root / (file + ".py"));
+    ASSERT_TRUE(in) << file;
+    std::vector<std::string> lines;
+    for (std::string l; std::getline(in, l);) lines.push_back(l);
+    ASSERT_GE(lines.size(), static_cast<size_t>(r.line)) << r.function;
+    EXPECT_EQ(lines[r.line - 1].rfind("def " + std::string(r.function) + "(", 0), 0u) << r.function << " at line " << r.line;
+    bool sets_overlap = false;
+    for (size_t i = r.line; i < lines.size() && !lines[i].starts_with("def "); ++i)
+      sets_overlap = sets_overlap || contains(lines[i], "cfg.comm_overlap = CommOverlapConfig(");
+    EXPECT_EQ(sets_overlap, r.comm_overlap) << r.function;
+  }
+}
+
 TEST(NemoExport, UnevenStagesAndMegatronFsdp) {
   const std::string o = export_nemo(load_example("llama3-405b-h100-16384")).find_file("overrides.txt")->content;
   EXPECT_TRUE(contains(o, "model.num_layers_in_first_pipeline_stage=7\n"));
@@ -34,7 +91,10 @@ TEST(NemoExport, UnevenStagesAndMegatronFsdp) {
   const std::string z2 = export_nemo(load_example("llama3-8b-zero2-h100-16")).find_file("overrides.txt")->content;
   EXPECT_TRUE(contains(z2, "ddp.use_megatron_fsdp=true\n"));
   EXPECT_TRUE(contains(z2, "ddp.data_parallel_sharding_strategy=optim_grads\n"));
-  EXPECT_TRUE(contains(z2, "ddp.grad_reduce_in_fp32=false\n"));
+  // The reduction precision is set on the mixed-precision recipe, which setup() copies onto cfg.ddp.
+  EXPECT_FALSE(contains(z2, "grad_reduce_in_fp32"));
+  EXPECT_TRUE(contains(export_nemo(load_example("llama3-8b-zero2-h100-16")).find_file("pretrain_cli_overrides.py")->content,
+                       "    cfg.mixed_precision.grad_reduce_in_fp32 = False\n"));
 }
 
 TEST(NemoExport, ParamRemaindersArePrecisionAwareOptimizer) {

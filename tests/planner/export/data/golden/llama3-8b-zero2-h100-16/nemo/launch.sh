@@ -16,6 +16,14 @@ python -m torch.distributed.run --nproc_per_node 8 --nnodes 2 --node_rank $NODE_
     model.num_query_groups=8 \
     model.kv_channels=128 \
     model.seq_length=4096 \
+    model.normalization=RMSNorm \
+    model.gated_linear_unit=true \
+    model.activation_func=silu \
+    model.add_bias_linear=false \
+    model.add_qkv_bias=false \
+    model.position_embedding_type=rope \
+    model.share_embeddings_and_output_weights=false \
+    model.vocab_size=128256 \
     model.rotary_base=500000 \
     model.tensor_model_parallel_size=2 \
     model.pipeline_model_parallel_size=1 \
@@ -24,8 +32,11 @@ python -m torch.distributed.run --nproc_per_node 8 --nnodes 2 --node_rank $NODE_
     model.sequence_parallel=false \
     model.expert_model_parallel_size=1 \
     model.expert_tensor_parallel_size=2 \
+    model.account_for_embedding_in_pipeline_split=false \
+    model.account_for_loss_in_pipeline_split=false \
+    model.pipeline_model_parallel_layout=null \
     model.overlap_p2p_comm=false \
-    comm_overlap.tp_comm_overlap=false \
+    model.recompute_granularity=null \
     train.global_batch_size=128 \
     train.micro_batch_size=2 \
     train.train_iters=1000 \
@@ -37,6 +48,5 @@ python -m torch.distributed.run --nproc_per_node 8 --nnodes 2 --node_rank $NODE_
     dataset.seq_length=4096 \
     ddp.overlap_grad_reduce=true \
     ddp.overlap_param_gather=true \
-    ddp.grad_reduce_in_fp32=false \
     optimizer.optimizer=adam \
     mixed_precision=bf16_mixed

@@ -16,6 +16,14 @@ python -m torch.distributed.run --nproc_per_node 8 --nnodes 8 --node_rank $NODE_
     model.num_query_groups=8 \
     model.kv_channels=128 \
     model.seq_length=4096 \
+    model.normalization=RMSNorm \
+    model.gated_linear_unit=true \
+    model.activation_func=silu \
+    model.add_bias_linear=false \
+    model.add_qkv_bias=false \
+    model.position_embedding_type=rope \
+    model.share_embeddings_and_output_weights=false \
+    model.vocab_size=32000 \
     model.rotary_base=1000000 \
     model.num_moe_experts=8 \
     model.moe_router_score_function=softmax \
@@ -30,12 +38,14 @@ python -m torch.distributed.run --nproc_per_node 8 --nnodes 8 --node_rank $NODE_
     model.sequence_parallel=false \
     model.expert_model_parallel_size=8 \
     model.expert_tensor_parallel_size=1 \
+    model.account_for_embedding_in_pipeline_split=false \
+    model.account_for_loss_in_pipeline_split=false \
+    model.pipeline_model_parallel_layout=null \
     model.pipeline_dtype=torch.bfloat16 \
     model.overlap_p2p_comm=false \
     model.recompute_granularity=full \
     model.recompute_method=uniform \
     model.recompute_num_layers=1 \
-    comm_overlap.tp_comm_overlap=false \
     train.global_batch_size=256 \
     train.micro_batch_size=1 \
     train.train_iters=1000 \
@@ -45,6 +55,5 @@ python -m torch.distributed.run --nproc_per_node 8 --nnodes 8 --node_rank $NODE_
     dataset.seq_length=4096 \
     ddp.overlap_grad_reduce=true \
     ddp.overlap_param_gather=true \
-    ddp.grad_reduce_in_fp32=true \
     optimizer.optimizer=adam \
     mixed_precision=bf16_mixed
