@@ -4,12 +4,16 @@
 // Decisions (documented here, tested in torchtitan_test.cpp):
 //  * ZeRO-1 with DP > 1 is refused: FSDP2 shards gradients with the optimizer state, so the closest
 //    torchtitan plan (ZeRO-2) holds less memory and moves different traffic than the plan evaluated.
-//  * The model is a registered flavor (torchtitan/models/llama3/__init__.py llama3_configs): a shape
-//    that matches none is refused, since a v0.2.2 TOML cannot describe a model's dimensions.
+//  * The model is a registered flavor of llama3, qwen3 or deepseek_v3 (torchtitan_flavors.hpp): a
+//    shape that matches none is refused, since a v0.2.2 TOML cannot describe a model's dimensions.
+//  * fp8 is the float8 converter on nn.Linear (docs/float8.md: model.converters
+//    "quantize.linear.float8", with torch.compile); MoE experts' fp8 grouped GEMMs are a prototype
+//    (quantize.grouped_mm.float8, torchao nightly) and are refused.
 #include <array>
 
 #include "planner/export/export.hpp"
 #include "planner/export/rules.hpp"
+#include "planner/export/torchtitan_flavors.hpp"
 
 namespace trainplan::exporter {
 
@@ -17,35 +21,6 @@ namespace {
 
 std::string num(long long v) { return std::to_string(v); }
 std::string quoted(const std::string& s) { return "\"" + s + "\""; }
-
-struct Flavor {
-  const char* name;    // [model] name
-  const char* flavor;  // [model] flavor
-  const char* assets;  // hf_assets_path
-  int layers;
-  long long hidden;
-  int heads;
-  int kv_heads;
-  long long ffn;
-  long long vocab;
-};
-
-// torchtitan/models/llama3/__init__.py (v0.2.2): dim, n_layers, n_heads, n_kv_heads, ffn from
-// ffn_dim_multiplier/multiple_of, vocab 128256.
-constexpr std::array<Flavor, 3> kFlavors = {{
-    {"llama3", "8B", "./assets/hf/Llama-3.1-8B", 32, 4096, 32, 8, 14336, 128256},
-    {"llama3", "70B", "./assets/hf/Llama-3.1-70B", 80, 8192, 64, 8, 28672, 128256},
-    {"llama3", "405B", "./assets/hf/Llama-3.1-405B", 126, 16384, 128, 8, 53248, 128256},
-}};
-
-const Flavor* find_flavor(const ModelSpec& m) {
-  if (m.moe || m.mla || m.activation != Activation::kSwiglu || m.layernorm || m.learned_positions || m.tied_embeddings) return nullptr;
-  for (const auto& f : kFlavors)
-    if (f.layers == m.layers && f.hidden == m.hidden && f.heads == m.heads && f.kv_heads == m.kv_heads && f.ffn == m.ffn_hidden &&
-        f.vocab == m.vocab)
-      return &f;
-  return nullptr;
-}
 
 struct Degrees {
   int replicate = 1;
@@ -75,10 +50,17 @@ Degrees data_parallel_degrees(const JobSpec& job) {
 
 void check_torchtitan(const JobSpec& job, const Degrees& d, Refusals& r) {
   const PlanSpec& p = job.plan;
-  r.need(find_flavor(job.model) != nullptr,
-         "no torchtitan v0.2.2 flavor has this model's shape (registered: llama3 8B, 70B, 405B); a TOML cannot define a model");
-  r.need(job.training.precision == Precision::kBf16 || job.training.precision == Precision::kFp32,
-         std::string("torchtitan mixed_precision_param is bfloat16 or float32, not ") + precision_name(job.training.precision));
+  const TorchtitanFlavor* f = find_torchtitan_flavor(job.model);
+  r.need(f != nullptr, "no torchtitan v0.2.2 flavor has this model's shape (registered: " + torchtitan_flavor_list() +
+                           "); a TOML cannot define a model");
+  r.need(!f || f->pipelining || p.pp == 1, std::string("torchtitan v0.2.2's ") + (f ? f->family : "") +
+                                               " TrainSpec has no pipelining_fn: no pipeline parallelism (pp " + num(p.pp) + ")");
+  r.need(job.model.mtp_layers == 0, "torchtitan v0.2.2 builds no multi-token prediction layers (the model has " + num(job.model.mtp_layers) + ")");
+  const Precision prec = job.training.precision;
+  r.need(prec == Precision::kBf16 || prec == Precision::kFp32 || prec == Precision::kFp8,
+         std::string("torchtitan mixed_precision_param is bfloat16 or float32 (fp8 through the float8 converter), not ") + precision_name(prec));
+  r.need(prec != Precision::kFp8 || !job.model.moe,
+         "torchtitan's fp8 grouped GEMMs for MoE experts are a prototype (quantize.grouped_mm.float8, torchao nightly): fp8 MoE is not exported");
   // v0.2.2 job_config.py: mixed_precision_reduce: Literal["float32"].
   r.need(!p.grad_reduce_bf16, "torchtitan v0.2.2 reduces gradients in float32 only (mixed_precision_reduce: Literal[\"float32\"]); the plan reduces in bf16");
   r.need(job.training.optimizer == Optimizer::kAdam, "torchtitan builds Adam/AdamW optimizers only");
@@ -164,7 +146,7 @@ std::vector<Override> parallelism(const JobSpec& job, const Degrees& d) {
   return o;
 }
 
-std::string toml(const JobSpec& job, const Degrees& d, const Flavor& f) {
+std::string toml(const JobSpec& job, const Degrees& d, const TorchtitanFlavor& f) {
   const PlanSpec& p = job.plan;
   // Batch (v0.2.2 train.py L200-215): grad-acc = global/(local*DP). With PP one step feeds the whole
   // local batch through the pipeline in micro-batches of pipeline_parallel_microbatch_size.
@@ -174,7 +156,11 @@ std::string toml(const JobSpec& job, const Degrees& d, const Flavor& f) {
   s += "# " + job.model.name + " on " + num(p.gpus()) + " GPUs (" + job.cluster.name + "): dp_replicate*dp_shard*cp*tp*pp = " +
        num(d.replicate) + "*" + num(d.shard) + "*" + num(p.cp) + "*" + num(p.tp) + "*" + num(p.pp) + " = " + num(p.gpus()) + "\n\n";
   s += "[job]\ndump_folder = \"./outputs\"\ndescription = " + quoted(job.model.name + " (trainplan export)") + "\n\n";
-  s += "[model]\nname = " + quoted(f.name) + "\nflavor = " + quoted(f.flavor) + "\nhf_assets_path = " + quoted(f.assets) + "\n\n";
+  s += "[model]\nname = " + quoted(f.family) + "\nflavor = " + quoted(f.flavor) + "\nhf_assets_path = " + quoted(f.assets) + "\n";
+  // float8 training: swap nn.Linear for torchao Float8Linear (v0.2.2 docs/float8.md; the converter
+  // registered in components/quantization/float8.py L238), dynamic tensorwise scaling by default.
+  if (job.training.precision == Precision::kFp8) s += "converters = [\"quantize.linear.float8\"]\n";
+  s += "\n";
   s += "[optimizer]\nname = \"AdamW\"\nlr = 1e-4\n\n";
   s += "[training]\n";
   s += "local_batch_size = " + num(local) + "\n";
@@ -182,7 +168,7 @@ std::string toml(const JobSpec& job, const Degrees& d, const Flavor& f) {
   s += "seq_len = " + num(job.training.sequence_length) + "\n";
   s += "steps = " + num(train_iters(job)) + "\n";
   s += "max_norm = 1.0\n";
-  s += std::string("mixed_precision_param = ") + (job.training.precision == Precision::kBf16 ? "\"bfloat16\"" : "\"float32\"") + "\n";
+  s += std::string("mixed_precision_param = ") + (job.training.precision == Precision::kFp32 ? "\"float32\"" : "\"bfloat16\"") + "\n";
   s += "mixed_precision_reduce = \"float32\"\n";
   s += std::string("enable_cpu_offload = ") + (p.param_offload.device == OffloadDevice::kCpu ? "true" : "false") + "\n";
   s += "dataset = \"c4\"\n\n";
@@ -192,8 +178,11 @@ std::string toml(const JobSpec& job, const Degrees& d, const Flavor& f) {
   if (p.recompute == Recompute::kNone) s += "mode = \"none\"\n";
   if (p.recompute == Recompute::kFull) s += "mode = \"full\"\n";
   if (p.recompute == Recompute::kSelective) s += "mode = \"selective\"\nselective_ac_option = \"op\"\n";
-  // Async TP needs torch.compile (§3).
-  if (p.tp_comm_overlap) s += "\n[compile]\nenable = true\n";
+  // The output layer stays bf16, as Transformer Engine's fp8 covers the transformer layers only
+  // (Float8Linear filter_fqns; linears with a dimension not divisible by 16 are always skipped).
+  if (job.training.precision == Precision::kFp8) s += "\n[quantize.linear.float8]\nfilter_fqns = [\"output\"]\n";
+  // Async TP needs torch.compile (§3); float8 runs compiled (docs/float8.md: --compile.enable).
+  if (p.tp_comm_overlap || job.training.precision == Precision::kFp8) s += "\n[compile]\nenable = true\n";
   return s;
 }
 
@@ -241,7 +230,13 @@ ExportResult export_torchtitan(const JobSpec& job) {
   if (job.plan.zero == 1 && job.plan.dp == 1) r.notes.push_back("ZeRO-1 at dp 1 shards nothing: written as plain data parallelism");
   if (job.plan.tp_comm_overlap) r.notes.push_back("async tensor parallelism needs torch.compile: [compile] enable = true");
   if (job.training.token_budget <= 0) r.notes.push_back("no token budget: steps = " + num(kDefaultTrainIters) + " is a placeholder");
-  const Flavor& f = *find_flavor(job.model);
+  const TorchtitanFlavor& f = *find_torchtitan_flavor(job.model);
+  if (job.training.precision == Precision::kFp8)
+    r.notes.push_back("fp8: torchao Float8Linear with dynamic tensorwise scaling (Megatron's default recipe is delayed scaling); the output layer "
+                      "(filter_fqns) and linears with a dimension not divisible by 16 stay bf16");
+  if (job.model.moe)
+    r.notes.push_back("torchtitan balances experts with a bias update (MoEArgs load_balance_coeff 1e-3, models/moe/moe.py) and no auxiliary "
+                      "loss: the model's aux-loss coefficient " + format_number(job.model.moe->aux_loss_coeff) + " is not written");
   out.files.push_back({"torchtitan.toml", toml(job, d, f), false});
   out.files.push_back({"launch.sh", launch(job, d), true});
   out.notes = r.notes;

@@ -153,6 +153,60 @@ TEST(TorchtitanRefusal, ModelWithoutFlavor) {
   EXPECT_TRUE(export_torchtitan(load_example("mixtral-8x7b-h100-64")).refused());
 }
 
+// Families other than llama3: a catalog model is exported as the registered flavor with its shape.
+TEST(TorchtitanExport, Qwen3AndDeepSeekV3FlavorsByShape) {
+  JobSpec qwen = load_example("llama3-8b-fsdp-a100-32");
+  qwen.model = testing::load_catalog_model("qwen3-8b");
+  ExportResult r = export_torchtitan(qwen);
+  ASSERT_FALSE(r.refused()) << r.reasons.front();
+  auto model = table(r.find_file("torchtitan.toml")->content, "model");
+  EXPECT_EQ(model["name"], "\"qwen3\"");
+  EXPECT_EQ(model["flavor"], "\"8B\"");
+  // qwen3's TrainSpec has no pipelining_fn in v0.2.2.
+  qwen.plan.pp = 2;
+  qwen.plan.dp /= 2;
+  r = export_torchtitan(qwen);
+  ASSERT_TRUE(r.refused());
+  EXPECT_TRUE(contains(r.reasons.back(), "qwen3 TrainSpec has no pipelining_fn")) << r.reasons.back();
+
+  JobSpec deepseek = load_example("llama3-8b-fsdp-a100-32");
+  deepseek.model = testing::load_catalog_model("deepseek-v3");
+  ASSERT_EQ(deepseek.model.mtp_layers, 1);
+  r = export_torchtitan(deepseek);
+  ASSERT_TRUE(r.refused());
+  EXPECT_TRUE(contains(r.reasons.front(), "multi-token prediction"));
+  deepseek.model.mtp_layers = 0;
+  deepseek.cluster.nodes = 64;
+  deepseek.plan.dp = 512;
+  deepseek.training.global_batch = 1024;
+  r = export_torchtitan(deepseek);
+  ASSERT_FALSE(r.refused()) << r.reasons.front();
+  model = table(r.find_file("torchtitan.toml")->content, "model");
+  EXPECT_EQ(model["name"], "\"deepseek_v3\"");
+  EXPECT_EQ(model["flavor"], "\"671B\"");
+  // One dimension off and no flavor has the shape.
+  deepseek.model.moe->top_k = 6;
+  EXPECT_TRUE(contains(export_torchtitan(deepseek).reasons.front(), "no torchtitan v0.2.2 flavor"));
+}
+
+// fp8 is the float8 converter on nn.Linear, compiled, with the output layer left in bf16.
+TEST(TorchtitanExport, Fp8IsTheFloat8Converter) {
+  JobSpec job = load_example("llama3-8b-fsdp-a100-32");
+  job.training.precision = Precision::kFp8;
+  const ExportResult r = export_torchtitan(job);
+  ASSERT_FALSE(r.refused()) << r.reasons.front();
+  const std::string& toml = r.find_file("torchtitan.toml")->content;
+  EXPECT_EQ(table(toml, "model")["converters"], "[\"quantize.linear.float8\"]");
+  EXPECT_EQ(table(toml, "quantize.linear.float8")["filter_fqns"], "[\"output\"]");
+  EXPECT_EQ(table(toml, "compile")["enable"], "true");
+  EXPECT_EQ(table(toml, "training")["mixed_precision_param"], "\"bfloat16\"");
+  JobSpec moe = load_example("mixtral-8x7b-h100-64");
+  moe.training.precision = Precision::kFp8;
+  bool prototype = false;
+  for (const auto& why : export_torchtitan(moe).reasons) prototype = prototype || contains(why, "grouped GEMMs");
+  EXPECT_TRUE(prototype);
+}
+
 TEST(TorchtitanRefusal, Fp16) {
   JobSpec job = load_example("llama3-8b-fsdp-a100-32");
   job.training.precision = Precision::kFp16;
