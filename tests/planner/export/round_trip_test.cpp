@@ -1,5 +1,6 @@
 // Export then import gives back the same PlanSpec, per format that has an importer, for every
 // example job the format can express; the imported job also loads as a job file.
+#include <filesystem>
 #include <fstream>
 
 #include "export_test_support.hpp"
@@ -133,6 +134,59 @@ TEST(RoundTrip, MegatronKnobVariants) {
     ASSERT_TRUE(back.ok());
     EXPECT_EQ(back.job->plan, job.plan);
   }
+}
+
+// The README's examples (configs/examples, the plan problems and sweeps left out), through each
+// format with an importer that writes them: the imported job is the example's job, model included
+// (Megatron carries the shape in its flags; DeepSpeed has no model and is given the catalog key).
+TEST(RoundTrip, EveryReadmeExampleComesBackAsTheSameJob) {
+  int megatron = 0, deepspeed = 0;  // jobs compared per format
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(CONFIG_DIR) + "/examples")) {
+    const std::string name = entry.path().stem().string();
+    if (entry.path().extension() != ".json" || name.ends_with("-plan") || name.find("sweep") != std::string::npos) continue;
+    Diagnostics diag;
+    auto loaded = load_job_file(entry.path().string(), Catalog(CONFIG_DIR), diag);
+    ASSERT_TRUE(loaded) << name;
+    const JobSpec& job = *loaded;
+    const ImportOptions opt = options_for(job);
+    if (ExportResult r = export_megatron(job); !r.refused()) {
+      ImportResult back = import_megatron({{"train.sh", r.find_file("train.sh")->content}}, opt);
+      ASSERT_TRUE(back.ok()) << name << ": " << (back.errors.empty() ? "" : back.errors.front());
+      auto reloaded = reload(*back.job, opt, name + "_readme_megatron");
+      ASSERT_TRUE(reloaded) << name;
+      ModelSpec model = reloaded->model;
+      model.key = job.model.key;  // the importer names the model it reads "imported"
+      model.name = job.model.name;
+      EXPECT_EQ(model, job.model) << name;
+      EXPECT_EQ(reloaded->plan, job.plan) << name;
+      EXPECT_EQ(reloaded->training, job.training) << name;
+      EXPECT_EQ(reloaded->plan.gpus(), job.plan.gpus()) << name;
+      ++megatron;
+    }
+    if (ExportResult r = export_deepspeed(job); !r.refused()) {
+      ImportOptions with_model = opt;
+      with_model.model = Json(job.model.key);
+      std::vector<InputFile> files;
+      for (const auto& f : r.files) files.push_back({f.name, f.content});
+      ImportResult back = import_deepspeed(files, with_model);
+      ASSERT_TRUE(back.ok()) << name << ": " << (back.errors.empty() ? "" : back.errors.front());
+      auto reloaded = reload(*back.job, with_model, name + "_readme_deepspeed");
+      ASSERT_TRUE(reloaded) << name;
+      PlanSpec expected = job.plan;
+      if (expected.fsdp == Fsdp::kFullShard) {  // written as ZeRO-3: the same sharding under DeepSpeed's name
+        expected.fsdp = Fsdp::kNone;
+        expected.zero = 3;
+      }
+      EXPECT_EQ(reloaded->plan, expected) << name;
+      EXPECT_EQ(reloaded->training, job.training) << name;
+      ++deepspeed;
+    }
+  }
+  EXPECT_GE(megatron, 5);
+  // DeepSpeed writes none of the README examples today (each needs the activation checkpointing a
+  // launch cannot guarantee, or tp + SP, fp8, EP, interleaving): RoundTrip.DeepSpeedPlanSurvivesExportAndImport
+  // covers it on the examples without their recompute.
+  (void)deepspeed;
 }
 
 }  // namespace
