@@ -58,6 +58,14 @@ Evaluation AnalyticEvaluator::evaluate_with(const JobSpec& job, const Calibratio
                                                                 std::to_string(m.layers) + " layers"});
     }
   }
+  // The catalog lists the precisions a GPU's tensor cores run (configs/gpus/*.json "peak": no fp8
+  // before Hopper, no bf16 on Volta): another precision is not run at a neighbour's speed.
+  if (gpu.peak_for(tr.precision).si() <= 0) {
+    ev.feasible = false;
+    ev.reasons.push_back({InfeasibleReason::kUnsupported, gpu.name + " has no " + precision_name(tr.precision) +
+                                                              " peak in its catalog entry (" + gpu.key + "): it does not run " +
+                                                              precision_name(tr.precision) + " training"});
+  }
   const long long vocab = padded_vocab(m.vocab, p.tp);
   std::array<StageTimes, 3> times{};
   std::array<StageParams, 3> params{};

@@ -357,9 +357,24 @@ bool ObjectReader::boolean(std::string_view key, bool fallback) {
 }
 
 namespace {
+
+// The span a non-zero quantity of each kind must lie in: several orders of magnitude around any
+// hardware or run (a GPU's 80 GiB and 3.35 TB/s, a 1 Gb/s NIC, 1 ns and 100-year spans,
+// 1 MFLOP/s to 1 ZFLOP/s, 1 mW to 1 GW). Outside it a value is a typo, and the evaluated step
+// times stop being finite (1e-300 TB/s gave a 1e300 s step, other values NaN).
+struct Span {
+  double lo, hi;      // SI
+  const char* text;   // "between 1 KiB and 1 EiB"
+};
+constexpr Span kSizeSpan{1024.0, 1152921504606846976.0, "between 1 KiB and 1 EiB"};
+constexpr Span kRateSpan{1e3, 1e18, "between 1 kB/s and 1 EB/s"};
+constexpr Span kTimeSpan{1e-12, 1e10, "between 1 ps and 1e10 s (317 years)"};
+constexpr Span kFlopsSpan{1e6, 1e21, "between 1 MFLOP/s and 1 ZFLOP/s"};
+constexpr Span kPowerSpan{1e-3, 1e9, "between 1 mW and 1 GW"};
+
 template <class Q, class Parse>
 std::optional<Q> read_unit(ObjectReader& r, std::string_view key, bool required, const char* what, const char* example,
-                           Parse parse, bool positive) {
+                           Parse parse, bool positive, const Span& span) {
   auto c = r.child(key);
   if (!c) {
     if (required && r.valid()) r.node().at(key).error(std::string("missing required key; expected ") + what + " such as \"" + example + "\"");
@@ -372,24 +387,28 @@ std::optional<Q> read_unit(ObjectReader& r, std::string_view key, bool required,
              describe(*c->json) + ")");
     return std::nullopt;
   }
+  if (v->si() != 0 && !(std::fabs(v->si()) >= span.lo && std::fabs(v->si()) <= span.hi)) {
+    c->error(std::string("expected a ") + what + " " + span.text + " (got " + describe(*c->json) + "): no hardware or run is near it");
+    return std::nullopt;
+  }
   return v;
 }
 }  // namespace
 
 Bytes ObjectReader::bytes(std::string_view key) {
-  return read_unit<Bytes>(*this, key, true, "size", "80GiB", parse_bytes, true).value_or(GiB(1));
+  return read_unit<Bytes>(*this, key, true, "size", "80GiB", parse_bytes, true, kSizeSpan).value_or(GiB(1));
 }
 std::optional<Bytes> ObjectReader::optional_bytes(std::string_view key) {
-  return read_unit<Bytes>(*this, key, false, "size", "80GiB", parse_bytes, false);
+  return read_unit<Bytes>(*this, key, false, "size", "80GiB", parse_bytes, false, kSizeSpan);
 }
 BytesPerSecond ObjectReader::rate(std::string_view key) {
-  return read_unit<BytesPerSecond>(*this, key, true, "rate", "400Gbps", parse_rate, true).value_or(GBps(1));
+  return read_unit<BytesPerSecond>(*this, key, true, "rate", "400Gbps", parse_rate, true, kRateSpan).value_or(GBps(1));
 }
 std::optional<BytesPerSecond> ObjectReader::optional_rate(std::string_view key) {
-  return read_unit<BytesPerSecond>(*this, key, false, "rate", "400Gbps", parse_rate, true);
+  return read_unit<BytesPerSecond>(*this, key, false, "rate", "400Gbps", parse_rate, true, kRateSpan);
 }
 Seconds ObjectReader::time(std::string_view key) {
-  return read_unit<Seconds>(*this, key, true, "duration", "2us", parse_time, false).value_or(Seconds{});
+  return read_unit<Seconds>(*this, key, true, "duration", "2us", parse_time, false, kTimeSpan).value_or(Seconds{});
 }
 Seconds ObjectReader::time(std::string_view key, Seconds fallback) {
   if (!has(key)) {
@@ -399,13 +418,13 @@ Seconds ObjectReader::time(std::string_view key, Seconds fallback) {
   return time(key);
 }
 FlopsPerSecond ObjectReader::flops_rate(std::string_view key) {
-  return read_unit<FlopsPerSecond>(*this, key, true, "compute rate", "989TFLOPS", parse_flops_rate, true).value_or(TFLOPS(1));
+  return read_unit<FlopsPerSecond>(*this, key, true, "compute rate", "989TFLOPS", parse_flops_rate, true, kFlopsSpan).value_or(TFLOPS(1));
 }
 std::optional<FlopsPerSecond> ObjectReader::optional_flops_rate(std::string_view key) {
-  return read_unit<FlopsPerSecond>(*this, key, false, "compute rate", "989TFLOPS", parse_flops_rate, true);
+  return read_unit<FlopsPerSecond>(*this, key, false, "compute rate", "989TFLOPS", parse_flops_rate, true, kFlopsSpan);
 }
 std::optional<Watts> ObjectReader::optional_power(std::string_view key) {
-  return read_unit<Watts>(*this, key, false, "power", "700W", parse_power, true);
+  return read_unit<Watts>(*this, key, false, "power", "700W", parse_power, true, kPowerSpan);
 }
 std::optional<double> ObjectReader::optional_price(std::string_view key) {
   auto c = child(key);

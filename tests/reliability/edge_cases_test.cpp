@@ -184,10 +184,48 @@ TEST(EdgeCases, ZeroMemoryBandwidthIsAnInputError) {
   expect_input_error(predict(j), "/memory_bandwidth");
 }
 
-TEST(EdgeCases, HugeGpuMemoryFits) {
-  Json j = base_job();
-  j["cluster"]["node"] = {{"base", "dgx-h100"}, {"gpu", {{"base", "h100-sxm5-80gb"}, {"memory", "1e30B"}}}};
-  expect_feasible(predict(j));
+// Quantities far outside any hardware are input errors at their key (issue 18 item 3: a memory
+// bandwidth, peak or NIC rate of 1e-300 printed a 1e300 s or NaN step as feasible); the span
+// each kind must lie in is json_reader.cpp's (e.g. 1 MFLOP/s to 1 ZFLOP/s).
+TEST(EdgeCases, HardwareQuantitiesFarFromAnyHardwareAreInputErrors) {
+  const std::vector<std::pair<Json, std::string>> cases = {
+      {{{"base", "h100-sxm5-80gb"}, {"memory", "1e30B"}}, "/memory"},
+      {{{"base", "h100-sxm5-80gb"}, {"memory_bandwidth", "1e-300TB/s"}}, "/memory_bandwidth"},
+      {{{"base", "h100-sxm5-80gb"}, {"memory_bandwidth", "nanTB/s"}}, "/memory_bandwidth"},
+      {{{"base", "h100-sxm5-80gb"}, {"peak", {{"bf16", "1e-300TFLOPS"}}}}, "/peak/bf16"},
+  };
+  for (const auto& [gpu, key] : cases) {
+    Json j = base_job();
+    j["cluster"]["node"] = {{"base", "dgx-h100"}, {"gpu", gpu}};
+    expect_input_error(predict(j), key);
+  }
+  Json nic = base_job();
+  nic["cluster"]["node"] = {{"base", "dgx-h100"}, {"nics", {{"count", 8}, {"rate", "1e-300Gbps"}, {"latency", "2us"}}}};
+  expect_input_error(predict(nic), "/nics/rate");
+  // At the edges of the span the model still answers, finitely.
+  Json big = base_job();
+  big["cluster"]["node"] = {{"base", "dgx-h100"}, {"gpu", {{"base", "h100-sxm5-80gb"}, {"memory", "1000000TiB"}}}};
+  expect_feasible(predict(big));
+}
+
+// A precision the GPU's catalog entry has no peak for is infeasible ("unsupported"), not priced at
+// another precision's peak (issue 18 item 4): fp8 before Hopper, bf16 on Volta.
+TEST(EdgeCases, PrecisionTheGpuDoesNotRunIsUnsupported) {
+  Json a100 = base_job();
+  a100["cluster"] = {{"base", "dgx-a100-superpod"}, {"nodes", 1}};
+  a100["training"]["precision"] = "fp8";
+  expect_infeasible(predict(a100), InfeasibleReason::kUnsupported);
+  Json v100 = base_job();
+  v100["model"] = "gpt3-1.3b";
+  v100["cluster"] = {{"base", "dgx-a100-superpod"}, {"nodes", 1}, {"node", {{"base", "dgx1-v100"}}}};
+  v100["training"]["precision"] = "bf16";
+  const Outcome o = predict(v100);
+  expect_infeasible(o, InfeasibleReason::kUnsupported);
+  bool named = false;
+  for (const auto& r : o.eval.reasons) named = named || r.detail.find("has no bf16 peak") != std::string::npos;
+  EXPECT_TRUE(named);
+  v100["training"]["precision"] = "fp16";  // what Volta's tensor cores run
+  for (const auto& r : predict(v100).eval.reasons) EXPECT_NE(r.reason, InfeasibleReason::kUnsupported) << r.detail;
 }
 
 TEST(EdgeCases, RateThatOverflowsIsAnInputError) {
