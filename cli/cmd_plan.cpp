@@ -279,7 +279,7 @@ void run_plan(const PlanOpts& o, CliContext& ctx) {
   Json report = planner::report_json(*problem, cal, octx, analytic, result, ro);
   if (o.timings)
     std::fprintf(stderr, "searched %lld plans (%lld evaluator calls) in %.3f s on %d threads\n", result.evaluated, result.evaluator_calls,
-                 result.wall_s, o.threads);
+                 result.wall_s, result.threads);
   if (o.json) print_json(report);
   else print_text(*problem, report);
 

@@ -464,6 +464,9 @@ PlanSpec read_plan(const Node& node) {
         if (!x.valid()) return o;
         o.device = x.choice<OffloadDevice>("device", {{"none", OffloadDevice::kNone}, {"cpu", OffloadDevice::kCpu}, {"nvme", OffloadDevice::kNvme}});
         o.fraction = x.number("fraction", o.device == OffloadDevice::kNone ? 0.0 : 1.0, 0.0, 1.0);
+        // A fraction with no device to move it to is a contradiction, not an offload (issue 18).
+        if (o.device == OffloadDevice::kNone && o.fraction > 0)
+          x.node().at("fraction").error("device \"none\" offloads nothing: give device \"cpu\" or \"nvme\", or fraction 0");
         x.finish();
         return o;
       };

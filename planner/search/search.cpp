@@ -590,6 +590,7 @@ SearchResult run_search(const PlanProblem& problem, const Calibration& cal, cons
   r.top = std::move(all);
   r.pareto = front.sorted();
   r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  r.threads = n;
   return r;
 }
 

@@ -99,6 +99,7 @@ struct SearchResult {
   bool complete = true;
   long long tasks = 0;
   double wall_s = 0;
+  int threads = 0;  // worker threads the search ran on
 };
 
 SearchResult run_search(const PlanProblem& problem, const Calibration& cal, const SearchOptions& options);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <set>
 
@@ -92,10 +93,12 @@ std::vector<Axis> read_axes(ObjectReader& hw, const Catalog& catalog, std::vecto
     auto v = with_unit<double>(n, parse_usd_per_hour, "a price per hour with a unit such as \"640USD/h\"");
     if (!v) return std::nullopt;
     budget_nodes.push_back(n);
-    // Nodes the budget buys; 0 (checked when the points are built) when it buys none.
+    // Nodes the budget buys; 0 when it buys none, -1 when more GPUs than a cluster may hold (both
+    // checked when the points are built; 1e300 USD/h once overflowed the int into "less than one").
     return AxisValue{text_of(*n.json), [b = *v](ClusterSpec& x) {
                        const double per_node = x.node.gpu.price_usd_per_hour.value_or(0.0) * x.node.gpus_per_node;
-                       x.nodes = per_node > 0 ? static_cast<int>(std::floor(b / per_node + 1e-9)) : 0;
+                       const double nodes = per_node > 0 ? std::floor(b / per_node + 1e-9) : 0.0;
+                       x.nodes = nodes * x.node.gpus_per_node > static_cast<double>(INT32_MAX) ? -1 : static_cast<int>(nodes);
                      }};
   });
   read_axis(hw, "nics_per_node", axes, [&](const Node& n) -> std::optional<AxisValue> {
@@ -253,7 +256,10 @@ std::optional<SweepSpec> load_sweep_json(const Json& doc, const std::string& fil
     for (size_t a = 0; a < s.axes.size(); ++a) {
       std::string where = s.axes[a].pointer;
       if (s.axes[a].values.size() > 1) where.append("/").append(std::to_string(p.values[a]));
-      if (s.axes[a].name == "hourly_budget" && p.cluster.nodes < 1 && reported.insert(where).second)
+      if (s.axes[a].name == "hourly_budget" && p.cluster.nodes < 0 && reported.insert(where).second)
+        diag.add(file, where, "the budget buys more than " + std::to_string(INT32_MAX) + " GPUs of " + p.cluster.node.gpu.name +
+                                  ", the most a cluster may hold");
+      if (s.axes[a].name == "hourly_budget" && p.cluster.nodes == 0 && reported.insert(where).second)
         diag.add(file, where, "the budget buys less than one node of " + p.cluster.node.gpu.name + " (" +
                                   std::to_string(p.cluster.node.gpus_per_node) + " GPUs at " +
                                   Json(p.cluster.node.gpu.price_usd_per_hour.value_or(0.0)).dump() + " USD/h each)");

@@ -39,6 +39,13 @@ check "the written plan is not zero-bubble" '! grep -q "zero-bubble\|--enable-ze
 # The NeMo export's training script is valid Python that imports the recipe it names.
 "$bin" export "$src/configs/examples/llama3-70b-h100-64.json" --format nemo -o "$tmp/nemo70" > /dev/null 2>&1
 check "nemo training script compiles" 'python3 -m py_compile "$tmp/nemo70/pretrain_cli_overrides.py" && grep -q "^from megatron.bridge.recipes.llama.h100.llama3 import llama3_70b_pretrain_32gpu_h100_bf16_config as recipe$" "$tmp/nemo70/pretrain_cli_overrides.py"'
+# Issue 18 item 9: a mistyped command is named; a missing catalog folder is refused; --timings names the threads used.
+"$bin" frobnicate > /dev/null 2> "$tmp/cmd.err"; rc=$?
+check "unknown command named" '[ $rc -eq 2 ] && grep -q "unknown command \"frobnicate\"; expected one of predict, validate, plan" "$tmp/cmd.err"'
+"$bin" --config-dir "$tmp/no-such-dir" predict "$src/configs/examples/gpt3-175b-a100-1024.json" > /dev/null 2> "$tmp/cfg.err"; rc=$?
+check "missing --config-dir refused" '[ $rc -eq 2 ] && grep -q "Directory does not exist" "$tmp/cfg.err"'
+"$bin" plan "$src/configs/examples/llama3-70b-h100-plan.json" --timings --threads 0 > /dev/null 2> "$tmp/tim.err"
+check "--timings names the threads" 'grep -q "on [1-9][0-9]* threads" "$tmp/tim.err"'
 "$bin" plan "$src/configs/examples/turing-530b-a100-5120-plan.json" --rank nonsense > /dev/null 2> "$tmp/rank.err"; rc=$?
 check "plan --rank nonsense is bad input" '[ $rc -eq 2 ] && grep -q "expected one of estimate, conservative" "$tmp/rank.err"'
 echo '{"model": "gpt3-175b", "cluster": {"base": "dgx-a100-superpod", "nodes": 1}, "training": {"global_batch": 8, "sequence_length": 2048, "precision": "bf16"}, "plan": {"tp": 8, "dp": 1}}' > "$tmp/oom.json"

@@ -208,6 +208,15 @@ TEST(EdgeCases, HardwareQuantitiesFarFromAnyHardwareAreInputErrors) {
   expect_feasible(predict(big));
 }
 
+// A fraction to offload with no device to offload to is a contradiction (issue 18 item 9).
+TEST(EdgeCases, OffloadFractionWithDeviceNoneIsAnInputError) {
+  Json j = base_job();
+  j["plan"]["offload"] = {{"optimizer", {{"device", "none"}, {"fraction", 1}}}};
+  expect_input_error(predict(j), "/offload/optimizer/fraction");
+  j["plan"]["offload"] = {{"optimizer", {{"device", "none"}, {"fraction", 0}}}};  // what the writer writes
+  expect_answer(predict(j));
+}
+
 // A precision the GPU's catalog entry has no peak for is infeasible ("unsupported"), not priced at
 // another precision's peak (issue 18 item 4): fp8 before Hopper, bf16 on Volta.
 TEST(EdgeCases, PrecisionTheGpuDoesNotRunIsUnsupported) {

@@ -181,6 +181,13 @@ TEST(SweepRules, BudgetMustBuyANode) {
   expect_error(load(j), "/hardware/hourly_budget/1", "less than one node");
 }
 
+// A budget past any cluster (1e300 USD/h once overflowed the node count into "less than one node").
+TEST(SweepRules, BudgetBeyondAnyClusterIsNamed) {
+  Json j = good();
+  j["hardware"]["hourly_budget"] = {"640USD/h", "1e300USD/h"};
+  expect_error(load(j), "/hardware/hourly_budget/1", "buys more than 2147483647 GPUs");
+}
+
 TEST(SweepRules, PointCountIsBounded) {
   Json j = good();
   Json many = Json::array();
