@@ -73,9 +73,18 @@ int main(int argc, char** argv) {
   if (parser.isSet(screenshot)) {
     const QString spec = args.isEmpty() ? QStringLiteral(TRAINPLAN_GUI_DEFAULT_SPEC) : args.front();
     trainplan::gui::MainWindow window(catalog, {.interactive = false});
+    // WxH, each side 320-8192 pixels: 100000x100000 once crashed allocating the pixmap, 0x0 was
+    // silently replaced by the default.
     const QStringList wh = parser.value(size).split('x');
-    const int w = wh.size() == 2 ? wh[0].toInt() : 1680, h = wh.size() == 2 ? wh[1].toInt() : 1050;
-    window.resize(w > 0 ? w : 1680, h > 0 ? h : 1050);
+    bool ok_w = false, ok_h = false;
+    const int w = wh.size() == 2 ? wh[0].toInt(&ok_w) : 0, h = wh.size() == 2 ? wh[1].toInt(&ok_h) : 0;
+    constexpr int kMinSide = 320, kMaxSide = 8192;
+    if (!ok_w || !ok_h || w < kMinSide || h < kMinSide || w > kMaxSide || h > kMaxSide) {
+      std::cerr << "trainplan-gui: --size: expected WxH with each side " << kMinSide << "-" << kMaxSide << " pixels (got \""
+                << parser.value(size).toStdString() << "\")\n";
+      return 2;
+    }
+    window.resize(w, h);
     window.show();
     if (!window.open_spec(spec)) return 2;
     if (!window.run_now()) return 1;

@@ -48,6 +48,21 @@ class ScreenshotTest : public QObject {
     QVERIFY(distinct_colours(img) > 300);
   }
 
+  // Issue 18 item 8: sizes out of range are refused with exit 2 and a message, never a crash.
+  void bad_size_exits_2_with_the_range() {
+    for (const char* bad : {"100000x100000", "0x0", "12x", "axb"}) {
+      QTemporaryDir dir;
+      QProcess gui;
+      gui.start(QStringLiteral(TRAINPLAN_GUI_EXE), {QStringLiteral("--screenshot"), dir.filePath(QStringLiteral("x.png")), QStringLiteral("--size"),
+                                                    QString::fromLatin1(bad)});
+      QVERIFY(gui.waitForFinished(60000));
+      QCOMPARE(gui.exitStatus(), QProcess::NormalExit);
+      QCOMPARE(gui.exitCode(), 2);
+      const QString err = QString::fromUtf8(gui.readAllStandardError());
+      QVERIFY2(err.contains(QStringLiteral("--size: expected WxH with each side 320-8192 pixels")), qPrintable(err));
+    }
+  }
+
   void bad_spec_exits_2_without_crashing() {
     QTemporaryDir dir;
     const QString bad = dir.filePath(QStringLiteral("bad.json"));
