@@ -72,7 +72,9 @@ void read_defaults(const Catalog& catalog, const GpuSpec& gpu, Calibration& cal,
   cal.source = path.string();
 }
 
-void read_measured(const std::string& path, Calibration& cal, Diagnostics& diag) {
+// `gpu`: the job's; a file measured on another GPU (its "gpu" key, written by the profiler) would
+// price this one's GEMMs at that GPU's speed, so it is refused (issue 18: an H100 file on an A100).
+void read_measured(const std::string& path, const GpuSpec& gpu, Calibration& cal, Diagnostics& diag) {
   auto doc = load_json_file(path, diag);
   if (!doc) return;
   Node root{&*doc, path, "", &diag};
@@ -81,6 +83,11 @@ void read_measured(const std::string& path, Calibration& cal, Diagnostics& diag)
   std::string schema = r.string("schema");
   if (!schema.empty() && schema != "trainplan-calibration/1")
     root.at("schema").error("expected \"trainplan-calibration/1\" (got \"" + schema + "\")");
+  if (r.has("gpu")) {
+    const std::string measured_on = r.string("gpu");
+    if (!measured_on.empty() && !gpu.key.empty() && measured_on != gpu.key)
+      root.at("gpu").error("measured on \"" + measured_on + "\", but the job's GPU is \"" + gpu.key + "\": calibrate on that GPU or drop --calibration");
+  }
   if (auto g = r.child("gemm"); g && g->json->is_array()) {
     for (size_t i = 0; i < g->json->size(); ++i) {
       ObjectReader e(g->at(i));
@@ -116,9 +123,9 @@ Calibration default_calibration(const Catalog& catalog, const GpuSpec& gpu, Diag
 Calibration load_calibration(const Catalog& catalog, const GpuSpec& gpu, const std::string& explicit_file, Diagnostics& diag) {
   Calibration cal = default_calibration(catalog, gpu, diag);
   if (!explicit_file.empty()) {
-    read_measured(explicit_file, cal, diag);
+    read_measured(explicit_file, gpu, cal, diag);
   } else if (auto p = catalog.find("calibration", gpu.key)) {
-    read_measured(*p, cal, diag);
+    read_measured(*p, gpu, cal, diag);
   }
   return cal;
 }

@@ -243,6 +243,30 @@ TEST(SpecRules, TpGradOverlapReadWrittenAndPredicted) {
   EXPECT_GT(b.step_time, a.step_time);
 }
 
+// A measured calibration file names the GPU it was measured on; applied to a job on another GPU it
+// is refused at its "gpu" key (issue 18: an H100 file silently priced an A100 job's GEMMs).
+TEST(SpecRules, CalibrationFromAnotherGpuIsRefused) {
+  const Catalog catalog(CONFIG_DIR);
+  const std::string path = (std::filesystem::temp_directory_path() / "trainplan-h100-calibration.json").string();
+  std::ofstream(path) << R"({"schema": "trainplan-calibration/1", "gpu": "h100-sxm5-80gb",
+      "gemm": [{"m": 8192, "n": 8192, "k": 8192, "dtype": "bf16", "tflops": 720.5}]})";
+  Diagnostics diag;
+  Json a100 = "a100-sxm4-80gb";
+  const GpuSpec a = read_gpu(Node{&a100, "<test>", "", &diag}, catalog);
+  ASSERT_TRUE(diag.items().empty());
+  (void)load_calibration(catalog, a, path, diag);
+  ASSERT_EQ(diag.items().size(), 1u);
+  EXPECT_EQ(diag.items()[0].pointer, "/gpu");
+  EXPECT_NE(diag.items()[0].to_string().find("measured on \"h100-sxm5-80gb\", but the job's GPU is \"a100-sxm4-80gb\""), std::string::npos);
+  Diagnostics same;
+  Json h100 = "h100-sxm5-80gb";
+  const Calibration cal = load_calibration(catalog, read_gpu(Node{&h100, "<test>", "", &same}, catalog), path, same);
+  EXPECT_TRUE(same.items().empty());
+  ASSERT_EQ(cal.gemm_samples.size(), 1u);
+  EXPECT_DOUBLE_EQ(cal.gemm_samples[0].tflops, 720.5);
+  std::filesystem::remove(path);
+}
+
 // master_params: fp32 unless the job says "remainder"; written back; remainders complete bf16
 // weights only, so an fp16 job that asks for them is refused at the key, naming the precision.
 TEST(SpecRules, MasterParamsReadWrittenAndNeedBf16Weights) {
