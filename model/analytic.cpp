@@ -17,6 +17,26 @@ namespace trainplan {
 
 namespace {
 
+// The last line of defence of issue 18: inputs inside the readers' spans can still combine into a
+// step that is not a finite positive time (or a memory that is not finite). Such a plan is no
+// prediction: it is infeasible with the quantity named, and its rates are zero, never NaN or inf.
+void guard_finite(Evaluation& ev) {
+  const std::pair<const char*, double> quantities[] = {
+      {"step time", ev.step_time.si()},         {"tokens/s", ev.tokens_per_s},   {"MFU", ev.mfu_pct},
+      {"hardware FLOP rate", ev.hfu_pct},       {"peak memory", ev.peak_memory.si()}, {"model FLOPs per step", ev.model_flops_per_step}};
+  for (const auto& [name, v] : quantities) {
+    if (std::isfinite(v) && !(name == quantities[0].first && v <= 0)) continue;
+    ev.feasible = false;
+    ev.reasons.push_back({InfeasibleReason::kUnsupported, std::string("the inputs give a ") + (std::isfinite(v) ? "non-positive " : "non-finite ") +
+                                                              name + ": check the hardware rates and model sizes"});
+    ev.step_time = Seconds{};
+    ev.tokens_per_s = ev.tokens_per_s_per_gpu = ev.model_tflops_per_gpu = ev.hardware_tflops_per_gpu = ev.mfu_pct = ev.hfu_pct = 0;
+    ev.breakdown = {};
+    if (!std::isfinite(ev.peak_memory.si())) ev.peak_memory = Bytes{};
+    return;
+  }
+}
+
 // "%.1f" without printf's cost (the planner formats a reason for every infeasible plan).
 std::string fixed1(double v) {
   char buf[32];
@@ -211,6 +231,7 @@ Evaluation AnalyticEvaluator::evaluate_with(const JobSpec& job, const Calibratio
     ev.mfu_pct = 100.0 * ev.model_tflops_per_gpu / peak;
     ev.hfu_pct = 100.0 * ev.hardware_tflops_per_gpu / peak;
   }
+  guard_finite(ev);
   return ev;
 }
 

@@ -208,6 +208,23 @@ TEST(EdgeCases, HardwareQuantitiesFarFromAnyHardwareAreInputErrors) {
   expect_feasible(predict(big));
 }
 
+// A job built in code (no reader to refuse it) whose rates make the step non-finite is infeasible
+// with the quantity named, and every number of its output is finite (issue 18 item 3).
+TEST(EdgeCases, NonFiniteStepIsInfeasibleAndNamed) {
+  Outcome o = predict(base_job());
+  ASSERT_TRUE(o.job);
+  JobSpec job = *o.job;
+  job.cluster.node.gpu.memory_bandwidth = BytesPerSecond{};
+  job.cluster.node.gpu.peak = {};
+  Diagnostics diag;
+  const Evaluation e = AnalyticEvaluator().evaluate(job, load_calibration(Catalog(CONFIG_DIR), job.cluster.node.gpu, "", diag));
+  EXPECT_FALSE(e.feasible);
+  bool named = false;
+  for (const auto& r : e.reasons) named = named || r.detail.find("the inputs give a non-") != std::string::npos;
+  EXPECT_TRUE(named);
+  EXPECT_EQ(fuzz::find_non_finite(evaluation_to_json(e)).value_or("all finite"), "all finite");
+}
+
 // A fraction to offload with no device to offload to is a contradiction (issue 18 item 9).
 TEST(EdgeCases, OffloadFractionWithDeviceNoneIsAnInputError) {
   Json j = base_job();
