@@ -54,9 +54,9 @@ void print_goodput(const JobSpec& job, const Evaluation& e) {
   if (!e.feasible) return;
   const WallFigures w = wall_figures(job, e);
   const Goodput& g = w.g;
-  std::printf("goodput          %9.1f%%  (%.2f failures a day, MTBF %.1f h; %.2f TB checkpoint every %.0f s%s, %.1f s stall; recovery %.0f s)\n",
-              100 * g.fraction, g.failures_per_day, g.mtbf.si() / 3600, g.checkpoint_bytes / 1e12, g.interval.si(),
-              g.interval_optimal ? " (Daly optimum)" : "", g.checkpoint_stall.si(), g.recovery.si());
+  std::printf("goodput          %9.1f%%  (%.2f failures a day, MTBF %.1f h; %.2f TB checkpoint every %.0f s, %s; %.1f s stall; recovery %.0f s)\n",
+              100 * g.fraction, g.failures_per_day, g.mtbf.si() / 3600, g.checkpoint_bytes / 1e12, g.interval.si(), g.interval_label(),
+              g.checkpoint_stall.si(), g.recovery.si());
   std::printf("  lost to: checkpoints %.2f%%, work since the last checkpoint %.2f%%, recovery %.2f%%\n", 100 * g.checkpoint_share,
               100 * g.lost_work_share, 100 * g.recovery_share);
   if (w.days > 0) std::printf("time to train    %9.1f days for %.3g tokens (goodput included)\n", w.days, job.training.token_budget);

@@ -37,6 +37,11 @@ Seconds daly_interval(Seconds stall, Seconds mtbf) {
   return s(std::sqrt(2 * d * m) * (1 + std::sqrt(x) / 3 + x / 9) - d);
 }
 
+const char* Goodput::interval_label() const {
+  if (interval_drain_bound) return "raised to the write time (one async drain at a time)";
+  return interval_optimal ? "optimal (Daly 2006)" : "given";
+}
+
 Goodput goodput(const GoodputInputs& in, int gpus) {
   Goodput g;
   const double lambda = failure_rate(in, std::max(1, gpus));
@@ -50,7 +55,11 @@ Goodput goodput(const GoodputInputs& in, int gpus) {
   g.checkpoint_stall = in.checkpoint.async ? s(in.checkpoint_bytes / std::max(1, gpus) / in.pcie.si()) : g.checkpoint_write;
   g.interval_optimal = !in.checkpoint.interval.has_value();
   g.interval = in.checkpoint.interval.value_or(daly_interval(g.checkpoint_stall, g.mtbf));
-  if (in.checkpoint.async) g.interval = std::max(g.interval, g.checkpoint_write);  // one drain at a time
+  if (in.checkpoint.async && g.interval < g.checkpoint_write) {  // one drain at a time
+    g.interval = g.checkpoint_write;
+    g.interval_drain_bound = true;
+    g.interval_optimal = false;
+  }
   g.detection = in.reliability.detection;
   g.restart = in.reliability.restart;
   g.recovery = g.detection + g.restart + g.checkpoint_write;
@@ -78,7 +87,7 @@ Json goodput_json(const Goodput& g) {
           {"checkpoint_write_s", r(g.checkpoint_write.si())},
           {"checkpoint_stall_s", r(g.checkpoint_stall.si())},
           {"checkpoint_interval_s", r(g.interval.si())},
-          {"interval", g.interval_optimal ? "optimal (Daly 2006)" : "given"},
+          {"interval", g.interval_label()},
           {"recovery_s", r(g.recovery.si())},
           {"terms",
            {{"checkpoints", r(g.checkpoint_share)}, {"lost_work", r(g.lost_work_share)}, {"recovery", r(g.recovery_share)}}}};

@@ -56,6 +56,11 @@ struct Goodput {
   Seconds checkpoint_stall;       // δ: the steps stop this long per checkpoint
   Seconds interval;               // τ
   bool interval_optimal = true;   // Daly's optimum (false: the user's)
+  // Async checkpoints: Daly's optimum was shorter than one drain to storage, so τ is the write
+  // time (one drain at a time) and no longer the optimum.
+  bool interval_drain_bound = false;
+  // "optimal (Daly 2006)", "given", or "raised to the write time (one async drain at a time)".
+  [[nodiscard]] const char* interval_label() const;
   Seconds detection, restart;     // ReliabilitySpec's
   Seconds recovery;               // R = detection + restart + load
   double checkpoint_share = 0, lost_work_share = 0, recovery_share = 0;  // of wall time; sum = 1 − fraction

@@ -75,6 +75,23 @@ TEST(Goodput, AsyncCheckpointsStallForTheHostCopyOnly) {
   EXPECT_GT(g.fraction, 0.90);
 }
 
+// When Daly's optimum for the short async stall is shorter than one drain to storage, τ is the
+// write time and the output says so instead of "optimal (Daly 2006)".
+TEST(Goodput, AsyncIntervalRaisedToTheWriteTimeIsLabelled) {
+  GoodputInputs in = llama3_fleet();
+  in.checkpoint.async = true;
+  const Goodput free = goodput(in, 16384);
+  const double daly = daly_interval(free.checkpoint_stall, free.mtbf).si();
+  in.storage.aggregate = BytesPerSecond::from_si(in.checkpoint_bytes / (daly * 2));  // one drain takes 2x Daly's interval
+  in.storage.per_node = in.storage.aggregate;
+  const Goodput g = goodput(in, 16384);
+  ASSERT_GT(g.checkpoint_write.si(), daly_interval(g.checkpoint_stall, g.mtbf).si());
+  EXPECT_DOUBLE_EQ(g.interval.si(), g.checkpoint_write.si());
+  EXPECT_TRUE(g.interval_drain_bound);
+  EXPECT_STREQ(g.interval_label(), "raised to the write time (one async drain at a time)");
+  EXPECT_STREQ(free.interval_label(), free.interval_drain_bound ? "raised to the write time (one async drain at a time)" : "optimal (Daly 2006)");
+}
+
 TEST(Goodput, CheckpointHoldsWeightsAndOptimizerState) {
   test::Fixture f("llama3-405b", "dgx-h100-superpod");
   JobSpec job = f.job(2048, 8192);
