@@ -402,8 +402,9 @@ class Shell {
     const std::string op = inner.substr(j);
     if (!op.empty()) {
       const bool colon = op[0] == ':';
-      const std::string kind = op.substr(colon ? 1 : 0, 1);
-      const std::string word = op.substr(colon ? 2 : 1);
+      const size_t at_kind = colon ? 1 : 0;
+      const std::string kind = op.substr(at_kind, 1);  // "" for a lone ":"
+      const std::string word = op.size() > at_kind + 1 ? op.substr(at_kind + 1) : "";
       const bool unset_or_null = !value || (colon && (value->empty() || (value->size() == 1 && (*value)[0].empty())));
       if (kind == "-" || kind == "=") {
         if (unset_or_null) {

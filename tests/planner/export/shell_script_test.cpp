@@ -2,6 +2,8 @@
 // 5 prints for the same script with `printf '%s\n' "$@"` in place of the launcher.
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "planner/export/shell_args.hpp"
 
 namespace trainplan::exporter {
@@ -81,6 +83,25 @@ TEST(ShellScript, UnrunConstructsAreWarnedWithTheirLine) {
 TEST(ShellScript, QuotesEscapesAndHeredocs) {
   const std::string script = "cat <<EOF > notes\ntorchrun fake.py\nEOF\ntorchrun x.py --a 'b c' \"d\\\"e\" f\\ g\n";
   EXPECT_EQ(shell_words(script), (Words{"torchrun", "x.py", "--a", "b c", "d\"e", "f g"}));
+}
+
+// Arbitrary text (shell punctuation, quotes and keywords mixed at random, fixed seed) is read to
+// the end: every call returns, whatever the nesting or the unbalanced quotes (ASan in CI checks
+// the memory).
+TEST(ShellScript, ArbitraryTextAlwaysReturns) {
+  const std::vector<std::string> pieces = {"$",  "${", "}",  "$(", "$((", ")",  "(",  "`",   "'",  "\"", "\\", "\n", ";",  ";;",
+                                           "&&", "||", "|",  "&",  ">",   "<<", "2>&1", "#", " ",  "=",  "+=",   "[@]", "[[", "]]",
+                                           "[",  "]",  "if", "then", "elif", "else", "fi", "for", "do", "done", "case", "esac", "{",
+                                           ":-", "exit", "A", "B=", "--flag", "x.py", "torchrun", "-p", "2", "${A[@]}", "\"${A[@]}\""};
+  std::mt19937 rng(20261203);
+  size_t words = 0;
+  for (int i = 0; i < 3000; ++i) {
+    std::string text;
+    const int n = static_cast<int>(rng() % 40);
+    for (int k = 0; k < n; ++k) text += pieces[rng() % pieces.size()];
+    words += read_shell(text).words.size();
+  }
+  EXPECT_GT(words, 0u);  // some of them launch something
 }
 
 }  // namespace
