@@ -20,9 +20,7 @@ void add_export_command(CLI::App& app, CliContext& ctx) {
   };
   auto opts = std::make_shared<Opts>();
   cmd->add_option("JOB", opts->job, "Job spec (JSON)")->required();
-  std::vector<std::string> names;
-  for (auto f : exporter::all_formats()) names.emplace_back(exporter::format_name(f));
-  cmd->add_option("--format", opts->format, exporter::format_list())->required()->check(CLI::IsMember(names));
+  cmd->add_option("--format", opts->format, exporter::format_list())->required()->check(CLI::IsMember(exporter::format_names()));
   cmd->add_option("-o,--out", opts->out_dir, "Output folder (default ./export-<format>)");
   cmd->add_flag("--json", opts->json, "Print one JSON document: {format, files} or {format, refused, reasons}");
   cmd->callback([&ctx, opts] {

@@ -8,9 +8,7 @@ namespace trainplan::gui {
 
 std::vector<std::string> export_formats() {
 #ifdef TRAINPLAN_GUI_HAVE_EXPORT
-  std::vector<std::string> names;
-  for (auto f : exporter::all_formats()) names.emplace_back(exporter::format_name(f));
-  return names;
+  return exporter::format_names();
 #else
   return {};
 #endif

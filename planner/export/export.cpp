@@ -9,9 +9,15 @@ namespace fs = std::filesystem;
 
 std::vector<ExportFormat> all_formats() { return {ExportFormat::kMegatron, ExportFormat::kDeepSpeed, ExportFormat::kTorchtitan, ExportFormat::kNemo}; }
 
+std::vector<std::string> format_names() {
+  std::vector<std::string> names;
+  for (ExportFormat f : all_formats()) names.emplace_back(format_name(f));
+  return names;
+}
+
 std::string format_list() {
   std::string s;
-  for (ExportFormat f : all_formats()) s += (s.empty() ? "" : ", ") + std::string(format_name(f));
+  for (const auto& name : format_names()) s += (s.empty() ? "" : ", ") + name;
   return s;
 }
 

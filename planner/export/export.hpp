@@ -24,7 +24,8 @@ namespace trainplan::exporter {
 enum class ExportFormat { kMegatron, kDeepSpeed, kTorchtitan, kNemo };
 const char* format_name(ExportFormat f);
 std::vector<ExportFormat> all_formats();
-std::string format_list();  // "megatron, deepspeed, torchtitan, nemo"
+std::vector<std::string> format_names();  // format_name of all_formats()
+std::string format_list();                // "megatron, deepspeed, torchtitan, nemo"
 std::optional<ExportFormat> find_format(std::string_view name);
 
 struct ExportFile {

@@ -110,8 +110,8 @@ ImportResult import_deepspeed(const std::vector<InputFile>& files, const ImportO
   auto launch_int = [&](std::string_view flag) -> std::optional<long long> {
     const std::string* v = launch.value(flag);
     if (!v) return std::nullopt;
-    if (auto construct = unevaluated_construct(*v)) {
-      out.errors.push_back(launch_name + ": " + std::string(flag) + ": \"" + *v + "\" is " + *construct + ", which trainplan does not run: write the value");
+    if (auto why = unevaluated_value_error(flag, *v)) {
+      out.errors.push_back(launch_name + ": " + *why);
       return std::nullopt;
     }
     try {

@@ -32,8 +32,8 @@ class Reader {
   const std::string* value(std::string_view flag) {
     const std::string* v = flags_.value(flag);
     if (!v) return nullptr;
-    if (auto construct = unevaluated_construct(*v)) {
-      error(std::string(flag) + ": \"" + *v + "\" is " + *construct + ", which trainplan does not run: write the value");
+    if (auto why = unevaluated_value_error(flag, *v)) {
+      error(*why);
       return nullptr;
     }
     return v;

@@ -111,7 +111,13 @@ std::vector<std::string> overrides(const JobSpec& job, const BridgeRecipe& recip
   set("model.account_for_loss_in_pipeline_split", "false");
   set("model.pipeline_model_parallel_layout", "null");
   if (p.pp > 1) set("model.pipeline_dtype", job.training.precision == Precision::kFp16 ? "torch.float16" : "torch.bfloat16");
-  set("model.overlap_p2p_comm", boolean(p.overlap_p2p && p.virtual_stages > 1));
+  // Overlap switches, shared by the model / ddp sections and the recipe's CommOverlapConfig: p2p
+  // overlap only with interleaving; --overlap-param-gather needs the distributed optimizer and grad
+  // overlap (arguments.py L626-630).
+  const bool overlap_p2p = p.overlap_p2p && p.virtual_stages > 1;
+  const bool sharded = p.effective_zero() >= 1;
+  const bool overlap_param_gather = p.overlap_param_gather && sharded && p.overlap_grad_reduce;
+  set("model.overlap_p2p_comm", boolean(overlap_p2p));
   if (p.recompute == Recompute::kNone) set("model.recompute_granularity", "null");
   if (p.recompute == Recompute::kSelective) set("model.recompute_granularity", "selective");
   if (p.recompute == Recompute::kFull) {
@@ -125,9 +131,9 @@ std::vector<std::string> overrides(const JobSpec& job, const BridgeRecipe& recip
   if (recipe.comm_overlap) {
     set("comm_overlap.tp_comm_overlap", boolean(p.tp_comm_overlap));
     set("comm_overlap.tp_comm_overlap_cfg", "null");
-    set("comm_overlap.overlap_p2p_comm", boolean(p.overlap_p2p && p.virtual_stages > 1));
+    set("comm_overlap.overlap_p2p_comm", boolean(overlap_p2p));
     set("comm_overlap.overlap_grad_reduce", boolean(p.overlap_grad_reduce));
-    set("comm_overlap.overlap_param_gather", boolean(p.overlap_param_gather && p.effective_zero() >= 1 && p.overlap_grad_reduce));
+    set("comm_overlap.overlap_param_gather", boolean(overlap_param_gather));
   }
   if (!p.tp_grad_overlap && p.tp > 1)
     r.notes.push_back("tp_grad_overlap off (synchronous backward TP collectives) is Megatron-LM before 2022; current releases always overlap: not written");
@@ -137,7 +143,6 @@ std::vector<std::string> overrides(const JobSpec& job, const BridgeRecipe& recip
   set("train.train_iters", num(train_iters(job)));
   // Data parallelism (§4 cfg.ddp.*): distributed optimizer = ZeRO-1; Megatron-FSDP for ZeRO-2/3.
   const bool fsdp = p.effective_zero() >= 2;
-  const bool sharded = p.effective_zero() >= 1;
   // The precision-aware optimizer (master_params remainder) runs in the distributed optimizer
   // (rules.cpp), which at dp*cp 1 shards over one rank.
   const bool distributed_optimizer = sharded || p.param_remainders;
@@ -151,8 +156,7 @@ std::vector<std::string> overrides(const JobSpec& job, const BridgeRecipe& recip
   // The recipe's sequence length, data side: the model's alone leaves the dataset at the recipe's.
   set("dataset.seq_length", num(job.training.sequence_length));
   set("ddp.overlap_grad_reduce", boolean(p.overlap_grad_reduce));
-  // --overlap-param-gather needs the distributed optimizer and grad overlap (arguments.py L626-630).
-  set("ddp.overlap_param_gather", boolean(p.overlap_param_gather && sharded && p.overlap_grad_reduce));
+  set("ddp.overlap_param_gather", boolean(overlap_param_gather));
   // ddp.grad_reduce_in_fp32 comes from the mixed-precision recipe: set in the training script.
   set("optimizer.optimizer", job.training.optimizer == Optimizer::kSgd ? "sgd" : "adam");
   if (p.optimizer_offload.device == OffloadDevice::kCpu) {

@@ -38,6 +38,9 @@ std::vector<std::string> shell_words(std::string_view text);
 // What shell syntax a word still holds because trainplan does not run it ("shell arithmetic
 // $((...))", "command substitution $(...)"), or nullopt.
 std::optional<std::string> unevaluated_construct(std::string_view word);
+// The importers' error for a flag whose value holds such syntax, or nullopt:
+// "--nnodes: \"$((N))\" is shell arithmetic $((...)), which trainplan does not run: write the value".
+std::optional<std::string> unevaluated_value_error(std::string_view flag, std::string_view value);
 
 // Flags and their values: "--flag v1 v2" and "--flag=v". A value list ends at the next word that
 // starts with "-" (and is not a negative number) or names a program (*.py, torchrun, deepspeed, ...).

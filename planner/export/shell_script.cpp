@@ -553,6 +553,12 @@ ShellRead read_shell(std::string_view text) { return Shell(lex_shell(text)).run(
 
 std::vector<std::string> shell_words(std::string_view text) { return read_shell(text).words; }
 
+std::optional<std::string> unevaluated_value_error(std::string_view flag, std::string_view value) {
+  const auto construct = unevaluated_construct(value);
+  if (!construct) return std::nullopt;
+  return std::string(flag) + ": \"" + std::string(value) + "\" is " + *construct + ", which trainplan does not run: write the value";
+}
+
 std::optional<std::string> unevaluated_construct(std::string_view word) {
   if (word.find("$((") != std::string_view::npos) return "shell arithmetic $((...))";
   if (word.find("$(") != std::string_view::npos || word.find('`') != std::string_view::npos) return "command substitution $(...)";

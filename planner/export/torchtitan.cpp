@@ -9,8 +9,6 @@
 //  * fp8 is the float8 converter on nn.Linear (docs/float8.md: model.converters
 //    "quantize.linear.float8", with torch.compile); MoE experts' fp8 grouped GEMMs are a prototype
 //    (quantize.grouped_mm.float8, torchao nightly) and are refused.
-#include <array>
-
 #include "planner/export/export.hpp"
 #include "planner/export/rules.hpp"
 #include "planner/export/torchtitan_flavors.hpp"
