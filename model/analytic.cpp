@@ -21,20 +21,20 @@ namespace {
 // step that is not a finite positive time (or a memory that is not finite). Such a plan is no
 // prediction: it is infeasible with the quantity named, and its rates are zero, never NaN or inf.
 void guard_finite(Evaluation& ev) {
-  const std::pair<const char*, double> quantities[] = {
-      {"step time", ev.step_time.si()},         {"tokens/s", ev.tokens_per_s},   {"MFU", ev.mfu_pct},
-      {"hardware FLOP rate", ev.hfu_pct},       {"peak memory", ev.peak_memory.si()}, {"model FLOPs per step", ev.model_flops_per_step}};
-  for (const auto& [name, v] : quantities) {
-    if (std::isfinite(v) && !(name == quantities[0].first && v <= 0)) continue;
-    ev.feasible = false;
-    ev.reasons.push_back({InfeasibleReason::kUnsupported, std::string("the inputs give a ") + (std::isfinite(v) ? "non-positive " : "non-finite ") +
-                                                              name + ": check the hardware rates and model sizes"});
-    ev.step_time = Seconds{};
-    ev.tokens_per_s = ev.tokens_per_s_per_gpu = ev.model_tflops_per_gpu = ev.hardware_tflops_per_gpu = ev.mfu_pct = ev.hfu_pct = 0;
-    ev.breakdown = {};
-    if (!std::isfinite(ev.peak_memory.si())) ev.peak_memory = Bytes{};
-    return;
-  }
+  const char* bad = nullptr;
+  if (!(ev.step_time.si() > 0 && std::isfinite(ev.step_time.si()))) bad = "non-finite or non-positive step time";
+  const std::pair<const char*, double> others[] = {{"non-finite tokens/s", ev.tokens_per_s},      {"non-finite MFU", ev.mfu_pct},
+                                                   {"non-finite HFU", ev.hfu_pct},               {"non-finite peak memory", ev.peak_memory.si()},
+                                                   {"non-finite model FLOP count", ev.model_flops_per_step}};
+  for (const auto& [what, v] : others)
+    if (!bad && !std::isfinite(v)) bad = what;
+  if (!bad) return;
+  ev.feasible = false;
+  ev.reasons.push_back({InfeasibleReason::kUnsupported, std::string("the inputs give a ") + bad + ": check the hardware rates and model sizes"});
+  ev.step_time = Seconds{};
+  ev.tokens_per_s = ev.tokens_per_s_per_gpu = ev.model_tflops_per_gpu = ev.hardware_tflops_per_gpu = ev.mfu_pct = ev.hfu_pct = 0;
+  ev.breakdown = {};
+  if (!std::isfinite(ev.peak_memory.si())) ev.peak_memory = Bytes{};
 }
 
 // "%.1f" without printf's cost (the planner formats a reason for every infeasible plan).
