@@ -12,7 +12,8 @@
 #     for every job in configs/examples/ and tests/export-check/variants/;
 #   plan --json (and --csv) for every plan problem in configs/examples/, and plan --json --exhaustive;
 #   sweep --json for every sweep in configs/examples/.
-# Wall-clock figures are not printed (no --timings), so the outputs are deterministic.
+# Wall-clock figures are not printed (no --timings) and progress bars are dropped, so the outputs
+# are deterministic.
 set -u
 out=${1:?usage: scripts/snapshot.sh OUT_DIR [BIN_DIR]}
 bin=${2:-build/bin}
@@ -24,8 +25,12 @@ mkdir -p "$out"
 # run NAME CMD...: stdout to NAME.out, stderr and the exit status to NAME.err.
 run() {
   local name=$1; shift
-  "$@" >"$out/$name.out" 2>"$out/$name.err"
-  echo "exit $?" >>"$out/$name.err"
+  "$@" >"$out/$name.out" 2>"$out/$name.err.raw"
+  local rc=$?
+  # Progress bars depend on thread timing: drop them.
+  grep -av '^\[[# ]*\] *[0-9]*%' "$out/$name.err.raw" >"$out/$name.err"
+  rm -f "$out/$name.err.raw"
+  echo "exit $rc" >>"$out/$name.err"
 }
 
 kind() {  # job | problem | sweep, from the file's top-level keys
