@@ -10,6 +10,10 @@
 #include <QSpinBox>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
+#include "model/spec/spec_json.hpp"
+
 namespace trainplan::gui {
 namespace {
 
@@ -134,34 +138,45 @@ QWidget* SpecForm::build_plan_box() {
   plan_->setCheckable(true);
   plan_->setToolTip(tr("Checked: a job, every knob fixed, predicted. Unchecked: a plan problem the planner searches."));
   auto* grid = new QFormLayout(plan_);
-  auto pair = [&](const QString& a, QWidget* wa, const QString& b, QWidget* wb) {
-    auto* row = new QHBoxLayout;
-    row->addWidget(wa, 1);
-    row->addWidget(new QLabel(b));
-    row->addWidget(wb, 1);
-    grid->addRow(a, row);
-  };
-  tp_ = spin(1, 1024);
-  pp_ = spin(1, 1024);
-  dp_ = spin(0, 1'000'000, tr("auto"));
-  dp_->setToolTip(tr("auto: the cluster's GPUs / (tp·pp·cp)"));
-  cp_ = spin(1, 1024);
-  ep_ = spin(1, 1024);
-  vstages_ = spin(1, 64);
-  micro_ = spin(1, 4096);
-  sp_ = new QCheckBox(tr("sequence parallel"));
-  schedule_ = name_combo({"1f1b", "interleaved", "zero-bubble", "gpipe"});
-  zero_ = name_combo({"0", "1", "2", "3"});
-  recompute_ = name_combo({"none", "selective", "full"});
-  pair(tr("TP"), tp_, tr("PP"), pp_);
-  pair(tr("DP"), dp_, tr("CP"), cp_);
-  pair(tr("EP"), ep_, tr("Micro-batch"), micro_);
-  pair(tr("Schedule"), schedule_, tr("Virtual"), vstages_);
-  pair(tr("ZeRO"), zero_, tr("Recompute"), recompute_);
-  grid->addRow(QString(), sp_);
-  for (QSpinBox* s : {tp_, pp_, dp_, cp_, ep_, vstages_, micro_}) connect(s, &QSpinBox::valueChanged, this, &SpecForm::edited);
-  for (QComboBox* c : {schedule_, zero_, recompute_}) connect(c, &QComboBox::currentIndexChanged, this, &SpecForm::edited);
-  connect(sp_, &QCheckBox::toggled, this, &SpecForm::edited);
+  // Two knobs a row, in declaration order; a knob whose default lies below its range (dp: 0 =
+  // the cluster's GPUs over tp*pp*cp) shows that default as "auto".
+  QHBoxLayout* row = nullptr;
+  QString row_label;
+  for (const KnobDecl& k : kPlanKnobs) {
+    if (k.widget == Widget::kNone) continue;
+    QWidget* w = nullptr;
+    const QString label = QString::fromUtf8(k.label.data(), static_cast<int>(k.label.size()));
+    if (k.widget == Widget::kSpin) {
+      const double lo = std::min(k.min, k.default_of(PlanSpec{}));
+      auto* sp = spin(static_cast<int>(lo), static_cast<int>(std::min(k.max, 1e6)), lo < k.min ? tr("auto") : QString());
+      connect(sp, &QSpinBox::valueChanged, this, &SpecForm::edited);
+      w = sp;
+    } else if (k.widget == Widget::kCombo) {
+      QStringList names;
+      for (const NameEntry& e : k.names) names << QString::fromUtf8(e.name.data(), static_cast<int>(e.name.size()));
+      auto* c = name_combo(names);
+      connect(c, &QComboBox::currentIndexChanged, this, &SpecForm::edited);
+      w = c;
+    } else {
+      auto* c = new QCheckBox;
+      connect(c, &QCheckBox::toggled, this, &SpecForm::edited);
+      w = c;
+    }
+    w->setObjectName(QString::fromUtf8(k.name.data(), static_cast<int>(k.name.size())));
+    w->setToolTip(QString::fromUtf8(k.tooltip.data(), static_cast<int>(k.tooltip.size())));
+    knob_editors_.push_back({&k, w});
+    if (!row) {
+      row = new QHBoxLayout;
+      row->addWidget(w, 1);
+      row_label = label;
+    } else {
+      row->addWidget(new QLabel(label));
+      row->addWidget(w, 1);
+      grid->addRow(row_label, row);
+      row = nullptr;
+    }
+  }
+  if (row) grid->addRow(row_label, row);
   connect(plan_, &QGroupBox::toggled, this, &SpecForm::edited);
   return plan_;
 }
@@ -198,18 +213,16 @@ void SpecForm::load(const Json& doc) {
   const bool job = doc.contains("plan") && doc["plan"].is_object();
   plan_->setChecked(job);
   const Json& plan = job ? doc["plan"] : empty;
-  tp_->setValue(json_int(plan, "tp", 1));
-  pp_->setValue(json_int(plan, "pp", 1));
-  dp_->setValue(json_int(plan, "dp", 0));
-  cp_->setValue(json_int(plan, "cp", 1));
-  ep_->setValue(json_int(plan, "ep", 1));
-  vstages_->setValue(json_int(plan, "virtual_stages", 1));
-  micro_->setValue(json_int(plan, "micro_batch", 1));
-  sp_->setChecked(plan.contains("sequence_parallel") ? plan["sequence_parallel"].is_boolean() && plan["sequence_parallel"].get<bool>()
-                                                     : tp_->value() > 1);
-  schedule_->setCurrentText(json_text(plan, "schedule", vstages_->value() > 1 ? "interleaved" : "1f1b"));
-  zero_->setCurrentText(json_text(plan, "zero", "0"));
-  recompute_->setCurrentText(json_text(plan, "recompute", "none"));
+  // The job reader's values and defaults; a key it refuses keeps its default here and its error
+  // shows when the spec is run.
+  Diagnostics ignored;
+  const PlanSpec p = read_plan(Node{&plan, "", "", &ignored});
+  for (const auto& [k, w] : knob_editors_) {
+    const double v = k->get(p);
+    if (auto* sp = qobject_cast<QSpinBox*>(w)) sp->setValue(static_cast<int>(v));
+    else if (auto* c = qobject_cast<QCheckBox*>(w)) c->setChecked(v != 0);
+    else if (auto* c = qobject_cast<QComboBox*>(w)) c->setCurrentText(QString::fromUtf8(name_of(k->names, static_cast<int>(v)).data()));
+  }
 }
 
 Json SpecForm::cluster_node_with_gpu(const std::string& cluster_key, const std::string& gpu_key) const {
@@ -258,18 +271,19 @@ void SpecForm::store(Json& doc) const {
   }
   Json& p = doc["plan"];
   if (!p.is_object()) p = Json::object();
-  p["tp"] = tp_->value();
-  p["pp"] = pp_->value();
-  if (dp_->value() > 0) p["dp"] = dp_->value();
-  else p.erase("dp");
-  p["cp"] = cp_->value();
-  p["ep"] = ep_->value();
-  p["sequence_parallel"] = sp_->isChecked();
-  p["schedule"] = schedule_->currentText().toStdString();
-  p["virtual_stages"] = vstages_->value();
-  p["zero"] = zero_->currentText().toStdString();
-  p["recompute"] = recompute_->currentText().toStdString();
-  p["micro_batch"] = micro_->value();
+  PlanSpec values;
+  for (const auto& [k, w] : knob_editors_) {
+    if (auto* sp = qobject_cast<QSpinBox*>(w)) k->set(values, sp->value());
+    else if (auto* c = qobject_cast<QCheckBox*>(w)) k->set(values, c->isChecked() ? 1 : 0);
+    else if (auto* c = qobject_cast<QComboBox*>(w)) k->set(values, parse_name(k->names, c->currentText().toStdString()).value_or(0));
+  }
+  for (const auto& [k, w] : knob_editors_) {
+    std::string pointer(1, '/');
+    pointer += k->path;
+    const Json::json_pointer at(pointer);
+    if (k->get(values) < k->min) p.erase(std::string(k->path));  // "auto": the reader's default (dp, a top-level key)
+    else p[at] = knob_json(*k, values);
+  }
   // A plan problem's search settings do not belong in a job.
   doc.erase("search");
 }

@@ -1,5 +1,6 @@
 // Form fields for the parts of a spec people change most: model, cluster (with an optional GPU
-// override), training job and, for a job, the plan. The form reads from and writes into the
+// override), training job and, for a job, the plan knobs that model/spec/plan_knobs.hpp gives a
+// widget. The form reads from and writes into the
 // document's JSON, leaving every key it has no field for untouched (inline models, search
 // settings, offload, overlap flags...).
 //
@@ -11,6 +12,9 @@
 
 #include "model/json_reader.hpp"
 #include "model/spec/catalog.hpp"
+#include "model/spec/plan_knobs.hpp"
+
+#include <vector>
 
 class QCheckBox;
 class QComboBox;
@@ -55,9 +59,12 @@ class SpecForm : public QWidget {
   QSpinBox* sequence_ = nullptr;
   QComboBox* precision_ = nullptr;
   QGroupBox* plan_ = nullptr;
-  QSpinBox *tp_ = nullptr, *pp_ = nullptr, *dp_ = nullptr, *cp_ = nullptr, *ep_ = nullptr, *vstages_ = nullptr, *micro_ = nullptr;
-  QCheckBox* sp_ = nullptr;
-  QComboBox *schedule_ = nullptr, *zero_ = nullptr, *recompute_ = nullptr;
+  // One editor per plan knob with a widget in kPlanKnobs (model/spec/plan_knobs.hpp).
+  struct KnobEditor {
+    const KnobDecl* knob;
+    QWidget* widget;  // QSpinBox, QCheckBox or QComboBox by knob->widget
+  };
+  std::vector<KnobEditor> knob_editors_;
 };
 
 }  // namespace trainplan::gui

@@ -51,7 +51,7 @@ Evaluation AnalyticEvaluator::evaluate(const JobSpec& job, const Calibration& ca
 }
 
 Evaluation AnalyticEvaluator::evaluate(const JobSpec& job, const Calibration& cal, LayerCostCache& cache) const {
-  return evaluate_with(job, cal, cache.get(layer_context(job, cal)));
+  return evaluate_with(job, cal, cache.get(job, cal));
 }
 
 Evaluation AnalyticEvaluator::evaluate_with(const JobSpec& job, const Calibration& cal, const LayerCosts& costs) {

@@ -61,16 +61,16 @@ LayerCosts layer_costs(const LayerContext& ctx) {
   return c;
 }
 
-const LayerCosts& LayerCostCache::get(const LayerContext& ctx) {
-  const auto owner = std::make_tuple(static_cast<const void*>(ctx.model), static_cast<const void*>(ctx.cluster),
-                                     static_cast<const void*>(ctx.cal), ctx.seq, ctx.precision);
+const LayerCosts& LayerCostCache::get(const JobSpec& job, const Calibration& cal) {
+  const auto owner = std::make_tuple(static_cast<const void*>(&job.model), static_cast<const void*>(&job.cluster),
+                                     static_cast<const void*>(&cal), job.training.sequence_length, job.training.precision);
   if (owner != owner_) {
     entries_.clear();
     owner_ = owner;
   }
-  const Key key{ctx.tp, ctx.sp, ctx.cp, ctx.ep, ctx.etp, ctx.micro_batch, ctx.tp_comm_overlap, ctx.tp_grad_overlap, ctx.flash};
+  const LayerCostKey key = layer_cost_key(job.plan);
   auto it = entries_.find(key);
-  if (it == entries_.end()) it = entries_.emplace(key, layer_costs(ctx)).first;
+  if (it == entries_.end()) it = entries_.emplace(key, layer_costs(layer_context(job, cal))).first;
   return it->second;
 }
 

@@ -66,18 +66,21 @@ struct LayerCosts {
 LayerCosts layer_costs(const LayerContext& ctx);
 
 // Memo of layer costs for the many plans of one problem (design.md: "memoize per-layer costs that
-// many plans share"): plans with the same (tp, sequence parallel, cp, ep, expert_tp, micro-batch,
-// TP comm overlap, TP gradient overlap, attention backend) have the same layer costs. An entry is valid for one model,
+// many plans share"): plans with the same values of the knobs that plan_knobs.hpp marks
+// layer_cost (tp, sequence parallel, cp, ep, expert_tp, micro-batch, TP comm overlap, TP gradient
+// overlap, attention backend; a test checks that no other knob changes them) have the same layer
+// costs. An entry is valid for one model,
 // cluster, calibration, sequence length and precision; a context that differs in any of them
 // clears the memo first.
 class LayerCostCache {
  public:
-  const LayerCosts& get(const LayerContext& ctx);
+  // The layer costs of the job's plan: computed once per key (layer_cost_key: the plan's knobs
+  // that plan_knobs.hpp marks layer_cost).
+  const LayerCosts& get(const JobSpec& job, const Calibration& cal);
 
  private:
-  using Key = std::tuple<int, bool, int, int, int, int, bool, bool, bool>;
   std::tuple<const void*, const void*, const void*, int, Precision> owner_{};
-  std::map<Key, LayerCosts> entries_;
+  std::map<LayerCostKey, LayerCosts> entries_;
 };
 
 // Per-micro-batch time of a stage kind on one GPU: compute of forward, backward and recomputation,

@@ -31,9 +31,9 @@ planner::PlanProblem problem_for(const JobSpec& published) {
   s.max_gpus = q.gpus();
   s.max_micro_batch = std::max(s.max_micro_batch, q.micro_batch);
   s.max_virtual_stages = std::max(s.max_virtual_stages, q.virtual_stages);
-  s.grad_reduce_bf16 = q.grad_reduce_bf16;
-  s.param_remainders = q.param_remainders;
-  if (q.recompute_layers > 0) s.recompute_layers = planner::KnobFilter({0, q.recompute_layers});
+  for (const KnobDecl& k : kPlanKnobs)  // the published run's search-wide knobs (master weights, gradient precision)
+    if (k.search == SearchRole::kFixed) k.set(s.fixed, k.get(q));
+  if (q.recompute_layers > 0) s.filter(Knob::kRecomputeLayers) = planner::KnobFilter({0, q.recompute_layers});
   return p;
 }
 

@@ -433,62 +433,67 @@ TrainingSpec read_training(const Node& node) {
   return t;
 }
 
-PlanSpec read_plan(const Node& node) {
-  PlanSpec p;
+double read_knob(ObjectReader& r, std::string_view key, const KnobDecl& k) {
+  if (k.type == KnobType::kChoice || (k.type == KnobType::kInt && !k.names.empty())) {
+    std::vector<std::pair<std::string, int>> names;
+    for (const NameEntry& e : k.names) names.emplace_back(std::string(e.name), e.value);
+    return r.choice<int>(key, names);
+  }
+  switch (k.type) {
+    case KnobType::kInt: return r.integer(key, static_cast<long long>(k.min));
+    case KnobType::kBool: return r.boolean(key) ? 1.0 : 0.0;
+    case KnobType::kFraction: return r.number(key, k.min, k.max);
+    case KnobType::kChoice: break;
+  }
+  return k.min;
+}
+
+namespace {
+
+// Reads the knobs whose paths lie under `prefix` from the object at `node` (sub-objects
+// recursively), marking each one given; unknown keys are errors (ObjectReader::finish).
+void read_knobs(const Node& node, const std::string& prefix, PlanSpec& p, std::array<bool, kKnobCount>& given) {
   ObjectReader r(node);
-  if (!r.valid()) return p;
-  p.tp = r.integer("tp", 1, 1);
-  p.sequence_parallel = r.boolean("sequence_parallel", p.tp > 1);
-  p.pp = r.integer("pp", 1, 1);
-  p.virtual_stages = r.integer("virtual_stages", 1, 1);
-  p.schedule = r.choice<Schedule>("schedule", {{"1f1b", Schedule::k1F1B}, {"gpipe", Schedule::kGpipe},
-                                               {"interleaved", Schedule::kInterleaved}, {"zero-bubble", Schedule::kZeroBubble}},
-                                  p.virtual_stages > 1 ? Schedule::kInterleaved : Schedule::k1F1B);
-  p.first_stage_layers = r.integer("first_stage_layers", 0, 1);
-  p.last_stage_layers = r.integer("last_stage_layers", 0, 1);
-  p.dp = r.integer("dp", 0, 1);
-  p.cp = r.integer("cp", 1, 1);
-  p.ep = r.integer("ep", 1, 1);
-  p.expert_tp = r.integer("expert_tp", 1, 1);
-  p.zero = r.choice<int>("zero", {{"0", 0}, {"1", 1}, {"2", 2}, {"3", 3}}, 0);
-  p.fsdp = r.choice<Fsdp>("fsdp", {{"none", Fsdp::kNone}, {"full_shard", Fsdp::kFullShard}, {"hybrid_shard", Fsdp::kHybridShard}},
-                          Fsdp::kNone);
-  if (auto off = r.child("offload")) {
-    ObjectReader ro(*off);
-    if (ro.valid()) {
-      auto sub = [&](const char* key) {
-        Offload o;
-        auto c = ro.child(key);
-        if (!c) return o;
-        ObjectReader x(*c);
-        if (!x.valid()) return o;
-        o.device = x.choice<OffloadDevice>("device", {{"none", OffloadDevice::kNone}, {"cpu", OffloadDevice::kCpu}, {"nvme", OffloadDevice::kNvme}});
-        o.fraction = x.number("fraction", o.device == OffloadDevice::kNone ? 0.0 : 1.0, 0.0, 1.0);
-        // A fraction with no device to move it to is a contradiction, not an offload (issue 18).
-        if (o.device == OffloadDevice::kNone && o.fraction > 0)
-          x.node().at("fraction").error("device \"none\" offloads nothing: give device \"cpu\" or \"nvme\", or fraction 0");
-        x.finish();
-        return o;
-      };
-      p.optimizer_offload = sub("optimizer");
-      p.param_offload = sub("params");
-      p.activation_offload = sub("activations");
-      ro.finish();
+  if (!r.valid()) return;
+  std::vector<std::string> objects;
+  for (size_t i = 0; i < kPlanKnobs.size(); ++i) {
+    const KnobDecl& k = kPlanKnobs[i];
+    if (!k.path.starts_with(prefix)) continue;
+    const std::string_view rest = k.path.substr(prefix.size());
+    if (const size_t slash = rest.find('/'); slash != std::string_view::npos) {
+      const std::string object(rest.substr(0, slash));
+      if (std::find(objects.begin(), objects.end(), object) == objects.end()) objects.push_back(object);
+    } else if (r.has(rest)) {
+      k.set(p, read_knob(r, rest, k));
+      given[i] = true;
     }
   }
-  p.recompute = r.choice<Recompute>("recompute", {{"none", Recompute::kNone}, {"selective", Recompute::kSelective}, {"full", Recompute::kFull}},
-                                    Recompute::kNone);
-  p.recompute_layers = r.integer("recompute_layers", 0, 0);
-  p.micro_batch = r.integer("micro_batch", 1, 1);
-  p.overlap_grad_reduce = r.boolean("overlap_grad_reduce", true);
-  p.overlap_param_gather = r.boolean("overlap_param_gather", true);
-  p.overlap_p2p = r.boolean("overlap_p2p", true);
-  p.tp_comm_overlap = r.boolean("tp_comm_overlap", false);
-  p.tp_grad_overlap = r.boolean("tp_grad_overlap", true);
-  p.grad_reduce_bf16 = r.choice<bool>("grad_reduce_precision", {{"fp32", false}, {"bf16", true}}, false);
-  p.param_remainders = r.choice<bool>("master_params", {{"fp32", false}, {"remainder", true}}, false);
-  p.attention = r.choice<AttentionBackend>("attention_backend", {{"auto", AttentionBackend::kAuto}, {"flash", AttentionBackend::kFlash}, {"unfused", AttentionBackend::kUnfused}}, AttentionBackend::kAuto);
+  for (const std::string& o : objects)
+    if (auto c = r.child(o)) read_knobs(*c, prefix + o + "/", p, given);
   r.finish();
+}
+
+}  // namespace
+
+PlanSpec read_plan(const Node& node) {
+  PlanSpec p;
+  std::array<bool, kKnobCount> given{};
+  read_knobs(node, "", p, given);
+  // Defaults in declaration order: each may depend on the knobs before it (plan_knobs.hpp).
+  for (size_t i = 0; i < kPlanKnobs.size(); ++i)
+    if (!given[i]) kPlanKnobs[i].set(p, kPlanKnobs[i].default_of(p));
+  // A fraction with no device to move it to is a contradiction, not an offload (issue 18).
+  struct OffloadKnobs {
+    Knob device, fraction;
+    const char* key;
+  };
+  const OffloadKnobs offloads[] = {{Knob::kOptimizerOffload, Knob::kOptimizerOffloadFraction, "optimizer"},
+                                   {Knob::kParamOffload, Knob::kParamOffloadFraction, "params"},
+                                   {Knob::kActivationOffload, Knob::kActivationOffloadFraction, "activations"}};
+  for (const auto& [device, fraction, key] : offloads) {
+    if (knob(device).get(p) == static_cast<int>(OffloadDevice::kNone) && knob(fraction).get(p) > 0)
+      node.at("offload").at(key).at("fraction").error("device \"none\" offloads nothing: give device \"cpu\" or \"nvme\", or fraction 0");
+  }
   return p;
 }
 
@@ -578,7 +583,7 @@ std::optional<JobSpec> load_job_file(const std::string& path, const Catalog& cat
     }
     job.plan.dp = static_cast<int>(job.cluster.gpus() / mp);
   }
-  if (job.plan.tp == 1) job.plan.sequence_parallel = false;  // Megatron turns SP off at TP 1
+  normalize_plan(job.plan);
   check_job(job, root);
   if (!diag.ok()) return std::nullopt;
   return job;

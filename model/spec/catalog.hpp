@@ -40,6 +40,9 @@ TrainingSpec read_training(const Node& node);
 // A job's or problem's top-level "date" ("YYYY" or "YYYY-MM", contract); "" when absent.
 std::string read_date(ObjectReader& r);
 PlanSpec read_plan(const Node& node);
+// One plan knob's value at `key` of the object `r` reads, by its declaration's type, range and names
+// (plan_knobs.hpp); problems are reported at the key.
+double read_knob(ObjectReader& r, std::string_view key, const KnobDecl& k);
 Precision read_precision_value(const Node& node);
 
 // Cross-checks of a whole job (plan against model and cluster). Adds diagnostics.

@@ -47,46 +47,5 @@ const char* rope_scaling_name(RopeScaling s) {
   return "?";
 }
 const char* router_score_name(RouterScore s) { return s == RouterScore::kSigmoid ? "sigmoid" : "softmax"; }
-const char* schedule_name(Schedule s) {
-  switch (s) {
-    case Schedule::kGpipe: return "gpipe";
-    case Schedule::k1F1B: return "1f1b";
-    case Schedule::kInterleaved: return "interleaved";
-    case Schedule::kZeroBubble: return "zero-bubble";
-  }
-  return "?";
-}
-const char* recompute_name(Recompute r) {
-  switch (r) {
-    case Recompute::kNone: return "none";
-    case Recompute::kSelective: return "selective";
-    case Recompute::kFull: return "full";
-  }
-  return "?";
-}
-const char* attention_backend_name(AttentionBackend a) {
-  switch (a) {
-    case AttentionBackend::kAuto: return "auto";
-    case AttentionBackend::kFlash: return "flash";
-    case AttentionBackend::kUnfused: return "unfused";
-  }
-  return "?";
-}
-const char* offload_device_name(OffloadDevice d) {
-  switch (d) {
-    case OffloadDevice::kNone: return "none";
-    case OffloadDevice::kCpu: return "cpu";
-    case OffloadDevice::kNvme: return "nvme";
-  }
-  return "?";
-}
-const char* fsdp_name(Fsdp f) {
-  switch (f) {
-    case Fsdp::kNone: return "none";
-    case Fsdp::kFullShard: return "full_shard";
-    case Fsdp::kHybridShard: return "hybrid_shard";
-  }
-  return "?";
-}
 
 }  // namespace trainplan

@@ -74,38 +74,29 @@ namespace {
 
 // Fractions rounded to 6 significant digits, so that outputs are byte-identical across platforms.
 double r6(double v) { return round_significant(v, 6); }
-Json offload_json(const Offload& o) { return {{"device", offload_device_name(o.device)}, {"fraction", r6(o.fraction)}}; }
 
 }  // namespace
 
+Json knob_json(const KnobDecl& k, const PlanSpec& p) {
+  const double v = k.get(p);
+  if (!k.names.empty()) return std::string(name_of(k.names, static_cast<int>(v)));
+  switch (k.type) {
+    case KnobType::kInt: return static_cast<long long>(v);
+    case KnobType::kBool: return v != 0;
+    case KnobType::kFraction: return r6(v);
+    case KnobType::kChoice: break;
+  }
+  return nullptr;
+}
+
 Json plan_to_json(const PlanSpec& p) {
-  Json j;
-  j["tp"] = p.tp;
-  j["sequence_parallel"] = p.sequence_parallel;
-  j["pp"] = p.pp;
-  j["schedule"] = schedule_name(p.schedule);
-  j["virtual_stages"] = p.virtual_stages;
-  if (p.first_stage_layers > 0) j["first_stage_layers"] = p.first_stage_layers;
-  if (p.last_stage_layers > 0) j["last_stage_layers"] = p.last_stage_layers;
-  j["dp"] = p.dp;
-  j["cp"] = p.cp;
-  j["ep"] = p.ep;
-  j["expert_tp"] = p.expert_tp;
-  j["zero"] = std::to_string(p.zero);
-  j["fsdp"] = fsdp_name(p.fsdp);
-  j["offload"] = {{"optimizer", offload_json(p.optimizer_offload)}, {"params", offload_json(p.param_offload)},
-                  {"activations", offload_json(p.activation_offload)}};
-  j["recompute"] = recompute_name(p.recompute);
-  j["recompute_layers"] = p.recompute_layers;
-  j["micro_batch"] = p.micro_batch;
-  j["overlap_grad_reduce"] = p.overlap_grad_reduce;
-  j["overlap_param_gather"] = p.overlap_param_gather;
-  j["overlap_p2p"] = p.overlap_p2p;
-  j["tp_comm_overlap"] = p.tp_comm_overlap;
-  j["tp_grad_overlap"] = p.tp_grad_overlap;
-  j["grad_reduce_precision"] = p.grad_reduce_bf16 ? "bf16" : "fp32";
-  j["master_params"] = p.param_remainders ? "remainder" : "fp32";
-  j["attention_backend"] = attention_backend_name(p.attention);
+  Json j = Json::object();
+  for (const KnobDecl& k : kPlanKnobs) {
+    if (!k.written_at_default && k.get(p) == k.default_of(p)) continue;
+    std::string pointer(1, '/');  // appended, not "/" + path: GCC 12 warns falsely (-Wrestrict) on the latter
+    pointer += k.path;
+    j[Json::json_pointer(pointer)] = knob_json(k, p);
+  }
   return j;
 }
 

@@ -12,6 +12,8 @@ namespace trainplan {
 
 Json model_to_json(const ModelSpec& m);
 Json training_to_json(const TrainingSpec& t);
-Json plan_to_json(const PlanSpec& p);
+Json plan_to_json(const PlanSpec& p);  // every knob of kPlanKnobs at its path (plan_knobs.hpp)
+// One knob's value as the job JSON spells it: an integer, a boolean, a name or a rounded fraction.
+Json knob_json(const KnobDecl& k, const PlanSpec& p);
 
 }  // namespace trainplan

@@ -29,7 +29,7 @@ JobSpec& StepBound::job_for(const Task& t, int sp, int tp_overlap, int micro_bat
 }
 
 StageSums StepBound::stage_sums(const Task& t, int sp, int tp_overlap, int micro_batch, std::pair<Recompute, int> rc) {
-  const LayerCosts& costs = cache_.get(layer_context(job_for(t, sp, tp_overlap, micro_batch), cal_));
+  const LayerCosts& costs = cache_.get(job_for(t, sp, tp_overlap, micro_batch), cal_);
   StageSums s;
   s.kinds = stage_kinds(job_.model, t.layout.pp, t.layout.first, t.layout.last);
   for (int k = 0; k < s.kinds.count; ++k) s.t[k] = stage_times(job_.model, s.kinds.kind[k], costs, rc.first, rc.second);

@@ -1,5 +1,6 @@
 #include "planner/search/explain.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <functional>
@@ -16,38 +17,49 @@ namespace {
 
 double r4(double v) { return round_significant(v, 4); }
 
-struct Knob {
-  const char* name;
-  std::function<Json(const PlanSpec&)> get;
-  std::function<void(PlanSpec&, const PlanSpec&)> copy;  // from the runner-up
+// The explanation's knobs: the groups of plan_knobs.hpp, in declaration order. A group's value is
+// its one knob's, or an object of its knobs (paths below the group's name, as in the job JSON).
+struct KnobGroup {
+  std::string_view name;
+  std::vector<const KnobDecl*> knobs;
+  [[nodiscard]] Json get(const PlanSpec& p) const;
+  void copy(PlanSpec& a, const PlanSpec& b) const {  // from the runner-up
+    for (const KnobDecl* k : knobs) k->set(a, k->get(b));
+    normalize_plan(a);
+  }
 };
 
-const std::vector<Knob>& knobs() {
-  static const std::vector<Knob> k = {
-      {"tp", [](const PlanSpec& p) { return Json(p.tp); }, [](PlanSpec& a, const PlanSpec& b) { a.tp = b.tp; a.sequence_parallel = a.sequence_parallel && a.tp > 1; }},
-      {"sequence_parallel", [](const PlanSpec& p) { return Json(p.sequence_parallel); }, [](PlanSpec& a, const PlanSpec& b) { a.sequence_parallel = b.sequence_parallel; }},
-      {"pp", [](const PlanSpec& p) { return Json{{"pp", p.pp}, {"first_stage_layers", p.first_stage_layers}, {"last_stage_layers", p.last_stage_layers}}; },
-       [](PlanSpec& a, const PlanSpec& b) { a.pp = b.pp; a.first_stage_layers = b.first_stage_layers; a.last_stage_layers = b.last_stage_layers; }},
-      {"schedule", [](const PlanSpec& p) { return Json{{"schedule", schedule_name(p.schedule)}, {"virtual_stages", p.virtual_stages}}; },
-       [](PlanSpec& a, const PlanSpec& b) { a.schedule = b.schedule; a.virtual_stages = b.virtual_stages; }},
-      {"dp", [](const PlanSpec& p) { return Json(p.dp); }, [](PlanSpec& a, const PlanSpec& b) { a.dp = b.dp; }},
-      {"cp", [](const PlanSpec& p) { return Json(p.cp); }, [](PlanSpec& a, const PlanSpec& b) { a.cp = b.cp; }},
-      {"ep", [](const PlanSpec& p) { return Json(p.ep); }, [](PlanSpec& a, const PlanSpec& b) { a.ep = b.ep; }},
-      {"expert_tp", [](const PlanSpec& p) { return Json(p.expert_tp); }, [](PlanSpec& a, const PlanSpec& b) { a.expert_tp = b.expert_tp; }},
-      {"zero", [](const PlanSpec& p) { return Json{{"zero", p.zero}, {"fsdp", fsdp_name(p.fsdp)}}; },
-       [](PlanSpec& a, const PlanSpec& b) { a.zero = b.zero; a.fsdp = b.fsdp; }},
-      {"offload", [](const PlanSpec& p) { return plan_to_json(p)["offload"]; },
-       [](PlanSpec& a, const PlanSpec& b) { a.optimizer_offload = b.optimizer_offload; a.param_offload = b.param_offload; a.activation_offload = b.activation_offload; }},
-      {"recompute", [](const PlanSpec& p) { return Json{{"recompute", recompute_name(p.recompute)}, {"recompute_layers", p.recompute_layers}}; },
-       [](PlanSpec& a, const PlanSpec& b) { a.recompute = b.recompute; a.recompute_layers = b.recompute_layers; }},
-      {"micro_batch", [](const PlanSpec& p) { return Json(p.micro_batch); }, [](PlanSpec& a, const PlanSpec& b) { a.micro_batch = b.micro_batch; }},
-      {"tp_comm_overlap", [](const PlanSpec& p) { return Json(p.tp_comm_overlap); }, [](PlanSpec& a, const PlanSpec& b) { a.tp_comm_overlap = b.tp_comm_overlap; }},
-      // Software, not parallelism: a published run of older software differs here too.
-      {"tp_grad_overlap", [](const PlanSpec& p) { return Json(p.tp_grad_overlap); }, [](PlanSpec& a, const PlanSpec& b) { a.tp_grad_overlap = b.tp_grad_overlap; }},
-      {"attention_backend", [](const PlanSpec& p) { return Json(attention_backend_name(p.attention)); },
-       [](PlanSpec& a, const PlanSpec& b) { a.attention = b.attention; }},
-  };
-  return k;
+// The value as the explanation has always shown it: integers as numbers (the job JSON spells ZeRO
+// stages as names), the rest as in the job JSON.
+Json explained_value(const KnobDecl& k, const PlanSpec& p) {
+  return k.type == KnobType::kInt ? Json(static_cast<long long>(k.get(p))) : knob_json(k, p);
+}
+
+Json KnobGroup::get(const PlanSpec& p) const {
+  if (knobs.size() == 1) return explained_value(*knobs.front(), p);
+  Json j = Json::object();
+  for (const KnobDecl* k : knobs) {
+    std::string_view path = k->path;
+    if (path.starts_with(name) && path.size() > name.size() && path[name.size()] == '/') path.remove_prefix(name.size() + 1);
+    std::string pointer(1, '/');
+    pointer += path;
+    j[Json::json_pointer(pointer)] = explained_value(*k, p);
+  }
+  return j;
+}
+
+const std::vector<KnobGroup>& knob_groups() {
+  static const std::vector<KnobGroup> groups = [] {
+    std::vector<KnobGroup> g;
+    for (const KnobDecl& k : kPlanKnobs) {
+      if (k.group.empty()) continue;
+      auto it = std::find_if(g.begin(), g.end(), [&](const KnobGroup& x) { return x.name == k.group; });
+      if (it == g.end()) it = g.insert(g.end(), KnobGroup{k.group, {}});
+      it->knobs.push_back(&k);
+    }
+    return g;
+  }();
+  return groups;
 }
 
 // How far the ranking can be trusted (model/uncertainty.hpp): the winner's band and flags, and
@@ -125,11 +137,11 @@ Json explain_winner(const PlanProblem& problem, const Calibration& cal, const Ob
     ru["breakdown_change_s"] = diff;
     Json ks = Json::array();
     std::string differs;
-    for (const Knob& k : knobs()) {
+    for (const KnobGroup& k : knob_groups()) {
       const Json a = k.get(w.plan), b = k.get(r.plan);
       if (a == b) continue;
       differs += (differs.empty() ? "" : ", ") + std::string(k.name);
-      Json item{{"knob", k.name}, {"winner", a}, {"runner_up", b}};
+      Json item{{"knob", std::string(k.name)}, {"winner", a}, {"runner_up", b}};
       PlanSpec alt = w.plan;
       k.copy(alt, r.plan);
       long long gb = w.global_batch;

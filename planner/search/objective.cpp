@@ -55,9 +55,9 @@ ObjectiveContext make_objective_context(Objective o, const PlanProblem& problem)
   c.power_w = g.power ? g.power->si() : 0.0;
   c.token_budget = problem.training.token_budget;
   c.deadline_days = problem.training.deadline_days;
-  // Goodput depends on the plan only through its GPUs and the search-wide master-weight setting.
+  // Goodput depends on the plan only through its GPUs and the search-wide knobs (master weights).
   PlanSpec plan;
-  plan.param_remainders = problem.search.param_remainders;
+  apply_fixed_knobs(problem.search, plan);
   c.goodput = goodput_inputs(make_job(problem, plan, problem.training.global_batch));
   return c;
 }
@@ -73,30 +73,15 @@ std::optional<std::string> objective_missing_input(const ObjectiveContext& ctx) 
 }
 
 PlanKey plan_key(const PlanSpec& p, long long gb) {
-  return {p.gpus(),
-          p.tp,
-          p.pp,
-          p.cp,
-          p.dp,
-          p.ep,
-          p.expert_tp,
-          p.virtual_stages,
-          static_cast<int>(p.schedule),
-          p.first_stage_layers,
-          p.last_stage_layers,
-          p.sequence_parallel ? 1 : 0,
-          p.zero,
-          static_cast<int>(p.fsdp),
-          static_cast<int>(p.optimizer_offload.device),
-          static_cast<int>(std::lround(p.optimizer_offload.fraction * 1000)),
-          static_cast<int>(p.param_offload.device),
-          static_cast<int>(std::lround(p.param_offload.fraction * 1000)),
-          static_cast<int>(p.activation_offload.device),
-          static_cast<int>(p.recompute),
-          p.recompute_layers,
-          p.micro_batch,
-          static_cast<int>(gb),
-          p.tp_comm_overlap ? 1 : 0};
+  PlanKey key{};
+  key[0] = p.gpus();
+  for (size_t i = 0; i < kTieBreaks.size(); ++i) {
+    const KnobDecl* k = kTieBreaks[i].knob;
+    // Fractions in thousandths: plans closer than that rank as equal.
+    const double v = !k ? static_cast<double>(gb) : k->type == KnobType::kFraction ? k->get(p) * 1000 : k->get(p);
+    key[i + 1] = static_cast<int>(std::lround(v));
+  }
+  return key;
 }
 
 double usd_per_million_tokens(const ObjectiveContext& ctx, int gpus, double tps) {

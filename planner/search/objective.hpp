@@ -87,7 +87,8 @@ struct Candidate {
 // The tokens/s the ranking compares: the estimate, or the conservative end of its band.
 double ranked_tokens_per_s(const ObjectiveContext& ctx, const Candidate& c);
 
-using PlanKey = std::array<int, 24>;
+// The plan's GPUs, then its tie-break knobs and the global batch in kTieBreaks order (plan_knobs.hpp).
+using PlanKey = std::array<int, kTieBreakCount + 1>;
 PlanKey plan_key(const PlanSpec& p, long long global_batch);
 
 // The goodput the objective charges a plan on `gpus` GPUs: goodput(ctx.goodput, gpus).fraction

@@ -10,6 +10,11 @@ bool KnobFilter::allows(int v) const {
   return allowed_.empty() || std::find(allowed_.begin(), allowed_.end(), v) != allowed_.end();
 }
 
+void apply_fixed_knobs(const SearchSettings& s, PlanSpec& plan) {
+  for (const KnobDecl& k : kPlanKnobs)
+    if (k.search == SearchRole::kFixed) k.set(plan, k.get(s.fixed));
+}
+
 int PlanProblem::max_gpus() const {
   const int cluster_gpus = cluster.gpus();
   return search.max_gpus > 0 ? std::min(search.max_gpus, cluster_gpus) : cluster_gpus;
@@ -17,25 +22,22 @@ int PlanProblem::max_gpus() const {
 
 namespace {
 
-using NameTable = std::vector<std::pair<std::string, int>>;
-
 // One value or an array of values; each is an integer >= min, or (with names) one of the names.
-KnobFilter read_filter(ObjectReader& r, std::string_view key, int min, const NameTable* names) {
+KnobFilter read_filter(ObjectReader& r, std::string_view key, int min, NameTable names) {
   auto c = r.child(key);
   if (!c) return {};
   std::vector<int> out;
   auto one = [&](const Node& n) {
     const Json& j = *n.json;
-    if (names) {
+    if (!names.empty()) {
       std::string text = j.is_string() ? j.get<std::string>() : (j.is_number_integer() ? std::to_string(j.get<long long>()) : "");
       if (j.is_boolean()) text = j.get<bool>() ? "true" : "false";
-      for (const auto& [name, v] : *names)
-        if (name == text) {
-          out.push_back(v);
-          return;
-        }
+      if (auto v = parse_name(names, text)) {
+        out.push_back(*v);
+        return;
+      }
       std::vector<std::string> all;
-      for (const auto& [name, v] : *names) all.push_back("\"" + name + "\"");
+      for (const NameEntry& e : names) all.push_back("\"" + std::string(e.name) + "\"");
       n.error("expected one of " + join_names(all) + " (got " + describe(j) + ")");
       return;
     }
@@ -56,21 +58,11 @@ KnobFilter read_filter(ObjectReader& r, std::string_view key, int min, const Nam
   return KnobFilter(std::move(out));
 }
 
-const NameTable kBool = {{"false", 0}, {"true", 1}};
-const NameTable kZero = {{"0", 0}, {"1", 1}, {"2", 2}, {"3", 3}};
-const NameTable kSchedule = {{"1f1b", static_cast<int>(Schedule::k1F1B)},
-                             {"interleaved", static_cast<int>(Schedule::kInterleaved)},
-                             {"zero-bubble", static_cast<int>(Schedule::kZeroBubble)},
-                             {"gpipe", static_cast<int>(Schedule::kGpipe)}};
-const NameTable kRecompute = {{"none", static_cast<int>(Recompute::kNone)},
-                              {"selective", static_cast<int>(Recompute::kSelective)},
-                              {"full", static_cast<int>(Recompute::kFull)}};
-const NameTable kFsdp = {{"none", static_cast<int>(Fsdp::kNone)},
-                         {"full_shard", static_cast<int>(Fsdp::kFullShard)},
-                         {"hybrid_shard", static_cast<int>(Fsdp::kHybridShard)}};
-const NameTable kDevice = {{"none", static_cast<int>(OffloadDevice::kNone)},
-                           {"cpu", static_cast<int>(OffloadDevice::kCpu)},
-                           {"nvme", static_cast<int>(OffloadDevice::kNvme)}};
+// The names a filter of knob `k` takes: booleans as true/false, choices by their names.
+NameTable filter_names(const KnobDecl& k) {
+  if (k.type == KnobType::kBool) return kBoolNames;
+  return k.names;
+}
 
 }  // namespace
 
@@ -90,26 +82,13 @@ SearchSettings read_search_settings(const Node& node) {
   s.min_cp_sequence = r.integer("min_cp_sequence", 1024, 1);
   s.max_virtual_stages = r.integer("max_virtual_stages", 8, 1);
   s.offload = r.boolean("offload", true);
-  s.grad_reduce_bf16 = r.choice<bool>("grad_reduce_precision", {{"fp32", false}, {"bf16", true}}, false);
-  s.param_remainders = r.choice<bool>("master_params", {{"fp32", false}, {"remainder", true}}, false);
-  s.tp = read_filter(r, "tp", 1, nullptr);
-  s.pp = read_filter(r, "pp", 1, nullptr);
-  s.dp = read_filter(r, "dp", 1, nullptr);
-  s.cp = read_filter(r, "cp", 1, nullptr);
-  s.ep = read_filter(r, "ep", 1, nullptr);
-  s.expert_tp = read_filter(r, "expert_tp", 1, nullptr);
-  s.virtual_stages = read_filter(r, "virtual_stages", 1, nullptr);
-  s.micro_batch = read_filter(r, "micro_batch", 1, nullptr);
-  s.recompute_layers = read_filter(r, "recompute_layers", 0, nullptr);
-  s.zero = read_filter(r, "zero", 0, &kZero);
-  s.sequence_parallel = read_filter(r, "sequence_parallel", 0, &kBool);
-  s.tp_comm_overlap = read_filter(r, "tp_comm_overlap", 0, &kBool);
-  s.schedule = read_filter(r, "schedule", 0, &kSchedule);
-  s.recompute = read_filter(r, "recompute", 0, &kRecompute);
-  s.fsdp = read_filter(r, "fsdp", 0, &kFsdp);
-  s.optimizer_offload = read_filter(r, "optimizer_offload", 0, &kDevice);
-  s.param_offload = read_filter(r, "param_offload", 0, &kDevice);
-  s.activation_offload = read_filter(r, "activation_offload", 0, &kDevice);
+  for (const KnobDecl& k : kPlanKnobs) {
+    if (k.search == SearchRole::kFilter) {
+      s.filters[static_cast<size_t>(&k - kPlanKnobs.data())] = read_filter(r, k.name, static_cast<int>(k.min), filter_names(k));
+    } else if (k.search == SearchRole::kFixed && r.has(k.name)) {
+      k.set(s.fixed, read_knob(r, k.name, k));
+    }
+  }
   if (s.max_gpus > 0 && s.min_gpus > s.max_gpus) node.at("min_gpus").error("expected min_gpus <= max_gpus (" + std::to_string(s.max_gpus) + ")");
   r.finish();
   return s;
@@ -136,7 +115,7 @@ std::optional<PlanProblem> load_problem_file(const std::string& path, const Cata
   if (!diag.ok()) return std::nullopt;
   if (p.search.min_gpus > p.max_gpus())
     root.at("search").at("min_gpus").error("expected min_gpus <= the " + std::to_string(p.max_gpus()) + " GPUs available");
-  check_master_params(p.search.param_remainders, p.training, root.at("search").at("master_params"));
+  check_master_params(p.search.fixed.param_remainders, p.training, root.at("search").at("master_params"));
   if (!diag.ok()) return std::nullopt;
   return p;
 }

@@ -25,12 +25,14 @@
 //                                           of bf16 weights: 2 bytes a parameter less; bf16/fp8
 //                                           with Adam only; job.hpp param_remainders); every plan
 //                                           takes it
-//       knob filters: a value or an array of allowed values for any plan knob:
-//       "tp", "pp", "dp", "cp", "ep", "expert_tp", "virtual_stages", "micro_batch",
-//       "recompute_layers" (integers); "zero" ("0".."3" or 0..3); "sequence_parallel",
-//       "tp_comm_overlap" (booleans); "schedule" ("1f1b", "interleaved", "zero-bubble", "gpipe");
-//       "recompute" ("none", "selective", "full"); "fsdp" ("none", "full_shard", "hybrid_shard");
-//       "optimizer_offload", "param_offload", "activation_offload" ("none", "cpu", "nvme")
+//       knob filters: a value or an array of allowed values for each knob that
+//       model/spec/plan_knobs.hpp declares SearchRole::kFilter, by its name, with the values
+//       the job JSON takes for it: "tp", "pp", "dp", "cp", "ep", "expert_tp", "virtual_stages",
+//       "micro_batch", "recompute_layers" (integers); "zero" ("0".."3" or 0..3);
+//       "sequence_parallel", "tp_comm_overlap" (booleans); "schedule" ("1f1b", "gpipe",
+//       "interleaved", "zero-bubble"); "recompute" ("none", "selective", "full"); "fsdp" ("none",
+//       "full_shard", "hybrid_shard"); "optimizer_offload", "param_offload", "activation_offload"
+//       ("none", "cpu", "nvme")
 //     }
 //   }
 // Example: {"model": "gpt3-175b", "cluster": {"base": "dgx-a100-superpod", "nodes": 128},
@@ -55,6 +57,7 @@
 //   if (!p) { for (auto& d : diag.items()) std::cerr << d.to_string() << "\n"; return 2; }
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string>
 #include <vector>
@@ -93,13 +96,17 @@ struct SearchSettings {
   int min_cp_sequence = 1024;
   int max_virtual_stages = 8;
   bool offload = true;
-  bool grad_reduce_bf16 = false;
-  bool param_remainders = false;
-  // Knob filters; enums hold their underlying values, booleans 0/1.
-  KnobFilter tp, pp, dp, cp, ep, expert_tp, virtual_stages, micro_batch, recompute_layers, zero;
-  KnobFilter sequence_parallel, tp_comm_overlap, schedule, recompute, fsdp;
-  KnobFilter optimizer_offload, param_offload, activation_offload;
+  // The knobs of SearchRole::kFixed (plan_knobs.hpp) as "search" gives them, the others at their
+  // defaults: every searched plan takes its kFixed knobs from here (apply_fixed_knobs).
+  PlanSpec fixed;
+  // Filters of the SearchRole::kFilter knobs, by id; enums hold their underlying values, booleans 0/1.
+  std::array<KnobFilter, kKnobCount> filters;
+  [[nodiscard]] const KnobFilter& filter(Knob k) const { return filters[static_cast<size_t>(k)]; }
+  KnobFilter& filter(Knob k) { return filters[static_cast<size_t>(k)]; }
 };
+
+// Sets the problem's kFixed knobs (SearchSettings::fixed) on a searched plan.
+void apply_fixed_knobs(const SearchSettings& s, PlanSpec& plan);
 
 struct PlanProblem {
   std::string file;

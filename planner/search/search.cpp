@@ -50,12 +50,17 @@ Candidate make_candidate(const PlanProblem& problem, const ObjectiveContext& ctx
 }
 
 std::string csv_header() {
-  return "gpus,tp,sequence_parallel,pp,first_stage_layers,last_stage_layers,schedule,virtual_stages,dp,cp,ep,expert_tp,zero,fsdp,"
-         "optimizer_offload,param_offload,activation_offload,recompute,recompute_layers,micro_batch,global_batch,tp_comm_overlap,"
-         "feasible,reason,detail,step_time_s,tokens_per_s,mfu_pct,peak_memory_gib\n";
+  std::string h = "gpus";
+  for (const KnobDecl& k : kPlanKnobs) (h += ',') += k.name;
+  return h + ",global_batch,feasible,reason,detail,step_time_s,tokens_per_s,mfu_pct,peak_memory_gib\n";
 }
 
 namespace {
+
+// A knob's CSV cell: booleans as 1/0 (a spreadsheet sums them), the rest as knob_text.
+std::string csv_cell(const KnobDecl& k, const PlanSpec& p) {
+  return k.type == KnobType::kBool ? std::string(k.get(p) != 0 ? "1" : "0") : knob_text(k, p);
+}
 
 // Reasons counted in infeasible_by_reason: the evaluator's, plus a missed deadline.
 constexpr int kReasonCount = 9;
@@ -221,8 +226,7 @@ class Worker {
  private:
   Floor compute_floor(const Task& t, int dp, const ZeroOption& z, int mb, const OffloadVariant* off) {
     PlanSpec plan = make_plan(t, dp, z, t.tp > 1, 0, ScheduleOption{}, {Recompute::kFull, 0}, mb, off);
-    plan.grad_reduce_bf16 = p_.search.grad_reduce_bf16;
-    plan.param_remainders = p_.search.param_remainders;
+    apply_fixed_knobs(p_.search, plan);
     job_.plan = plan;
     job_.training.global_batch = pick_global_batch(p_, static_cast<long long>(mb) * dp);
     const Evaluation e = analytic_ ? analytic_->evaluate(job_, cal_, layer_cache_) : ev_.evaluate(job_, cal_);
@@ -254,8 +258,7 @@ class Worker {
 
   Outcome visit(PlanSpec plan, long long gb, const Floor& floor) {
     ++evaluated_;
-    plan.grad_reduce_bf16 = p_.search.grad_reduce_bf16;
-    plan.param_remainders = p_.search.param_remainders;
+    apply_fixed_knobs(p_.search, plan);
     if (floor.oom) {
       ++reasons_[kOom];
       if (csv_) row(plan, gb, "out_of_memory", floor.detail, nullptr);
@@ -318,11 +321,9 @@ class Worker {
   void row(const PlanSpec& p, long long gb, const char* reason, const std::string& detail, const Evaluation* e) {
     char buf[512];
     const bool feasible = reason[0] == '\0';
-    std::snprintf(buf, sizeof buf, "%d,%d,%d,%d,%d,%d,%s,%d,%d,%d,%d,%d,%d,%s,%s,%s,%s,%s,%d,%d,%lld,%d,%d,%s,", p.gpus(), p.tp,
-                  p.sequence_parallel ? 1 : 0, p.pp, p.first_stage_layers, p.last_stage_layers, schedule_name(p.schedule), p.virtual_stages,
-                  p.dp, p.cp, p.ep, p.expert_tp, p.zero, fsdp_name(p.fsdp), offload_device_name(p.optimizer_offload.device),
-                  offload_device_name(p.param_offload.device), offload_device_name(p.activation_offload.device), recompute_name(p.recompute),
-                  p.recompute_layers, p.micro_batch, gb, p.tp_comm_overlap ? 1 : 0, feasible ? 1 : 0, reason);
+    *csv_ += std::to_string(p.gpus());
+    for (const KnobDecl& k : kPlanKnobs) (*csv_ += ',') += csv_cell(k, p);
+    std::snprintf(buf, sizeof buf, ",%lld,%d,%s,", gb, feasible ? 1 : 0, reason);
     *csv_ += buf;
     *csv_ += '"';
     for (char ch : detail) {

@@ -18,21 +18,21 @@ std::vector<int> tp_candidates(const PlanProblem& p) {
   const int limit = p.search.allow_tp_across_nodes ? p.max_gpus() : std::min(p.max_gpus(), p.cluster.node.scale_up_domain);
   for (int tp = 1; tp <= std::min(limit, p.model.heads); ++tp)
     if (p.model.heads % tp == 0 && p.model.kv_heads % tp == 0) out.push_back(tp);
-  return filtered(out, p.search.tp);
+  return filtered(out, p.search.filter(Knob::kTp));
 }
 
 std::vector<int> cp_candidates(const PlanProblem& p) {
   std::vector<int> out;
   const int seq = p.training.sequence_length;
   for (int cp = 1; cp <= p.max_gpus(); cp *= 2) {
-    if (cp > 1 && (seq % (2 * cp) != 0 || seq / cp < p.search.min_cp_sequence) && p.search.cp.free()) break;
+    if (cp > 1 && (seq % (2 * cp) != 0 || seq / cp < p.search.min_cp_sequence) && p.search.filter(Knob::kCp).free()) break;
     if (cp == 1 || seq % (2 * cp) == 0) out.push_back(cp);
   }
-  if (!p.search.cp.free())  // explicit values: any that the rules accept
-    for (int cp : p.search.cp.values())
+  if (!p.search.filter(Knob::kCp).free())  // explicit values: any that the rules accept
+    for (int cp : p.search.filter(Knob::kCp).values())
       if (cp > 1 && seq % (2 * cp) == 0 && std::find(out.begin(), out.end(), cp) == out.end()) out.push_back(cp);
   std::sort(out.begin(), out.end());
-  return filtered(out, p.search.cp);
+  return filtered(out, p.search.filter(Knob::kCp));
 }
 
 std::vector<int> ep_candidates(const PlanProblem& p) {
@@ -40,7 +40,7 @@ std::vector<int> ep_candidates(const PlanProblem& p) {
   if (p.model.moe)
     for (int ep = 2; ep <= p.model.moe->experts; ++ep)
       if (p.model.moe->experts % ep == 0) out.push_back(ep);
-  return filtered(out, p.search.ep);
+  return filtered(out, p.search.filter(Knob::kEp));
 }
 
 std::optional<StageLayout> stage_layout(int layers, int pp) {
@@ -59,7 +59,7 @@ std::optional<StageLayout> stage_layout(int layers, int pp) {
 std::vector<StageLayout> stage_layouts(const PlanProblem& p, int max_pp) {
   std::vector<StageLayout> out;
   for (int pp = 1; pp <= std::min(p.model.layers, max_pp); ++pp) {
-    if (!p.search.pp.allows(pp)) continue;
+    if (!p.search.filter(Knob::kPp).allows(pp)) continue;
     if (auto l = stage_layout(p.model.layers, pp)) out.push_back(*l);
   }
   return out;
@@ -73,7 +73,7 @@ std::vector<Task> make_tasks(const PlanProblem& p) {
       if (static_cast<long long>(tp) * cp > G) continue;
       for (int ep : ep_candidates(p))
         for (int etp = 1; etp <= tp; ++etp) {
-          if (tp % etp != 0 || !p.search.expert_tp.allows(etp)) continue;
+          if (tp % etp != 0 || !p.search.filter(Knob::kExpertTp).allows(etp)) continue;
           if (etp > 1 && !p.model.moe) continue;
           for (const StageLayout& l : stage_layouts(p, G / (tp * cp))) out.push_back({tp, cp, ep, etp, l});
         }
@@ -90,7 +90,7 @@ std::vector<int> dp_candidates(const PlanProblem& p, const Task& t) {
   std::vector<int> out;
   const long long mp = static_cast<long long>(t.tp) * t.cp * t.layout.pp;
   for (long long dp = 1; dp * mp <= p.max_gpus(); ++dp) {
-    if (dp * mp < p.search.min_gpus || !p.search.dp.allows(static_cast<int>(dp))) continue;
+    if (dp * mp < p.search.min_gpus || !p.search.filter(Knob::kDp).allows(static_cast<int>(dp))) continue;
     if ((dp * t.cp) % t.ep != 0) continue;
     if (pick_global_batch(p, dp) == 0) continue;
     out.push_back(static_cast<int>(dp));
@@ -100,8 +100,8 @@ std::vector<int> dp_candidates(const PlanProblem& p, const Task& t) {
 
 std::vector<ZeroOption> zero_options(const PlanProblem& p, const Task& t, int dp) {
   std::vector<ZeroOption> out;
-  const KnobFilter& fz = p.search.zero;
-  const KnobFilter& ff = p.search.fsdp;
+  const KnobFilter& fz = p.search.filter(Knob::kZero);
+  const KnobFilter& ff = p.search.filter(Knob::kFsdp);
   if (ff.allows(static_cast<int>(Fsdp::kNone)))
     for (int z = 0; z <= 3; ++z)
       if (fz.allows(z)) out.push_back({z, Fsdp::kNone});
@@ -113,8 +113,8 @@ std::vector<ZeroOption> zero_options(const PlanProblem& p, const Task& t, int dp
 
 std::vector<ScheduleOption> schedule_options(const PlanProblem& p, const StageLayout& l) {
   std::vector<ScheduleOption> out;
-  const KnobFilter& fs = p.search.schedule;
-  const KnobFilter& fv = p.search.virtual_stages;
+  const KnobFilter& fs = p.search.filter(Knob::kSchedule);
+  const KnobFilter& fv = p.search.filter(Knob::kVirtualStages);
   auto allowed = [&](Schedule s) { return fs.allows(static_cast<int>(s)); };
   if (fv.allows(1)) {
     if (allowed(Schedule::k1F1B)) out.push_back({Schedule::k1F1B, 1});
@@ -134,19 +134,19 @@ std::vector<int> micro_batch_candidates(const PlanProblem& p, int dp) {
   // No micro-batch holds more than the largest global batch's share of one replica, which bounds
   // the loop whatever max_micro_batch says.
   const long long most = std::max(1LL, p.batch_max() / std::max(1, dp));
-  const int hi = static_cast<int>(std::min<long long>(most, p.search.micro_batch.free() ? p.search.max_micro_batch : p.search.micro_batch.values().back()));
+  const int hi = static_cast<int>(std::min<long long>(most, p.search.filter(Knob::kMicroBatch).free() ? p.search.max_micro_batch : p.search.filter(Knob::kMicroBatch).values().back()));
   for (int mb = 1; mb <= hi; ++mb)
-    if (p.search.micro_batch.allows(mb) && pick_global_batch(p, static_cast<long long>(mb) * dp) > 0) out.push_back(mb);
+    if (p.search.filter(Knob::kMicroBatch).allows(mb) && pick_global_batch(p, static_cast<long long>(mb) * dp) > 0) out.push_back(mb);
   return out;
 }
 
 std::vector<int> sequence_parallel_options(const PlanProblem& p, int tp) {
-  if (tp == 1) return p.search.sequence_parallel.allows(0) ? std::vector<int>{0} : std::vector<int>{};
-  return filtered({1, 0}, p.search.sequence_parallel);
+  if (tp == 1) return p.search.filter(Knob::kSequenceParallel).allows(0) ? std::vector<int>{0} : std::vector<int>{};
+  return filtered({1, 0}, p.search.filter(Knob::kSequenceParallel));
 }
 
 std::vector<int> tp_overlap_options(const PlanProblem& p, int tp, bool sp) {
-  const KnobFilter& f = p.search.tp_comm_overlap;
+  const KnobFilter& f = p.search.filter(Knob::kTpCommOverlap);
   // Userbuffer overlap needs SP at TP > 1 (interfaces.md §1.2, arguments.py L930).
   if (f.free()) return tp > 1 && sp && supports_tp_comm_overlap(p.cluster.node.gpu) ? std::vector<int>{1, 0} : std::vector<int>{0};
   std::vector<int> out;
@@ -157,20 +157,20 @@ std::vector<int> tp_overlap_options(const PlanProblem& p, int tp, bool sp) {
 
 std::vector<std::pair<Recompute, int>> recompute_options(const PlanProblem& p) {
   std::vector<std::pair<Recompute, int>> out;
-  const KnobFilter& f = p.search.recompute;
-  if (f.allows(static_cast<int>(Recompute::kNone)) && p.search.recompute_layers.allows(0)) out.push_back({Recompute::kNone, 0});
-  if (f.allows(static_cast<int>(Recompute::kSelective)) && p.search.recompute_layers.allows(0)) out.push_back({Recompute::kSelective, 0});
+  const KnobFilter& f = p.search.filter(Knob::kRecompute);
+  if (f.allows(static_cast<int>(Recompute::kNone)) && p.search.filter(Knob::kRecomputeLayers).allows(0)) out.push_back({Recompute::kNone, 0});
+  if (f.allows(static_cast<int>(Recompute::kSelective)) && p.search.filter(Knob::kRecomputeLayers).allows(0)) out.push_back({Recompute::kSelective, 0});
   if (f.allows(static_cast<int>(Recompute::kFull))) {
-    if (p.search.recompute_layers.free()) out.push_back({Recompute::kFull, 0});
+    if (p.search.filter(Knob::kRecomputeLayers).free()) out.push_back({Recompute::kFull, 0});
     else
-      for (int n : p.search.recompute_layers.values()) out.push_back({Recompute::kFull, n});
+      for (int n : p.search.filter(Knob::kRecomputeLayers).values()) out.push_back({Recompute::kFull, n});
   }
   return out;
 }
 
 bool plain_allowed(const PlanProblem& p) {
   const int none = static_cast<int>(OffloadDevice::kNone);
-  return p.search.optimizer_offload.allows(none) && p.search.param_offload.allows(none) && p.search.activation_offload.allows(none);
+  return p.search.filter(Knob::kOptimizerOffload).allows(none) && p.search.filter(Knob::kParamOffload).allows(none) && p.search.filter(Knob::kActivationOffload).allows(none);
 }
 
 std::vector<OffloadVariant> offload_variants(const PlanProblem& p, int effective_zero) {
@@ -188,9 +188,9 @@ std::vector<OffloadVariant> offload_variants(const PlanProblem& p, int effective
   all.push_back({cpu, none, cpu});
   std::vector<OffloadVariant> out;
   for (const auto& v : all)
-    if (p.search.optimizer_offload.allows(static_cast<int>(v.optimizer.device)) &&
-        p.search.param_offload.allows(static_cast<int>(v.params.device)) &&
-        p.search.activation_offload.allows(static_cast<int>(v.activations.device)))
+    if (p.search.filter(Knob::kOptimizerOffload).allows(static_cast<int>(v.optimizer.device)) &&
+        p.search.filter(Knob::kParamOffload).allows(static_cast<int>(v.params.device)) &&
+        p.search.filter(Knob::kActivationOffload).allows(static_cast<int>(v.activations.device)))
       out.push_back(v);
   return out;
 }

@@ -179,10 +179,10 @@ SweepJob read_job(const Node& n, const Catalog& catalog, const std::string& base
   j.name = r.string("name", j.model.key.empty() ? j.model.name : j.model.key);
   if (auto s = r.child("search")) {
     j.search = planner::read_search_settings(*s);
-    check_master_params(j.search.param_remainders, j.training, s->at("master_params"));
+    check_master_params(j.search.fixed.param_remainders, j.training, s->at("master_params"));
   } else {
     j.search = shared_search;
-    check_master_params(j.search.param_remainders, j.training, shared_search_node.at("master_params"));
+    check_master_params(j.search.fixed.param_remainders, j.training, shared_search_node.at("master_params"));
   }
   r.finish();
   return j;

@@ -236,9 +236,9 @@ SearchResult top3(const PlanProblem& p, const Calibration& cal) {
 // have it and is told so at the key.
 TEST(PlannerProblem, MasterParamsReachEveryPlanAndNeedBf16Weights) {
   PlanProblem p = small_problem();
-  EXPECT_FALSE(p.search.param_remainders);
+  EXPECT_FALSE(p.search.fixed.param_remainders);
   ASSERT_TRUE(keeps_bf16_weights(p.training.precision));
-  p.search.param_remainders = true;
+  p.search.fixed.param_remainders = true;
   const Calibration cal = calibration_of(p);
   const SearchResult r = top3(p, cal);
   ASSERT_FALSE(r.top.empty());
@@ -264,8 +264,8 @@ TEST(PlannerProblem, MasterParamsReachEveryPlanAndNeedBf16Weights) {
 
 TEST(PlannerProblem, GradientPrecisionReachesEveryPlan) {
   PlanProblem p = small_problem();
-  EXPECT_FALSE(p.search.grad_reduce_bf16);
-  p.search.grad_reduce_bf16 = true;
+  EXPECT_FALSE(p.search.fixed.grad_reduce_bf16);
+  p.search.fixed.grad_reduce_bf16 = true;
   const SearchResult r = top3(p, calibration_of(p));
   ASSERT_FALSE(r.top.empty());
   for (const Candidate& c : r.top) EXPECT_TRUE(c.plan.grad_reduce_bf16);

@@ -302,9 +302,9 @@ TEST(PlannerSpace, TpCommOverlapSearchedOnlyWhereItCanRun) {
   EXPECT_EQ(tp_overlap_options(l.problem, 2, true), (std::vector<int>{1, 0}));
   EXPECT_EQ(tp_overlap_options(l.problem, 2, false), std::vector<int>{0});
   EXPECT_EQ(tp_overlap_options(l.problem, 1, false), std::vector<int>{0});
-  l.problem.search.tp_comm_overlap = KnobFilter({0});
+  l.problem.search.filter(Knob::kTpCommOverlap) = KnobFilter({0});
   EXPECT_EQ(tp_overlap_options(l.problem, 2, true), std::vector<int>{0});
-  l.problem.search.tp_comm_overlap = KnobFilter();
+  l.problem.search.filter(Knob::kTpCommOverlap) = KnobFilter();
   l.problem.cluster.node.gpu.architecture = "volta";
   EXPECT_EQ(tp_overlap_options(l.problem, 2, true), std::vector<int>{0});
 }
