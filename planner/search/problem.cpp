@@ -36,9 +36,7 @@ KnobFilter read_filter(ObjectReader& r, std::string_view key, int min, NameTable
         out.push_back(*v);
         return;
       }
-      std::vector<std::string> all;
-      for (const NameEntry& e : names) all.push_back("\"" + std::string(e.name) + "\"");
-      n.error("expected one of " + join_names(all) + " (got " + describe(j) + ")");
+      n.error("expected one of " + name_choices(names) + " (got " + describe(j) + ")");
       return;
     }
     if (!j.is_number_integer() || j.get<long long>() < min || j.get<long long>() > 1'000'000) {

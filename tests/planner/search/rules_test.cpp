@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "model/analytic.hpp"
+#include "model/spec/spec_json.hpp"
 #include "planner/search/problem.hpp"
 #include "planner/search/rules.hpp"
 #include "planner/search/search.hpp"
@@ -269,6 +270,47 @@ TEST(PlannerProblem, GradientPrecisionReachesEveryPlan) {
   const SearchResult r = top3(p, calibration_of(p));
   ASSERT_FALSE(r.top.empty());
   for (const Candidate& c : r.top) EXPECT_TRUE(c.plan.grad_reduce_bf16);
+}
+
+}  // namespace
+}  // namespace trainplan::planner
+
+namespace trainplan::planner {
+namespace {
+
+// Every knob plan_knobs.hpp declares a search filter is a key of "search", with the values the
+// job JSON spells for it; the filter holds what was given, by the knob's id.
+TEST(PlannerProblem, EveryFilterKnobIsASearchKey) {
+  PlanSpec base;
+  base.tp = 2;
+  Json search = Json::object();
+  for (const KnobDecl& k : kPlanKnobs)
+    if (k.search == SearchRole::kFilter) search[std::string(k.name)] = Json::array({knob_json(k, base)});
+  Diagnostics diag;
+  const SearchSettings s = read_search_settings(Node{&search, "problem.json", "/search", &diag});
+  ASSERT_TRUE(diag.ok()) << diag.items().front().to_string();
+  for (const KnobDecl& k : kPlanKnobs) {
+    const KnobFilter& f = s.filters[static_cast<size_t>(&k - kPlanKnobs.data())];
+    if (k.search != SearchRole::kFilter) {
+      EXPECT_TRUE(f.free()) << k.name;
+      continue;
+    }
+    EXPECT_EQ(f.values(), std::vector<int>{static_cast<int>(k.get(base))}) << k.name;
+  }
+  EXPECT_EQ(s.filter(Knob::kTp).values(), std::vector<int>{2});
+}
+
+// A knob the search takes as one value (SearchRole::kFixed) reaches every searched plan.
+TEST(PlannerProblem, FixedKnobsReachEveryPlan) {
+  Json search = {{"master_params", "remainder"}, {"grad_reduce_precision", "bf16"}};
+  Diagnostics diag;
+  const SearchSettings s = read_search_settings(Node{&search, "problem.json", "/search", &diag});
+  ASSERT_TRUE(diag.ok());
+  PlanSpec plan;
+  apply_fixed_knobs(s, plan);
+  EXPECT_TRUE(plan.param_remainders);
+  EXPECT_TRUE(plan.grad_reduce_bf16);
+  EXPECT_EQ(plan.tp, 1);
 }
 
 }  // namespace

@@ -66,7 +66,9 @@ TEST(PlannerSearch, AcceptKeepsOnlyThePlansItAccepts) {
   EXPECT_EQ(r.top.front().plan, best->plan);
   EXPECT_DOUBLE_EQ(r.top.front().tokens_per_s, best->tokens_per_s);
   EXPECT_GT(refused, 0);
-  if (!r.skipped.count("bound")) EXPECT_EQ(r.infeasible_by_reason.at("not_accepted"), refused);
+  if (!r.skipped.count("bound")) {
+    EXPECT_EQ(r.infeasible_by_reason.at("not_accepted"), refused);
+  }
 }
 
 TEST(PlannerSearch, CostRanksByDollarsPerMillionTokens) {
