@@ -86,6 +86,13 @@ Evaluation AnalyticEvaluator::evaluate_with(const JobSpec& job, const Calibratio
                                                               " peak in its catalog entry (" + gpu.key + "): it does not run " +
                                                               precision_name(tr.precision) + " training"});
   }
+  // A knob value the framework refuses (plan_knobs.hpp KnobDecl::invalid): the job reader reports
+  // it; a plan built in code (the search with a problem's fixed knobs) is not run.
+  for (const KnobDecl& k : kPlanKnobs)
+    if (const char* why = k.invalid ? k.invalid(p, tr) : nullptr) {
+      ev.feasible = false;
+      ev.reasons.push_back({InfeasibleReason::kUnsupported, std::string(k.name) + ": " + why});
+    }
   const long long vocab = padded_vocab(m.vocab, p.tp);
   std::array<StageTimes, 3> times{};
   std::array<StageParams, 3> params{};
@@ -145,7 +152,6 @@ Evaluation AnalyticEvaluator::evaluate_with(const JobSpec& job, const Calibratio
 
   // --- Data-parallel gradient reduction and parameter gathers (per stage; the worst counts).
   const int zero = p.effective_zero();
-  const double w_bytes = element_bytes(activation_precision(tr.precision));
   const GroupPlacement gd = place_group(static_cast<int>(sg.dp_dense), p.tp, cl);
   const GroupPlacement ge = place_group(static_cast<int>(sg.dp_expert), p.tp * p.cp * p.ep, cl);
   Seconds dp_exposed{}, optimizer{}, offload_t{};
@@ -158,8 +164,8 @@ Evaluation AnalyticEvaluator::evaluate_with(const JobSpec& job, const Calibratio
     } else {
       reduce = collective_time(Collective::kReduceScatter, B(pd * bpp.grads), gd, cl, cal) +
                collective_time(Collective::kReduceScatter, B(pe * bpp.grads), ge, cl, cal);
-      gather = collective_time(Collective::kAllGather, B(pd * w_bytes), gd, cl, cal) +
-               collective_time(Collective::kAllGather, B(pe * w_bytes), ge, cl, cal);
+      gather = collective_time(Collective::kAllGather, B(pd * bpp.gathered), gd, cl, cal) +
+               collective_time(Collective::kAllGather, B(pe * bpp.gathered), ge, cl, cal);
     }
     const StageTimes& st = times[k];
     Seconds exposed;
@@ -185,7 +191,7 @@ Evaluation AnalyticEvaluator::evaluate_with(const JobSpec& job, const Calibratio
     Seconds off_t = offloaded_optimizer_time(local * opt_frac, job);
     if (p.param_offload.moved() > 0) {
       // Offloaded parameters stream in for forward and backward of every micro-batch.
-      const Bytes streamed = B(local * w_bytes * p.param_offload.fraction * 2 * m_mb);
+      const Bytes streamed = B(local * bpp.gathered * p.param_offload.fraction * 2 * m_mb);
       off_t += std::max(Seconds{}, streamed / pcie - (st.fwd + st.bwd) * m_mb);
     }
     optimizer = std::max(optimizer, gpu_optimizer_time(local * (1 - opt_frac), bpp, gpu, cal));

@@ -169,11 +169,13 @@ BytesPerParam bytes_per_param(const TrainingSpec& t, const PlanSpec& p) {
   BytesPerParam b{2, 4, 12};
   switch (t.precision) {
     case Precision::kFp32:
-    case Precision::kTf32: return {4, 4, moments};
+    case Precision::kTf32: return {4, 4, moments, 0, element_bytes(activation_precision(t.precision))};
     case Precision::kFp16: b = {2, 2, 4 + 4 + moments}; break;
     case Precision::kBf16: b = {2, 4, 4 + moments}; break;
     case Precision::kFp8: b = {3, 4, 4 + moments}; break;
   }
+  b.gathered = element_bytes(activation_precision(t.precision));
+  if (p.fp8_param_gather && t.precision == Precision::kFp8) b.weights = b.gathered = 1;
   if (p.grad_reduce_bf16) b.grads = 2;
   if (p.param_remainders && remainders_possible(t)) b.remainder_saving = 2;
   b.optimizer -= b.remainder_saving;
@@ -188,9 +190,8 @@ Seconds offloaded_optimizer_time(double off, const JobSpec& job) {
   if (off <= 0) return Seconds{};
   const NodeSpec& n = job.cluster.node;
   const BytesPerParam bpp = bytes_per_param(job.training, job.plan);
-  const double w_bytes = element_bytes(activation_precision(job.training.precision));
   const BytesPerSecond host_share = n.host_memory_bandwidth / n.gpus_per_node;
-  Seconds t = B(off * 34) / host_share + B(off * (bpp.grads + w_bytes)) / n.pcie.bandwidth;
+  Seconds t = B(off * 34) / host_share + B(off * (bpp.grads + bpp.gathered)) / n.pcie.bandwidth;
   if (job.plan.optimizer_offload.device == OffloadDevice::kNvme) t += B(off * 12 * 2) / (n.nvme_bandwidth / n.gpus_per_node);
   return t;
 }

@@ -131,10 +131,16 @@ PipelineTime pipeline_time(const PlanSpec& p, double m, const StageKinds& kinds,
 // in bf16 (--grad-reduce-in-bf16) take 2 bytes. With master-weight remainders
 // (PlanSpec::param_remainders) the fp32 master takes 2 bytes instead of 4: bf16 + fp32 grads
 // 2 + 4 + 10 (apex PR #1463: "store 16-bit param remainders ... reconstruct FP32 params out of
-// BF16 params").
+// BF16 params"). With fp8 parameters (PlanSpec::fp8_param_gather) the weight is the fp8 one
+// alone, 1 byte (Transformer Engine Float8Tensor holds uint8 data; the issue-17 reading "1 B a
+// parameter, not 3"): fp8 + fp32 grads 1 + 4 + 12. `gathered` is what the data-parallel
+// parameter all-gather (ZeRO >= 1, FSDP) and parameter offload move per parameter: the compute
+// weights, bf16 (2) in bf16 and fp8 training, fp8 (1) with fp8_param_gather ("perform the param
+// all-gather in fp8", Megatron arguments.py L2016 at d98e8a64), 4 in fp32.
 struct BytesPerParam {
   double weights, grads, optimizer;
   double remainder_saving = 0;  // bytes `optimizer` saves by remainders (2 or 0)
+  double gathered = 2;
 };
 BytesPerParam bytes_per_param(const TrainingSpec& t, const PlanSpec& p);
 

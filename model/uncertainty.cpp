@@ -67,6 +67,7 @@ std::vector<std::string> plan_features(const JobSpec& job) {
   if (job.model.mtp_layers > 0) f.push_back("mtp");
   if (p.param_remainders) f.push_back("master_params:remainder");
   if (p.grad_reduce_bf16) f.push_back("grad_reduce:bf16");
+  if (p.fp8_param_gather) f.push_back("fp8_param_gather");
   return f;
 }
 

@@ -137,7 +137,7 @@ std::optional<StepWork> build_step(const JobSpec& job, const Calibration& cal, s
     const StageParams params = stage_params(m, p, ctx.vocab, k);
     const double pd = params.dense, pe = params.expert;
     sw.grad_bytes = B((pd + pe) * bpp.grads);
-    sw.param_bytes = w.zero >= 1 ? B((pd + pe) * w_bytes) : Bytes{};
+    sw.param_bytes = w.zero >= 1 ? B((pd + pe) * bpp.gathered) : Bytes{};
 
     // Chunks: layers split evenly, the remainder on the first chunks.
     const double rfrac = p.recompute_layers > 0 ? std::min(1.0, static_cast<double>(p.recompute_layers) / std::max(1, k.layers)) : 1.0;
@@ -221,7 +221,7 @@ std::optional<StepWork> build_step(const JobSpec& job, const Calibration& cal, s
         for (const auto* v : {&cw.fwd, &cw.bwd, &cw.wgrad})
           for (const Segment& s : *v)
             if (s.kind == Segment::kCompute && !s.recompute) fb += s.time;
-      const Bytes streamed = B(local * w_bytes * p.param_offload.fraction * 2 * m_mb);
+      const Bytes streamed = B(local * bpp.gathered * p.param_offload.fraction * 2 * m_mb);
       sw.offload += std::max(Seconds{}, streamed / pcie - fb * m_mb);
     }
   }

@@ -538,6 +538,9 @@ void check_job(const JobSpec& job, const Node& root) {
        "expected zero 3 or fsdp to offload parameters (DeepSpeed offload_param is stage 3 only)");
   need(p.optimizer_offload.device != OffloadDevice::kNvme || job.cluster.node.nvme_capacity.has_value(), "offload",
        "the cluster's nodes have no NVMe to offload to");
+  // The knobs' own rules (plan_knobs.hpp KnobDecl::invalid), at each knob's key.
+  for (const KnobDecl& k : kPlanKnobs)
+    if (const char* why = k.invalid ? k.invalid(p, job.training) : nullptr) plan.at(k.path.substr(0, k.path.find('/'))).error(why);
   // Layers per stage, uneven first/last stages.
   int uneven = (p.first_stage_layers > 0) + (p.last_stage_layers > 0);
   if (p.pp == 1 && uneven) plan.at("first_stage_layers").error("expected pp > 1 with uneven stages");

@@ -26,6 +26,8 @@
 #include <string_view>
 #include <type_traits>
 
+#include "model/spec/training.hpp"
+
 namespace trainplan {
 
 enum class Schedule { kGpipe, k1F1B, kInterleaved, kZeroBubble };
@@ -85,6 +87,12 @@ struct PlanSpec {
   // August 2022; Transformer Engine FusedAdam, Megatron --use-precision-aware-optimizer, 2025).
   // Needs bf16 weights and Adam (remainders_possible in job.hpp).
   bool param_remainders = false;
+  // fp8 training keeps the compute weights in fp8 only, and the data-parallel parameter
+  // all-gather moves fp8 (Megatron --fp8-param-gather: "Keep the compute param in fp8 (do not use
+  // any other intermediate dtype) and perform the param all-gather in fp8", arguments.py L2016 at
+  // d98e8a64; Megatron-Bridge MixedPrecisionConfig.fp8_param_gather; torchtitan
+  // enable_fsdp_float8_all_gather). Needs fp8 and a sharded optimizer (arguments.py L1095).
+  bool fp8_param_gather = false;
 
   [[nodiscard]] int gpus() const { return tp * pp * cp * dp; }
   [[nodiscard]] int effective_zero() const { return fsdp == Fsdp::kNone ? zero : 3; }
@@ -180,6 +188,10 @@ struct KnobDecl {
   Widget widget = Widget::kNone;
   std::string_view label = {};    // the GUI form's label (with a widget)
   std::string_view tooltip = {};
+  // What the framework refuses about this knob's value in this plan and training (nullptr: the
+  // value is valid). The job reader reports it at the knob's path; the evaluators make such a
+  // plan infeasible ("unsupported"), so a search never ranks it.
+  const char* (*invalid)(const PlanSpec&, const TrainingSpec&) = nullptr;
 };
 
 // Knob ids, in the order of kPlanKnobs (static_asserts below the table check it).
@@ -214,6 +226,7 @@ enum class Knob {
   kAttentionBackend,
   kGradReducePrecision,
   kMasterParams,
+  kFp8ParamGather,
   kCount,
 };
 inline constexpr size_t kKnobCount = static_cast<size_t>(Knob::kCount);
@@ -246,6 +259,20 @@ template <auto Outer>
 double fraction_default(const PlanSpec& p) { return (p.*Outer).device == OffloadDevice::kNone ? 0.0 : 1.0; }
 inline constexpr double kIntMax = 2147483647.0;  // INT32_MAX: the reader's integer bound
 }  // namespace knob_access
+
+// ---- The knobs' validity rules (KnobDecl::invalid). ----
+
+// Megatron-LM d98e8a64 megatron/training/arguments.py L1095: "--fp8-param-gather only supported
+// with distributed optimizer, torch fsdp2, megatron fsdp, or inference mode"; fp8 weights exist
+// only in fp8 training.
+constexpr const char* fp8_param_gather_invalid(const PlanSpec& p, const TrainingSpec& t) {
+  if (!p.fp8_param_gather) return nullptr;
+  if (t.precision != Precision::kFp8) return "expected precision fp8 with fp8_param_gather (it keeps the compute weights in fp8)";
+  if (p.effective_zero() < 1)
+    return "expected zero >= 1 or fsdp with fp8_param_gather (Megatron gathers fp8 parameters only with the distributed optimizer or "
+           "FSDP, arguments.py L1095)";
+  return nullptr;
+}
 
 // clang-format off
 // The declarations. Order: the CSV's columns and the ranking's tie-break order; a default may
@@ -346,6 +373,8 @@ inline constexpr std::array<KnobDecl, kKnobCount> kPlanKnobs = [] {
     {.name = "master_params", .path = "master_params", .type = KnobType::kChoice, .names = kMasterParamsNames,
      .get = get<&P::param_remainders>, .set = set<&P::param_remainders>, .default_of = constant<0>,
      .search = SearchRole::kFixed},
+    {.name = "fp8_param_gather", .path = "fp8_param_gather", .type = KnobType::kBool, .get = get<&P::fp8_param_gather>,
+     .set = set<&P::fp8_param_gather>, .default_of = constant<0>, .search = SearchRole::kFixed, .invalid = fp8_param_gather_invalid},
   }};
 }();
 // clang-format on
@@ -382,6 +411,7 @@ static_assert(knob(Knob::kTpGradOverlap).name == "tp_grad_overlap");
 static_assert(knob(Knob::kAttentionBackend).name == "attention_backend");
 static_assert(knob(Knob::kGradReducePrecision).name == "grad_reduce_precision");
 static_assert(knob(Knob::kMasterParams).name == "master_params");
+static_assert(knob(Knob::kFp8ParamGather).name == "fp8_param_gather");
 
 // The declaration whose name is `name` (nullptr: none).
 [[nodiscard]] const KnobDecl* find_knob(std::string_view name);

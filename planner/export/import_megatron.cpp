@@ -241,6 +241,7 @@ ImportResult import_megatron(const std::vector<InputFile>& files, const ImportOp
   }
   p.micro_batch = static_cast<int>(r.integer("--micro-batch-size", 1));
   p.grad_reduce_bf16 = r.has("--grad-reduce-in-bf16");
+  p.fp8_param_gather = r.has("--fp8-param-gather");
   const std::string backend = r.text("--attention-backend", "auto");
   p.attention = backend == "flash" ? AttentionBackend::kFlash : backend == "unfused" ? AttentionBackend::kUnfused : AttentionBackend::kAuto;
 

@@ -119,6 +119,9 @@ MegatronArgGroup training_args(const JobSpec& job, Refusals& r) {
     case Precision::kTf32: r.notes.push_back("fp32 training: no precision flag (Megatron's default)"); break;
   }
   if (p.grad_reduce_bf16) add(g, "--grad-reduce-in-bf16");
+  // fp8 compute weights and an fp8 parameter all-gather (arguments.py L2016; refused under torch
+  // FSDP2, rules.cpp).
+  if (p.fp8_param_gather) add(g, "--fp8-param-gather");
   if (p.attention == AttentionBackend::kFlash) add(g, "--attention-backend", "flash");
   if (p.attention == AttentionBackend::kUnfused) add(g, "--attention-backend", "unfused");
   // Recompute (§1.2): selective takes no method (L915); full recomputes every layer in chunks of one

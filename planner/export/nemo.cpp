@@ -167,10 +167,6 @@ std::vector<std::string> overrides(const JobSpec& job, const BridgeRecipe& recip
   if (p.optimizer_offload.device == OffloadDevice::kCpu || p.param_remainders) set("optimizer.use_precision_aware_optimizer", "true");
   if (const char* mp = precision_recipe(job.training.precision)) set("mixed_precision", mp);
   else r.notes.push_back("fp32 training: no mixed_precision recipe");
-  // bf16_with_fp8_delayed_scaling_mixed gathers fp8 parameters (fp8_param_gather=True, L217-232).
-  if (job.training.precision == Precision::kFp8)
-    r.notes.push_back("the fp8 recipe keeps fp8 parameter copies for the all-gather (fp8_param_gather): its parameter memory and gather bytes are "
-                      "below the plan's bf16 ones");
   return o;
 }
 
@@ -196,6 +192,13 @@ std::string training_script(const JobSpec& job, const BridgeRecipe& recipe) {
          ": setup() copies this onto cfg.ddp.grad_reduce_in_fp32.\n";
     s += "    cfg.mixed_precision = get_mixed_precision_config(cfg.mixed_precision)\n";
     s += "    cfg.mixed_precision.grad_reduce_in_fp32 = " + std::string(job.plan.grad_reduce_bf16 ? "False" : "True") + "\n";
+  }
+  // bf16_with_fp8_delayed_scaling_mixed turns fp8_param_gather on (mixed_precision.py L217-232);
+  // the plan says whether the compute weights are fp8 only (__setattr__ keeps fp8_param in step).
+  if (job.training.precision == Precision::kFp8) {
+    s += "    # Compute weights " + std::string(job.plan.fp8_param_gather ? "kept and gathered in fp8 only" : "kept in bf16 and gathered in bf16") +
+         " (the plan's fp8_param_gather).\n";
+    s += "    cfg.mixed_precision.fp8_param_gather = " + std::string(job.plan.fp8_param_gather ? "True" : "False") + "\n";
   }
   s += "    pretrain(cfg, forward_step)\n";
   return s;

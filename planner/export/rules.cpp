@@ -157,6 +157,11 @@ void check_megatron(const JobSpec& job, Refusals& r) {
   r.need(!p.param_remainders || p.optimizer_offload.device == OffloadDevice::kNone,
          "master_params remainder with optimizer offload: Megatron's HybridDeviceOptimizer keeps whole fp32 master weights "
          "(cpu_offloading/hybrid_optimizer.py); set master_params fp32");
+  // Torch FSDP2 with Transformer Engine >= 2.0 turns --fp8-param-gather off and gathers bf16
+  // (arguments.py L1051-1057 at d98e8a64): the plan's fp8-only weights would not hold.
+  r.need(!(p.fp8_param_gather && p.fsdp == Fsdp::kFullShard),
+         "fp8_param_gather under torch FSDP2: Megatron turns it off with Transformer Engine >= 2.0 and keeps bf16 weights (arguments.py "
+         "L1051-1057); use zero 1-3 (distributed optimizer, Megatron-FSDP)");
   // Biases: --disable-bias-linear clears every linear bias, QKV included; --add-qkv-bias adds them back
   // (arguments.py _add_network_size_args). A model with output biases but no QKV bias has no flags.
   r.need(!(m.linear_bias && !m.qkv_bias), "Megatron-LM cannot bias the linear layers without biasing QKV");

@@ -62,6 +62,9 @@ void check_torchtitan(const JobSpec& job, const Degrees& d, Refusals& r) {
   // v0.2.2 job_config.py: mixed_precision_reduce: Literal["float32"].
   r.need(!p.grad_reduce_bf16, "torchtitan v0.2.2 reduces gradients in float32 only (mixed_precision_reduce: Literal[\"float32\"]); the plan reduces in bf16");
   r.need(job.training.optimizer == Optimizer::kAdam, "torchtitan builds Adam/AdamW optimizers only");
+  r.need(!p.fp8_param_gather || p.effective_zero() == 3,
+         "torchtitan gathers fp8 parameters only under FSDP (quantize.linear.float8.enable_fsdp_float8_all_gather); the plan gathers them "
+         "with ZeRO " + std::to_string(p.zero));
   r.need(!p.param_remainders, "torchtitan's optimizers keep whole fp32 parameters: no 16-bit remainder store (master_params \"remainder\")");
   r.need(!(p.zero == 1 && p.fsdp == Fsdp::kNone && p.dp > 1),
          "torchtitan has no ZeRO-1: FSDP2 shards gradients too (ZeRO-2), a different plan from the one evaluated");
@@ -179,6 +182,9 @@ std::string toml(const JobSpec& job, const Degrees& d, const TorchtitanFlavor& f
   // The output layer stays bf16, as Transformer Engine's fp8 covers the transformer layers only
   // (Float8Linear filter_fqns; linears with a dimension not divisible by 16 are always skipped).
   if (job.training.precision == Precision::kFp8) s += "\n[quantize.linear.float8]\nfilter_fqns = [\"output\"]\n";
+  // fp8 parameter all-gather under FSDP2 (job_config.py Float8Linear L732: "recommended for
+  // tensorwise scaling", the converter's default), with the scales precomputed for it.
+  if (p.fp8_param_gather) s += "enable_fsdp_float8_all_gather = true\nprecompute_float8_dynamic_scale_for_fsdp = true\n";
   // Async TP needs torch.compile (§3); float8 runs compiled (docs/float8.md: --compile.enable).
   if (p.tp_comm_overlap || job.training.precision == Precision::kFp8) s += "\n[compile]\nenable = true\n";
   return s;

@@ -25,6 +25,9 @@
 //                                           of bf16 weights: 2 bytes a parameter less; bf16/fp8
 //                                           with Adam only; job.hpp param_remainders); every plan
 //                                           takes it
+//       "fp8_param_gather": false,          fp8 compute weights gathered in fp8 (fp8 training;
+//                                           plans with zero 0 are then unsupported)
+//       (the three above are the knobs of SearchRole::kFixed in model/spec/plan_knobs.hpp)
 //       knob filters: a value or an array of allowed values for each knob that
 //       model/spec/plan_knobs.hpp declares SearchRole::kFilter, by its name, with the values
 //       the job JSON takes for it: "tp", "pp", "dp", "cp", "ep", "expert_tp", "virtual_stages",

@@ -5,7 +5,7 @@
 # exports of every example job and of the variants in tests/export-check/variants, which cover the
 # exported features the examples do not: MLA + sigmoid router with expert bias + YaRN + MTP
 # (DeepSeek-V3), Llama-3 RoPE scaling with uneven stages and virtual stages, Megatron-FSDP with TP,
-# torch FSDP2, a softmax router with an aux loss, torchtitan's qwen3 family with the float8 converter, and
+# torch FSDP2, fp8 compute weights gathered in fp8 (fp8_param_gather), a softmax router with an aux loss, torchtitan's qwen3 family with the float8 converter, and
 # its deepseek_v3 671B flavor (DeepSeek-V3 without MTP, FSDP2 + EP + PP). Each export must pass or be refused
 # with a reason.
 # A rule the stand-ins cannot evaluate (Transformer Engine reads as 0.0.0: e.g. MoE fp8, which

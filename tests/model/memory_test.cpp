@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "model/analytic.hpp"
+#include "model/cost/collectives.hpp"
 #include "model/cost/layer.hpp"
 #include "model/params.hpp"
 #include "model/spec/catalog.hpp"
@@ -114,6 +115,38 @@ TEST(Memory, ParamRemaindersSaveTwoBytesOfMasterWeights) {
   const BytesPerParam bf16 = bytes_per_param(TrainingSpec{}, job.plan);
   EXPECT_EQ(bf16.optimizer, 10);
   EXPECT_EQ(bf16.remainder_saving, 2);
+}
+
+// fp8 parameters (PlanSpec::fp8_param_gather, Megatron --fp8-param-gather): the compute weight is
+// the fp8 one alone, 1 byte a parameter instead of bf16 + its fp8 copy (3); gradients and the
+// optimizer's fp32 state do not change; the ZeRO-1 parameter all-gather moves 1 byte a parameter
+// instead of 2. With both DP overlaps off the exposed DP time is reduce-scatter + all-gather, so the
+// two plans differ by exactly the all-gather of P bytes against 2P.
+TEST(Memory, Fp8ParamGatherKeepsOneByteWeightsAndGathersFp8) {
+  Fixture f{"llama2-7b", "dgx-h100-superpod"};
+  JobSpec job = f.job(64, 4096);
+  const double P = total_params(f.model) - 2.0 * f.model.vocab * f.model.hidden + 2.0 * padded_vocab(f.model.vocab, 1) * f.model.hidden;
+  job.cluster.nodes = 8;
+  job.training.precision = Precision::kFp8;
+  job.plan.dp = 64;
+  job.plan.zero = 1;
+  job.plan.recompute = Recompute::kFull;
+  job.plan.overlap_grad_reduce = false;
+  job.plan.overlap_param_gather = false;
+  AnalyticEvaluator ev;
+  const Evaluation bf16_weights = ev.evaluate(job, f.cal);
+  job.plan.fp8_param_gather = true;
+  const Evaluation fp8_weights = ev.evaluate(job, f.cal);
+  ASSERT_TRUE(fp8_weights.feasible);
+  EXPECT_NEAR(bf16_weights.stage(0).weights / B(1), 3 * P, 1e3);
+  EXPECT_NEAR(fp8_weights.stage(0).weights / B(1), 1 * P, 1e3);
+  EXPECT_EQ(fp8_weights.stage(0).gradients, bf16_weights.stage(0).gradients);
+  EXPECT_EQ(fp8_weights.stage(0).optimizer, bf16_weights.stage(0).optimizer);
+  const GroupPlacement dp = place_group(64, 1, job.cluster);
+  const Seconds gather2 = collective_time(Collective::kAllGather, B(2 * P), dp, job.cluster, f.cal);
+  const Seconds gather1 = collective_time(Collective::kAllGather, B(1 * P), dp, job.cluster, f.cal);
+  EXPECT_NEAR((bf16_weights.breakdown.dp_comm - fp8_weights.breakdown.dp_comm).si(), (gather2 - gather1).si(), 1e-9);
+  EXPECT_GT((gather2 - gather1).si(), 0.0);
 }
 
 TEST(Memory, OneF1BKeepsPMicroBatchesOnTheFirstStage) {

@@ -3,8 +3,10 @@
 // knob outside the layer-cost key changes layer costs, and the memo never returns a stale entry.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <vector>
 
+#include "model/analytic.hpp"
 #include "model/spec/spec_json.hpp"
 #include "model/step.hpp"
 #include "tests/model/fixture.hpp"
@@ -147,6 +149,37 @@ TEST(PlanKnobs, TieBreaksKeepTheRankingsOrder) {
   std::vector<std::string> got;
   for (const TieBreak& t : kTieBreaks) got.push_back(t.knob ? std::string(t.knob->name) : "global batch");
   EXPECT_EQ(got, expected);
+}
+
+// A knob's rule (KnobDecl::invalid): the job reader names the knob's key; a plan built in code is
+// infeasible as unsupported. fp8_param_gather needs fp8 and a sharded optimizer (Megatron
+// arguments.py L1095).
+TEST(PlanKnobs, Fp8ParamGatherNeedsFp8AndASharedOptimizer) {
+  TrainingSpec t;
+  PlanSpec p;
+  p.fp8_param_gather = true;
+  t.precision = Precision::kBf16;
+  p.zero = 1;
+  EXPECT_STREQ(fp8_param_gather_invalid(p, t), "expected precision fp8 with fp8_param_gather (it keeps the compute weights in fp8)");
+  t.precision = Precision::kFp8;
+  EXPECT_EQ(fp8_param_gather_invalid(p, t), nullptr);
+  p.fsdp = Fsdp::kFullShard;
+  p.zero = 0;
+  EXPECT_EQ(fp8_param_gather_invalid(p, t), nullptr);
+  p.fsdp = Fsdp::kNone;
+  ASSERT_NE(fp8_param_gather_invalid(p, t), nullptr);
+
+  const test::Fixture f("llama3-8b", "dgx-h100-superpod");
+  JobSpec j = f.job(64, 4096);
+  j.training.precision = Precision::kFp8;
+  j.plan = p;
+  j.plan.dp = 8;
+  const Evaluation e = AnalyticEvaluator().evaluate(j, f.cal);
+  EXPECT_FALSE(e.feasible);
+  const std::string why = std::string("fp8_param_gather: ") + fp8_param_gather_invalid(p, j.training);
+  EXPECT_TRUE(std::any_of(e.reasons.begin(), e.reasons.end(),
+                          [&](const Infeasibility& r) { return r.reason == InfeasibleReason::kUnsupported && r.detail == why; }))
+      << ::testing::PrintToString(e.reasons.size());
 }
 
 TEST(PlanKnobs, NameTablesReadWhatTheyWrite) {

@@ -333,3 +333,24 @@ TEST(SpecRules, HfConfigLlama32_1B) {
 
 }  // namespace
 }  // namespace trainplan
+
+namespace trainplan {
+namespace {
+
+// A knob's own rule (plan_knobs.hpp KnobDecl::invalid) is reported at the knob's key.
+TEST(SpecRules, Fp8ParamGatherNeedsFp8AndAShardedOptimizer) {
+  Json j = good();
+  j["plan"]["fp8_param_gather"] = true;
+  j["plan"]["zero"] = "1";
+  expect_error(load(j), "/plan/fp8_param_gather", "expected precision fp8 with fp8_param_gather");
+  j["training"]["precision"] = "fp8";
+  j["plan"]["zero"] = "0";
+  expect_error(load(j), "/plan/fp8_param_gather", "expected zero >= 1 or fsdp with fp8_param_gather");
+  j["plan"]["zero"] = "1";
+  const Loaded ok = load(j);
+  ASSERT_TRUE(ok.job) << ok.diag.items().front().to_string();
+  EXPECT_TRUE(ok.job->plan.fp8_param_gather);
+}
+
+}  // namespace
+}  // namespace trainplan
