@@ -1,4 +1,4 @@
-// Parameter counts from a model spec (interfaces.md §5, "Parameter count per decoder layer"):
+// Parameter counts from a model spec (docs/interfaces.md §5, "Parameter count per decoder layer"):
 //   attn GQA = h·heads·d + 2·h·kv·d + heads·d·h   (+ q/k/v biases)
 //   attn MLA = h·q_lora + q_lora + q_lora·heads·(nope+rope) + h·(kv_lora+rope) + kv_lora
 //              + kv_lora·heads·(nope+v) + heads·v·h

@@ -1,4 +1,4 @@
-// Collective bandwidth as nccl-tests defines it (interfaces.md §7; NVIDIA/nccl-tests src/<coll>.cu
+// Collective bandwidth as nccl-tests defines it (docs/interfaces.md §7; NVIDIA/nccl-tests src/<coll>.cu
 // *GetBw and *GetCollByteCount). The profiler times NCCL calls and reports algbw and busbw with these
 // definitions so that its numbers read like the `all_reduce_perf` columns.
 //

@@ -1,6 +1,6 @@
 // The simulated platform, described without SimGrid: which GPUs have a host, which links a route
 // between two GPUs crosses, and each link's capacity and latency. sim/engine.cpp turns it into
-// SimGrid hosts, links and routes (CM02 network model, no cross-traffic: see simgrid-notes.md §2).
+// SimGrid hosts, links and routes (CM02 network model, no cross-traffic: see docs/simgrid-notes.md §2).
 //
 // Links, one SHARED SimGrid link per direction:
 //   nvlink  per GPU, its NVSwitch port (scale_up bandwidth × NCCL NVLink efficiency, half the latency);

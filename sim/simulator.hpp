@@ -22,7 +22,7 @@
 // capacity) within 1% of step time.
 //
 // Several simulations per process. SimGrid's engine is a process-wide singleton that cannot be reset
-// (simgrid-notes.md P6), so simulate() forks a child process per simulation: the child builds the
+// (docs/simgrid-notes.md P6), so simulate() forks a child process per simulation: the child builds the
 // engine, runs, writes the result as JSON through a pipe and exits with _exit(); the parent never touches
 // SimGrid. Children are independent, so callers may run several in parallel from threads. A child that
 // crashes or runs past SimOptions::wall_limit_s is reported as an error, never a hang.
@@ -95,7 +95,7 @@ SimResult simulate_in_this_process(const JobSpec& job, const Calibration& cal, c
 // The `simulate --json` document: the predict keys plus link_utilization and events; wall-clock
 // figures only with `timings`.
 Json sim_result_to_json(const SimResult& r, bool timings);
-// Chrome / Perfetto trace (interfaces.md §6).
+// Chrome / Perfetto trace (docs/interfaces.md §6).
 // With `job` (model/goodput.hpp, job_timeline), a "job" process above the ranks shows the run of
 // several steps: each step, the checkpoints, and an injected failure with its recovery and replay.
 void write_trace(const SimResult& r, std::ostream& out, const std::vector<JobPhase>& job = {});

@@ -31,7 +31,7 @@
 
 namespace trainplan::sim {
 
-// Trace streams (tid in the Perfetto trace, interfaces.md §6).
+// Trace streams (tid in the Perfetto trace, docs/interfaces.md §6).
 enum class Stream { kCompute = 0, kTpCp = 1, kDp = 2, kPp = 3, kEp = 4, kOffload = 5 };
 inline constexpr int kStreams = 6;
 

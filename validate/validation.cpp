@@ -353,16 +353,16 @@ Candidates candidates(const RowJob& rj) {
   c.virtual_stages = {bp.virtual_stages};
   if (rj.free_virtual && era.has(Feature::kInterleavedSchedule)) {
     const int per_stage = base.model.layers / bp.pp;
-    if (base.model.layers % bp.pp == 0 && bp.pp >= 2)  // PP 2 interleaves with P2P overlap on (interfaces.md §1.3)
+    if (base.model.layers % bp.pp == 0 && bp.pp >= 2)  // PP 2 interleaves with P2P overlap on (docs/interfaces.md §1.3)
       for (int v = 2; v <= per_stage; ++v)
         if (per_stage % v == 0) c.virtual_stages.push_back(v);
   }
   c.zeros = rj.free_zero ? std::vector<int>{0, 1} : std::vector<int>{bp.zero};
   c.sequence_parallel = rj.free_sp && era.has(Feature::kSequenceParallel) ? std::vector<bool>{false, true} : std::vector<bool>{bp.sequence_parallel};
-  // TP communication overlap needs sequence parallelism (interfaces.md §1.2, arguments.py L930).
+  // TP communication overlap needs sequence parallelism (docs/interfaces.md §1.2, arguments.py L930).
   c.tp_overlap = rj.free_tp_overlap && era.has(Feature::kTpCommOverlap) ? std::vector<bool>{false, true} : std::vector<bool>{bp.tp_comm_overlap};
   // Expert TP is never stated either: Megatron's default is the dense TP (--expert-tensor-parallel-size None → TP,
-  // interfaces.md §1.2); 1 is the other common choice.
+  // docs/interfaces.md §1.2); 1 is the other common choice.
   c.expert_tps = base.model.moe && bp.tp > 1 ? std::vector<int>{1, bp.tp} : std::vector<int>{bp.expert_tp};
   return c;
 }

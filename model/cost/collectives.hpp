@@ -1,6 +1,6 @@
 // Collective communication time on the cluster's topology, by NCCL's ring/tree algorithms.
 //
-// Ranks are laid out in Megatron's order "tp-cp-ep-dp-pp" (TP fastest; interfaces.md §1.3), so a
+// Ranks are laid out in Megatron's order "tp-cp-ep-dp-pp" (TP fastest; docs/interfaces.md §1.3), so a
 // group is described by its size and the rank stride between members. A group that fits in one
 // scale-up domain (NVLink/NVSwitch, NVL72) runs at NVLink bus bandwidth; one that spans nodes is
 // limited by the NICs its members on one node share:

@@ -31,7 +31,7 @@ constexpr double element_bytes(Precision p) {
 // Whether training in this precision keeps its model weights in bf16: bf16 and fp8 (Transformer
 // Engine's fp8 recipes keep the weights in higher precision and cast them to fp8 inside
 // fp8_autocast for each GEMM: TE "Using FP8 with Transformer Engine"; Megatron --fp8-format runs
-// with --bf16, interfaces.md §1.2).
+// with --bf16, docs/interfaces.md §1.2).
 constexpr bool keeps_bf16_weights(Precision p) { return p == Precision::kBf16 || p == Precision::kFp8; }
 
 struct GpuSpec {

@@ -123,7 +123,7 @@ ModelSpec read_hf_config(const Node& node) {
   m.rope = hf_rope(node);
 
   auto intermediate = get_int(node, "intermediate_size", true).value_or(1);
-  // Routed experts under any of the three aliases (interfaces.md §5).
+  // Routed experts under any of the three aliases (docs/interfaces.md §5).
   std::optional<long long> experts;
   for (const char* key : {"n_routed_experts", "num_local_experts", "num_experts"})
     if (!experts) experts = get_int(node, key, false);

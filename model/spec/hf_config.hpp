@@ -1,5 +1,5 @@
 // Hugging Face config.json → ModelSpec (Llama, Qwen2/3, Qwen2-MoE/Qwen3-MoE, Mixtral, DeepSeek-V3
-// field names; ../shared/docs/interfaces.md §5).
+// field names; docs/interfaces.md §5).
 //
 //   {"model": {"hf_config": "Meta-Llama-3-8B/config.json"}}   in a job, or
 //   trainplan predict ... with a model file that is itself a config.json

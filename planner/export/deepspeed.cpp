@@ -1,4 +1,4 @@
-// DeepSpeed export: ds_config.json, hostfile and a launch line (interfaces.md §2).
+// DeepSpeed export: ds_config.json, hostfile and a launch line (docs/interfaces.md §2).
 #include <cmath>
 
 #include <nlohmann/json.hpp>
@@ -20,7 +20,7 @@ void check_deepspeed(const JobSpec& job, Refusals& r) {
   const int stage = p.effective_zero();
   // DeepSpeed's sequence_parallel_size is Ulysses all-to-all, not Megatron's ring context parallelism.
   r.need(p.cp == 1, "DeepSpeed has no context parallelism of Megatron's kind (cp " + num(p.cp) + ")");
-  r.need(job.training.precision != Precision::kFp8, "ds_config has no fp8 training mode (bf16/fp16 only, interfaces.md §2.3)");
+  r.need(job.training.precision != Precision::kFp8, "ds_config has no fp8 training mode (bf16/fp16 only, docs/interfaces.md §2.3)");
   r.need(p.virtual_stages == 1, "DeepSpeed's pipeline engine has no interleaved (virtual-stage) schedule");
   r.need(p.pp == 1 || p.virtual_stages > 1 || p.schedule == Schedule::k1F1B, std::string("DeepSpeed's pipeline engine runs its own 1F1B schedule, not \"") +
                                                           schedule_name(p.schedule) + "\"");
@@ -33,7 +33,7 @@ void check_deepspeed(const JobSpec& job, Refusals& r) {
   // DeepSpeed checkpointing recomputes whole layers (deepspeed.checkpointing.checkpoint).
   r.need(p.recompute != Recompute::kSelective, "DeepSpeed activation checkpointing recomputes whole layers: no selective recompute");
   r.need(p.recompute_layers == 0, "DeepSpeed activation checkpointing has no per-stage layer count (recompute_layers)");
-  // offload_param: stage 3 only; no fraction key (zero/offload_config.py, interfaces.md §2.2).
+  // offload_param: stage 3 only; no fraction key (zero/offload_config.py, docs/interfaces.md §2.2).
   r.need(p.param_offload.device == OffloadDevice::kNone || stage == 3, "offload_param is stage 3 only (zero/offload_config.py)");
   r.need(p.param_offload.device == OffloadDevice::kNone || p.param_offload.fraction >= 1.0,
          "offload_param moves all parameters: no fraction (plan offloads " + format_number(p.param_offload.fraction) + ")");
@@ -140,7 +140,7 @@ std::string launch(const JobSpec& job) {
   s += "# DeepSpeed launch for " + job.model.name + " on " + num(p.gpus()) + " GPUs (" + job.cluster.name + "), written by trainplan.\n";
   s += "# tp " + num(p.tp) + " (AutoTP), pp " + num(p.pp) + ", dp " + num(p.dp) + ", ZeRO-" + num(p.effective_zero()) + "; train.py is your\n";
   s += "# training script: it builds PipelineModule(num_stages=" + num(p.pp) + ") when pp > 1 and passes ds_config.json to deepspeed.initialize.\n";
-  s += "# Launcher flags: deepspeed/launcher/runner.py (interfaces.md §2.4).\n";
+  s += "# Launcher flags: deepspeed/launcher/runner.py (docs/interfaces.md §2.4).\n";
   s += "set -euo pipefail\n\n";
   s += "deepspeed --hostfile=hostfile --num_nodes " + num(nodes_used(job)) + " --num_gpus " + num(gpus_per_node_used(job)) +
        " --master_port 29500 train.py \\\n";

@@ -9,7 +9,7 @@
 //   for (auto& f : r.files) write(dir / f.name, f.content);
 //
 // What each framework can express is in planner/export/rules.hpp and the per-format files; the
-// facts come from /work/shared/docs/interfaces.md sections 1-4 and 9.
+// facts come from docs/interfaces.md sections 1-4 and 9.
 #pragma once
 
 #include <optional>

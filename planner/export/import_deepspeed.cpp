@@ -1,5 +1,5 @@
 // Import of a DeepSpeed ds_config.json, with its optional launch line and hostfile, into a job.
-// Keys and defaults: interfaces.md §2. DeepSpeed has no model in its config: the model comes from
+// Keys and defaults: docs/interfaces.md §2. DeepSpeed has no model in its config: the model comes from
 // ImportOptions::model, or from Megatron shape flags on the launch line (Megatron-DeepSpeed).
 #include <regex>
 #include <sstream>

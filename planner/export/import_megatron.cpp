@@ -1,6 +1,6 @@
 // Import of Megatron-LM pretrain_gpt.py arguments (a flag list, or a launch script with its
 // torchrun prefix, bash arrays and backslash continuations) into a job. Flag meanings and defaults:
-// interfaces.md §1.2-1.4.
+// docs/interfaces.md §1.2-1.4.
 #include <charconv>
 #include <regex>
 
@@ -12,7 +12,7 @@ namespace trainplan::exporter {
 
 namespace {
 
-// torchrun's own flags (docs.pytorch.org/docs/stable/elastic/run.html; interfaces.md §1.4).
+// torchrun's own flags (docs.pytorch.org/docs/stable/elastic/run.html; docs/interfaces.md §1.4).
 bool is_torchrun_flag(const std::string& f) {
   static constexpr std::string_view kTorchrun[] = {
       "--nproc_per_node", "--nproc-per-node", "--nnodes", "--node_rank", "--node-rank", "--master_addr", "--master-addr",
@@ -88,7 +88,7 @@ ModelSpec read_model_flags(Reader& r) {
   m.hidden = need("--hidden-size");
   m.heads = static_cast<int>(need("--num-attention-heads"));
   m.vocab = need("--vocab-size");
-  // ffn default 4h (interfaces.md §1.2); with --swiglu int((4h*2/3)/64)*64 (arguments.py L828-836).
+  // ffn default 4h (docs/interfaces.md §1.2); with --swiglu int((4h*2/3)/64)*64 (arguments.py L828-836).
   const bool swiglu = r.has("--swiglu");
   const long long default_ffn = swiglu ? (4 * m.hidden * 2 / 3) / 64 * 64 : 4 * m.hidden;
   m.ffn_hidden = r.integer("--ffn-hidden-size", default_ffn);

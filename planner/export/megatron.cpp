@@ -1,4 +1,4 @@
-// Megatron-LM export: pretrain_gpt.py flags and a torchrun launch script (interfaces.md §1).
+// Megatron-LM export: pretrain_gpt.py flags and a torchrun launch script (docs/interfaces.md §1).
 #include "planner/export/megatron.hpp"
 
 #include <cctype>
@@ -34,7 +34,7 @@ MegatronArgGroup model_args(const JobSpec& job) {
   add(g, "--hidden-size", num(m.hidden));
   add(g, "--num-attention-heads", num(m.heads));
   // Always written: the default with --swiglu is int((4h*2/3)/64)*64, not the model's width
-  // (arguments.py L828-836; interfaces.md §1.2).
+  // (arguments.py L828-836; docs/interfaces.md §1.2).
   add(g, "--ffn-hidden-size", num(m.ffn_hidden));
   if (m.mla) {
     // MLA (§1.2): q/kv low-rank projections and split nope/rope head dims.
@@ -78,7 +78,7 @@ MegatronArgGroup moe_args(const JobSpec& job) {
   add(g, "--num-experts", num(e.experts));
   add(g, "--moe-router-topk", num(e.top_k));
   add(g, "--moe-ffn-hidden-size", num(e.expert_ffn_hidden));
-  // Megatron takes the total shared width (n_shared x width; interfaces.md §1.2).
+  // Megatron takes the total shared width (n_shared x width; docs/interfaces.md §1.2).
   if (e.shared_experts > 0) add(g, "--moe-shared-expert-intermediate-size", num(e.shared_experts * e.shared_ffn_hidden));
   // First dense layers as a layer pattern, e.g. "([0]*3+[1]*58)" (§1.2).
   if (e.dense_layers > 0) add(g, "--moe-layer-freq", "([0]*" + num(e.dense_layers) + "+[1]*" + num(m.layers - e.dense_layers) + ")");

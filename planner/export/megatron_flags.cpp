@@ -8,7 +8,7 @@ namespace trainplan::exporter {
 
 namespace {
 
-// Sources: interfaces.md §1.2 (core_v0.15.3 megatron/training/arguments.py); the ones marked
+// Sources: docs/interfaces.md §1.2 (core_v0.15.3 megatron/training/arguments.py); the ones marked
 // "arguments.py" are from the same file outside that table.
 constexpr std::string_view kFlags[] = {
     // Parallelism (§1.2).

@@ -1,5 +1,5 @@
 // The one copy, as data, of the Megatron-LM pretrain_gpt.py flags trainplan writes or reads
-// (interfaces.md §1.2 and its model-shape list; core_v0.15.3 megatron/training/arguments.py).
+// (docs/interfaces.md §1.2 and its model-shape list; core_v0.15.3 megatron/training/arguments.py).
 //
 //   if (!is_megatron_flag("--num-layers")) ...;
 //   for (std::string_view f : megatron_flags()) ...;

@@ -1,5 +1,5 @@
 // NeMo 2 / Megatron-Bridge export: ConfigContainer field overrides (cfg.model.*, cfg.train.*,
-// cfg.ddp.*, cfg.optimizer.*) and a torch.distributed.run launch line (interfaces.md §4).
+// cfg.ddp.*, cfg.optimizer.*) and a torch.distributed.run launch line (docs/interfaces.md §4).
 // Megatron-Bridge runs Megatron-Core, so the Megatron rules apply (rules.cpp check_megatron).
 #include "planner/export/bridge_recipes.hpp"
 #include "planner/export/export.hpp"
@@ -220,7 +220,7 @@ ExportResult export_nemo(const JobSpec& job) {
   if (job.plan.fsdp == Fsdp::kFullShard) r.notes.push_back("FSDP full shard written as Megatron-FSDP optim_grads_params (ZeRO-3)");
   auto o = overrides(job, recipe, r);
   const PlanSpec& p = job.plan;
-  std::string text = "# Megatron-Bridge ConfigContainer overrides for " + job.model.name + ", written by trainplan (interfaces.md §4).\n";
+  std::string text = "# Megatron-Bridge ConfigContainer overrides for " + job.model.name + ", written by trainplan (docs/interfaces.md §4).\n";
   text += "# Targets " + target_version(job, ExportFormat::kNemo) + ". Applied to " + std::string(recipe.function) + " (" +
           std::string(recipe.module) + (recipe.model_key.empty() ? ", the generic GPT recipe: Megatron-Bridge has none for this model" : "") +
           ") by pretrain_cli_overrides.py.\n";

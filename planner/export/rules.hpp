@@ -26,9 +26,9 @@ struct Refusals {
 inline constexpr long long kDefaultTrainIters = 1000;
 
 // Checks that hold for every framework: the plan fits the cluster, the global batch splits into
-// micro-batches over DP, the pipeline split adds up. (interfaces.md §1.3, §2.1, §3)
+// micro-batches over DP, the pipeline split adds up. (docs/interfaces.md §1.3, §2.1, §3)
 void check_common(const JobSpec& job, Refusals& r);
-// Megatron-LM validate_args / TransformerConfig rules (interfaces.md §1.3, §9).
+// Megatron-LM validate_args / TransformerConfig rules (docs/interfaces.md §1.3, §9).
 void check_megatron(const JobSpec& job, Refusals& r);
 
 // GPUs one node contributes to the plan and the number of nodes the plan occupies.

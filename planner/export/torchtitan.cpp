@@ -1,5 +1,5 @@
 // torchtitan export: a v0.2.2 TOML job file plus the same degrees as dotted CLI overrides
-// (interfaces.md §3). FSDP2 is ZeRO-3 with reshard_after_forward, ZeRO-2 without.
+// (docs/interfaces.md §3). FSDP2 is ZeRO-3 with reshard_after_forward, ZeRO-2 without.
 //
 // Decisions (documented here, tested in torchtitan_test.cpp):
 //  * ZeRO-1 with DP > 1 is refused: FSDP2 shards gradients with the optimizer state, so the closest
@@ -39,7 +39,7 @@ Degrees data_parallel_degrees(const JobSpec& job) {
     d.reshard = "always";
   } else if (stage >= 2) {
     d.shard = p.dp;
-    d.reshard = stage == 3 ? "always" : "never";  // interfaces.md §3: ZeRO-3 reshards, ZeRO-2 keeps
+    d.reshard = stage == 3 ? "always" : "never";  // docs/interfaces.md §3: ZeRO-3 reshards, ZeRO-2 keeps
   } else {
     d.replicate = p.dp;  // DDP
   }

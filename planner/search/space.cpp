@@ -147,7 +147,7 @@ std::vector<int> sequence_parallel_options(const PlanProblem& p, int tp) {
 
 std::vector<int> tp_overlap_options(const PlanProblem& p, int tp, bool sp) {
   const KnobFilter& f = p.search.filter(Knob::kTpCommOverlap);
-  // Userbuffer overlap needs SP at TP > 1 (interfaces.md §1.2, arguments.py L930).
+  // Userbuffer overlap needs SP at TP > 1 (docs/interfaces.md §1.2, arguments.py L930).
   if (f.free()) return tp > 1 && sp && supports_tp_comm_overlap(p.cluster.node.gpu) ? std::vector<int>{1, 0} : std::vector<int>{0};
   std::vector<int> out;
   if (f.allows(0)) out.push_back(0);

@@ -1,4 +1,4 @@
-// Parameter totals recomputed from the config fields (interfaces.md §5) against published counts.
+// Parameter totals recomputed from the config fields (docs/interfaces.md §5) against published counts.
 #include "model/params.hpp"
 #include "model/spec/catalog.hpp"
 

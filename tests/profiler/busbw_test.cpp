@@ -21,7 +21,7 @@ TEST(Busbw, PointToPointAndRootedFactorIsOne) {
     EXPECT_DOUBLE_EQ(bus_factor(c, 8), 1.0) << collective_name(c);
 }
 
-// The illustrative nccl-tests row of interfaces.md §7: 134217728 B in 1234.50 us on 8 ranks.
+// The illustrative nccl-tests row of docs/interfaces.md §7: 134217728 B in 1234.50 us on 8 ranks.
 TEST(Busbw, AllReduceRowMatchesNcclTestsColumns) {
   const Bandwidth b = bandwidth(Collective::kAllReduce, 134217728.0, 1234.50e-6, 8);
   EXPECT_NEAR(b.algbw_gbps, 134217728.0 / 1e9 / 1234.50e-6, 1e-9);  // 108.72 in the row

@@ -1,4 +1,4 @@
-// DeepSpeed export: ds_config.json, hostfile, launch line (interfaces.md §2, §9).
+// DeepSpeed export: ds_config.json, hostfile, launch line (docs/interfaces.md §2, §9).
 #include <cstdio>
 
 #include "export_test_support.hpp"

@@ -52,7 +52,7 @@ TEST(MegatronImport, TorchrunCommandLineWithContinuations) {
   EXPECT_EQ(j.training.precision, Precision::kBf16);
   EXPECT_EQ(j.model->kv_heads, 8);
   EXPECT_EQ(j.model->activation, Activation::kSwiglu);
-  // Llama-3-8B: 8,030,261,248 parameters (interfaces.md §5).
+  // Llama-3-8B: 8,030,261,248 parameters (docs/interfaces.md §5).
   EXPECT_DOUBLE_EQ(total_params(*j.model), 8030261248.0);
 }
 
@@ -115,7 +115,7 @@ TEST(MegatronImport, UnknownFlagsAreWarnings) {
 }
 
 TEST(DeepSpeedImport, BatchTripleAndHostfile) {
-  // interfaces.md §2.3 example: 1024 = 2 x 8 x 64 DP ranks.
+  // docs/interfaces.md §2.3 example: 1024 = 2 x 8 x 64 DP ranks.
   const std::string config = R"({"train_batch_size": 1024, "train_micro_batch_size_per_gpu": 2, "gradient_accumulation_steps": 8,
     "bf16": {"enabled": true}, "gradient_clipping": 1.0,
     "zero_optimization": {"stage": 3, "overlap_comm": true, "contiguous_gradients": true,

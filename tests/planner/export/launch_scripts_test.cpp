@@ -142,7 +142,7 @@ TEST(LaunchScripts, MegatronLlama3Fp8ExampleComesInAsFp8) {
   EXPECT_EQ(j.training.sequence_length, 8192);
   EXPECT_EQ(j.training.global_batch, 128);
   EXPECT_EQ(j.model->rope.theta, 1000000);
-  // Llama-3-8B's shape: 8,030,261,248 parameters (interfaces.md §5).
+  // Llama-3-8B's shape: 8,030,261,248 parameters (docs/interfaces.md §5).
   EXPECT_DOUBLE_EQ(total_params(*j.model), 8030261248.0);
   EXPECT_FALSE(any_contains(r.warnings, "line "));  // every condition evaluated, nothing skipped
   EXPECT_FALSE(any_contains(r.warnings, "--data-path"));  // the real-data branch is not taken

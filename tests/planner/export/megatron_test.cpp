@@ -1,4 +1,4 @@
-// Megatron-LM export: one test per rule of interfaces.md §1 and §9.
+// Megatron-LM export: one test per rule of docs/interfaces.md §1 and §9.
 #include <set>
 
 #include "export_test_support.hpp"
@@ -52,7 +52,7 @@ TEST(MegatronExport, ModelShapeFlagsReproduceTheParameterCount) {
 }
 
 TEST(MegatronExport, DeepSeekV3ShapeFlagsReproduceTheParameterCount) {
-  // MLA, shared experts, dense first layers, router bias: 671.03 B (interfaces.md §5).
+  // MLA, shared experts, dense first layers, router bias: 671.03 B (docs/interfaces.md §5).
   JobSpec job = load_example("llama3-70b-h100-64");
   job.model = testing::load_catalog_model("deepseek-v3");
   job.plan.tp = 8;

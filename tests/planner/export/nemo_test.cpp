@@ -1,4 +1,4 @@
-// NeMo / Megatron-Bridge export: ConfigContainer overrides (interfaces.md §4).
+// NeMo / Megatron-Bridge export: ConfigContainer overrides (docs/interfaces.md §4).
 #include <filesystem>
 #include <fstream>
 #include <sstream>

@@ -1,4 +1,4 @@
-// torchtitan export: v0.2.2 TOML + dotted overrides (interfaces.md §3, §9).
+// torchtitan export: v0.2.2 TOML + dotted overrides (docs/interfaces.md §3, §9).
 #include <map>
 #include <sstream>
 
