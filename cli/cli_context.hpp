@@ -35,7 +35,7 @@ inline void print_diagnostics(const Diagnostics& diag) {
 // A job file and its calibration (`calibration`: an explicit file, or "" for the GPU's default).
 // On bad input prints one message per problem, sets exit status 2 and returns nullopt.
 inline std::optional<std::pair<JobSpec, Calibration>> load_job_and_calibration(CliContext& ctx, const std::string& job_file,
-                                                                                const std::string& calibration) {
+                                                                               const std::string& calibration) {
   const Catalog catalog = ctx.catalog();
   Diagnostics diag;
   auto job = load_job_file(job_file, catalog, diag);

@@ -44,7 +44,9 @@ void add_import_command(CLI::App& app, CliContext& ctx) {
   cmd->add_option("-o,--out", opts->out, "Job file to write (default: stdout)");
   cmd->add_option("--cluster", opts->cluster, "Cluster catalog key for the job (default dgx-h100-superpod)");
   cmd->add_option("--model", opts->model, "Model catalog key or model JSON file (required for DeepSpeed without Megatron shape flags)");
-  cmd->add_option("--gpus", opts->gpus, "World size (wins over the launch line's node and GPU counts, which scripts often leave to the scheduler)")->check(CLI::PositiveNumber);
+  cmd->add_option("--gpus", opts->gpus,
+                  "World size (wins over the launch line's node and GPU counts, which scripts often leave to the scheduler)")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--seq-length", opts->seq_length, "Sequence length when the files do not give it")->check(CLI::PositiveNumber);
   cmd->callback([&ctx, opts] {
     Catalog catalog = ctx.catalog();
@@ -68,15 +70,18 @@ void add_import_command(CLI::App& app, CliContext& ctx) {
     std::vector<exporter::InputFile> inputs;
     for (const auto& f : opts->files) {
       auto text = read_text(f);
-      if (!text) diag.add(f, "", "cannot open file");
-      else inputs.push_back({f, *text});
+      if (!text)
+        diag.add(f, "", "cannot open file");
+      else
+        inputs.push_back({f, *text});
     }
     if (!diag.ok()) {
       print_diagnostics(diag);
       ctx.exit_code = kExitBadInput;
       return;
     }
-    exporter::ImportResult r = opts->format == "megatron" ? exporter::import_megatron(inputs, options) : exporter::import_deepspeed(inputs, options);
+    exporter::ImportResult r =
+        opts->format == "megatron" ? exporter::import_megatron(inputs, options) : exporter::import_deepspeed(inputs, options);
     for (const auto& w : r.warnings) std::cerr << "warning: " << w << "\n";
     if (!r.ok()) {
       for (const auto& e : r.errors) std::cerr << e << "\n";
@@ -85,8 +90,8 @@ void add_import_command(CLI::App& app, CliContext& ctx) {
     }
     const std::string text = exporter::job_to_json(*r.job, options).dump(2) + "\n";
     // Check the job as every command reads it (unknown keys, plan against model and cluster).
-    const fs::path check = opts->out.empty() ? fs::temp_directory_path() / ("trainplan-import-" + std::to_string(::getpid()) + ".json")
-                                             : fs::path(opts->out);
+    const fs::path check =
+        opts->out.empty() ? fs::temp_directory_path() / ("trainplan-import-" + std::to_string(::getpid()) + ".json") : fs::path(opts->out);
     {
       std::ofstream out(check, std::ios::binary);
       out << text;

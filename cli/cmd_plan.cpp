@@ -2,13 +2,13 @@
 //   [--csv FILE] [--export FORMAT -o DIR] [--simulate-top K] [--threads N] [--time-limit S]
 //   [--json] [--timings] [--exhaustive] [--calibration FILE]
 // Searches the plan space of a problem (planner/search/problem.hpp describes the file).
+#include <unistd.h>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <unistd.h>
 
 #include "cli/cli_context.hpp"
 #include "model/analytic.hpp"
@@ -54,9 +54,9 @@ struct PlanOpts {
 std::string plan_summary(const planner::Candidate& c) {
   const PlanSpec& p = c.plan;
   char buf[256];
-  std::snprintf(buf, sizeof buf, "tp %d, pp %d%s, dp %d, cp %d, ep %d, zero %d, recompute %s, micro-batch %d, %s schedule: %.0f tokens/s", p.tp, p.pp,
-                p.virtual_stages > 1 ? (" x " + std::to_string(p.virtual_stages) + " virtual").c_str() : "", p.dp, p.cp, p.ep, p.zero,
-                recompute_name(p.recompute), p.micro_batch, schedule_name(p.schedule), c.tokens_per_s);
+  std::snprintf(buf, sizeof buf, "tp %d, pp %d%s, dp %d, cp %d, ep %d, zero %d, recompute %s, micro-batch %d, %s schedule: %.0f tokens/s",
+                p.tp, p.pp, p.virtual_stages > 1 ? (" x " + std::to_string(p.virtual_stages) + " virtual").c_str() : "", p.dp, p.cp, p.ep,
+                p.zero, recompute_name(p.recompute), p.micro_batch, schedule_name(p.schedule), c.tokens_per_s);
   return buf;
 }
 
@@ -66,7 +66,9 @@ std::string plan_summary(const planner::Candidate& c) {
 int export_best(const planner::PlanProblem& problem, const Calibration& cal, planner::SearchOptions so, const planner::SearchResult& result,
                 exporter::ExportFormat format, const std::string& dir) {
   const char* name = exporter::format_name(format);
-  auto export_of = [&](const planner::Candidate& c) { return exporter::export_job(planner::make_job(problem, c.plan, c.global_batch), format); };
+  auto export_of = [&](const planner::Candidate& c) {
+    return exporter::export_job(planner::make_job(problem, c.plan, c.global_batch), format);
+  };
   const planner::Candidate& winner = result.top.front();
   exporter::ExportResult ex = export_of(winner);
   std::optional<planner::Candidate> chosen;
@@ -99,9 +101,10 @@ int export_best(const planner::PlanProblem& problem, const Calibration& cal, pla
       ex = export_of(*chosen);
     }
     const double loss = 100.0 * (1.0 - chosen->tokens_per_s / winner.tokens_per_s);
-    std::fprintf(stderr, "export: wrote instead the best plan %s can express (%s): %s, %.1f%% below the best plan\n", name,
-                 rank > 0 ? ("rank " + std::to_string(rank) + " above").c_str() : "outside the reported top, from a search of exportable plans",
-                 plan_summary(*chosen).c_str(), loss);
+    std::fprintf(
+        stderr, "export: wrote instead the best plan %s can express (%s): %s, %.1f%% below the best plan\n", name,
+        rank > 0 ? ("rank " + std::to_string(rank) + " above").c_str() : "outside the reported top, from a search of exportable plans",
+        plan_summary(*chosen).c_str(), loss);
   }
   std::string error;
   exporter::write_export(ex, dir, error);
@@ -119,7 +122,8 @@ void print_text(const planner::PlanProblem& problem, const Json& report) {
               problem.cluster.node.gpu.name.c_str(), report["evaluated"].get<long long>(), report["feasible"].get<long long>(),
               report["complete"].get<bool>() ? "" : " (stopped by the time limit: best so far)");
   if (report["skipped"].contains("bound"))
-    std::printf("  skipped, step-time bound cannot reach the top %zu: %lld\n", report["plans"].size(), report["skipped"]["bound"].get<long long>());
+    std::printf("  skipped, step-time bound cannot reach the top %zu: %lld\n", report["plans"].size(),
+                report["skipped"]["bound"].get<long long>());
   for (auto it = report["infeasible_by_reason"].begin(); it != report["infeasible_by_reason"].end(); ++it)
     std::printf("  infeasible, %s: %lld\n", it.key().c_str(), it->get<long long>());
   std::printf("%-4s %-6s %-4s %-3s %-14s %-5s %-3s %-4s %-5s %-10s %-3s %-6s %10s %8s %7s %9s\n", "rank", "gpus", "tp", "sp", "pp", "dp",
@@ -127,8 +131,8 @@ void print_text(const planner::PlanProblem& problem, const Json& report) {
   for (const auto& p : report["plans"]) {
     const Json& k = p["plan"];
     std::string pp = std::to_string(k["pp"].get<int>());
-    if (k.contains("first_stage_layers")) pp += "(" + std::to_string(k["first_stage_layers"].get<int>()) + "/" +
-                                              std::to_string(k.value("last_stage_layers", 0)) + ")";
+    if (k.contains("first_stage_layers"))
+      pp += "(" + std::to_string(k["first_stage_layers"].get<int>()) + "/" + std::to_string(k.value("last_stage_layers", 0)) + ")";
     std::string sched = k["schedule"].get<std::string>();
     if (k["virtual_stages"].get<int>() > 1) sched = "v" + std::to_string(k["virtual_stages"].get<int>());
     std::printf("%-4d %-6d %-4d %-3s %-14s %-5d %-3d %-4d %-5s %-10s %-3d %-6s %10.0f %8.3f %7.1f %9.1f\n", p["rank"].get<int>(),
@@ -137,8 +141,8 @@ void print_text(const planner::PlanProblem& problem, const Json& report) {
                 k["micro_batch"].get<int>(), sched.c_str(), p["tokens_per_s"].get<double>(), p["step_time_s"].get<double>(),
                 p["mfu_pct"].get<double>(), p["peak_memory_gib"].get<double>());
     if (p.contains("interval") && p["interval"].is_object())
-      std::printf("     80%% band: %.0f-%.0f tokens/s%s\n", p["interval"]["tokens_per_s"][0].get<double>(), p["interval"]["tokens_per_s"][1].get<double>(),
-                  p["extrapolation"].empty() ? ", inside the validated envelope" : "");
+      std::printf("     80%% band: %.0f-%.0f tokens/s%s\n", p["interval"]["tokens_per_s"][0].get<double>(),
+                  p["interval"]["tokens_per_s"][1].get<double>(), p["extrapolation"].empty() ? ", inside the validated envelope" : "");
     for (const auto& f : p.value("extrapolation", Json::array())) std::printf("     extrapolation: %s\n", f.get<std::string>().c_str());
   }
   if (!report["plans"].empty() && report["plans"][0]["objective"].contains("goodput")) {
@@ -146,11 +150,13 @@ void print_text(const planner::PlanProblem& problem, const Json& report) {
     const Json& g = o["goodput"];
     char days[64] = "";
     if (o.contains("days")) std::snprintf(days, sizeof days, "; %.1f days to train", o["days"].get<double>());
-    std::printf("winner's goodput %.1f%% (%.2f failures a day; a %.2f TB checkpoint every %.0f s; lost: checkpoints %.2f%%, work %.2f%%, "
-                "recovery %.2f%%)%s%s\n",
-                100 * g["fraction"].get<double>(), g["failures_per_day"].get<double>(), g["checkpoint_tb"].get<double>(),
-                g["checkpoint_interval_s"].get<double>(), 100 * g["terms"]["checkpoints"].get<double>(), 100 * g["terms"]["lost_work"].get<double>(),
-                100 * g["terms"]["recovery"].get<double>(), days, "; time-to-train and cost include it");
+    std::printf(
+        "winner's goodput %.1f%% (%.2f failures a day; a %.2f TB checkpoint every %.0f s; lost: checkpoints %.2f%%, work %.2f%%, "
+        "recovery %.2f%%)%s%s\n",
+        100 * g["fraction"].get<double>(), g["failures_per_day"].get<double>(), g["checkpoint_tb"].get<double>(),
+        g["checkpoint_interval_s"].get<double>(), 100 * g["terms"]["checkpoints"].get<double>(),
+        100 * g["terms"]["lost_work"].get<double>(), 100 * g["terms"]["recovery"].get<double>(), days,
+        "; time-to-train and cost include it");
   }
   if (report["explanation"].contains("summary")) std::printf("why: %s\n", report["explanation"]["summary"].get<std::string>().c_str());
   std::printf("pareto front: %zu plans (throughput, memory headroom, GPUs, cost)%s; use --json to see them\n", report["pareto"].size(),
@@ -280,8 +286,10 @@ void run_plan(const PlanOpts& o, CliContext& ctx) {
   if (o.timings)
     std::fprintf(stderr, "searched %lld plans (%lld evaluator calls) in %.3f s on %d threads\n", result.evaluated, result.evaluator_calls,
                  result.wall_s, result.threads);
-  if (o.json) print_json(report);
-  else print_text(*problem, report);
+  if (o.json)
+    print_json(report);
+  else
+    print_text(*problem, report);
 
   if (result.top.empty()) {
     if (!o.json) std::fprintf(stderr, "no feasible plan: see infeasible_by_reason\n");
@@ -308,9 +316,12 @@ void add_plan_command(CLI::App& app, CliContext& ctx) {
   cmd->add_option("--top", o->top, "Plans to report (default 10, at most 1000; --csv lists every plan)")->check(CLI::Range(1, 1000));
   cmd->add_option("--objective", o->objective, "throughput | cost | time-to-train | fewest-gpus (default throughput)");
   cmd->add_option("--csv", o->csv, "Write every evaluated plan with its prediction or infeasibility reason");
-  cmd->add_option("--export", o->export_format, "Write launch configs of the best plan the framework can run (the winner, or the best one it can express, said so): megatron | deepspeed | torchtitan | nemo");
+  cmd->add_option("--export", o->export_format,
+                  "Write launch configs of the best plan the framework can run (the winner, or the best one it can express, said so): "
+                  "megatron | deepspeed | torchtitan | nemo");
   cmd->add_option("-o,--out", o->out_dir, "Folder for --export");
-  cmd->add_option("--simulate-top", o->simulate_top, "Re-rank the best K plans with the simulator (off by default)")->check(CLI::Range(0, 1000));
+  cmd->add_option("--simulate-top", o->simulate_top, "Re-rank the best K plans with the simulator (off by default)")
+      ->check(CLI::Range(0, 1000));
   cmd->add_option("--threads", o->threads, "Threads (default: all cores)")->check(CLI::Range(0, 1024));
   cmd->add_option("--time-limit", o->time_limit, "Stop after S seconds with the best plans so far (\"complete\": false)")
       ->check(CLI::Validator(
@@ -319,7 +330,8 @@ void add_plan_command(CLI::App& app, CliContext& ctx) {
             char* end = nullptr;
             const double v = std::strtod(text.c_str(), &end);
             if (end == text.c_str() || *end != '\0' || !(v > 0) || !(v <= 1e9))
-              return std::string("expected a positive number of seconds up to 1e9 (got \"") + text + "\"; leave --time-limit out for no limit)";
+              return std::string("expected a positive number of seconds up to 1e9 (got \"") + text +
+                     "\"; leave --time-limit out for no limit)";
             return std::string();
           },
           "SECONDS > 0"));

@@ -22,9 +22,11 @@ void print_text(const JobSpec& job, const Evaluation& e, const UncertaintyModel&
   print_trust(u, job, e);
   print_goodput(job, e);
   const TimeBreakdown& b = e.breakdown;
-  std::printf("time breakdown (s): compute %.3f, recompute %.3f, tp %.3f, cp %.3f, ep %.3f, pp %.3f, dp %.3f, bubble %.3f, optimizer %.3f, offload %.3f\n",
-              b.compute.si(), b.recompute.si(), b.tp_comm.si(), b.cp_comm.si(), b.ep_comm.si(), b.pp_comm.si(), b.dp_comm.si(),
-              b.bubble.si(), b.optimizer.si(), b.offload.si());
+  std::printf(
+      "time breakdown (s): compute %.3f, recompute %.3f, tp %.3f, cp %.3f, ep %.3f, pp %.3f, dp %.3f, bubble %.3f, optimizer %.3f, offload "
+      "%.3f\n",
+      b.compute.si(), b.recompute.si(), b.tp_comm.si(), b.cp_comm.si(), b.ep_comm.si(), b.pp_comm.si(), b.dp_comm.si(), b.bubble.si(),
+      b.optimizer.si(), b.offload.si());
   std::printf("peak memory %.2f GiB on stage %d of %.0f GiB\n", e.peak_memory / GiB(1), e.peak_stage, job.cluster.node.gpu.memory / GiB(1));
   for (int i = 0; i < e.pp; ++i) {
     if (i > 1 && i < e.pp - 1) continue;

@@ -18,8 +18,8 @@ namespace {
 void print_text(const JobSpec& job, const sim::SimResult& r, bool timings, const UncertaintyModel& u) {
   const Evaluation& e = r.evaluation;
   std::printf("%s on %d x %s: tp %d, pp %d, dp %d, cp %d, ep %d, micro-batch %d, %lld micro-batches (simulated)\n", job.model.name.c_str(),
-              e.gpus, job.cluster.node.gpu.name.c_str(), job.plan.tp, job.plan.pp, job.plan.dp, job.plan.cp, job.plan.ep, job.plan.micro_batch,
-              e.micro_batches);
+              e.gpus, job.cluster.node.gpu.name.c_str(), job.plan.tp, job.plan.pp, job.plan.dp, job.plan.cp, job.plan.ep,
+              job.plan.micro_batch, e.micro_batches);
   std::printf("feasible: %s\n", e.feasible ? "yes" : "no");
   for (const auto& x : e.reasons) std::printf("  %s: %s\n", reason_key(x.reason), x.detail.c_str());
   std::printf("step time        %10.3f s  (analytic %.3f s, %+.2f%%)\n", e.step_time.si(), r.analytic_step_time.si(),
@@ -29,9 +29,11 @@ void print_text(const JobSpec& job, const sim::SimResult& r, bool timings, const
   print_trust(u, job, e);
   print_goodput(job, e);
   const TimeBreakdown& b = e.breakdown;
-  std::printf("time breakdown (s): compute %.3f, recompute %.3f, tp %.3f, cp %.3f, ep %.3f, pp %.3f, dp %.3f, bubble %.3f, optimizer %.3f, offload %.3f\n",
-              b.compute.si(), b.recompute.si(), b.tp_comm.si(), b.cp_comm.si(), b.ep_comm.si(), b.pp_comm.si(), b.dp_comm.si(), b.bubble.si(),
-              b.optimizer.si(), b.offload.si());
+  std::printf(
+      "time breakdown (s): compute %.3f, recompute %.3f, tp %.3f, cp %.3f, ep %.3f, pp %.3f, dp %.3f, bubble %.3f, optimizer %.3f, offload "
+      "%.3f\n",
+      b.compute.si(), b.recompute.si(), b.tp_comm.si(), b.cp_comm.si(), b.ep_comm.si(), b.pp_comm.si(), b.dp_comm.si(), b.bubble.si(),
+      b.optimizer.si(), b.offload.si());
   std::printf("peak memory %.2f GiB on stage %d (analytic memory model)\n", e.peak_memory / GiB(1), e.peak_stage);
   std::printf("link utilization:\n");
   for (const auto& u : r.link_classes)
@@ -98,8 +100,8 @@ void add_simulate_command(CLI::App& app, CliContext& ctx) {
       }
       std::vector<JobPhase> phases;
       if (opts->steps > 1 || opts->fail_at_step > 0)
-        phases = job_timeline(goodput(goodput_inputs(job), r.evaluation.gpus), r.evaluation.step_time, std::max(opts->steps, opts->fail_at_step),
-                              opts->fail_at_step);
+        phases = job_timeline(goodput(goodput_inputs(job), r.evaluation.gpus), r.evaluation.step_time,
+                              std::max(opts->steps, opts->fail_at_step), opts->fail_at_step);
       sim::write_trace(r, out, phases);
       out.flush();
       if (!out) {

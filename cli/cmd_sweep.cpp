@@ -2,12 +2,12 @@
 // Plans every job at every hardware point of a sweep (planner/sweep/sweep_spec.hpp describes the
 // file). Under `mpirun -np N` the points are shared out among the ranks and rank 0 alone prints,
 // the same output as one process gives (planner/sweep/mpi_session.hpp).
+#include <unistd.h>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <memory>
 #include <thread>
-#include <unistd.h>
 
 #include "cli/cli_context.hpp"
 #include "planner/sweep/mpi_session.hpp"
@@ -82,8 +82,10 @@ int run_sweep(const SweepOpts& o, const CliContext& ctx, const sweep::MpiSession
     }
 
   const Json report = sweep::sweep_report(*spec, std::move(points));
-  if (o.json) print_json(report);
-  else sweep::print_table(report, std::cout);
+  if (o.json)
+    print_json(report);
+  else
+    sweep::print_table(report, std::cout);
   if (csv) {
     sweep::write_csv(report, *csv);
     if (!*csv) {

@@ -131,12 +131,14 @@ void add_validate_command(CLI::App& app, CliContext& ctx) {
         std::printf("\n%-36s %14s %14s %8s  %s\n", "run", "published tok/s", "planned tok/s", "gain%", "planned plan / why");
         for (const auto& r : replanned) {
           const Json& b = r.best_plan;
-          std::printf("%-36s %14.0f %14.0f %+8.2f  tp %d pp %d dp %d cp %d, %s v%d, zero %d, %s, mb %d%s\n", r.id.c_str(), r.published_tokens_per_s,
-                      r.best_tokens_per_s, r.gain_pct, b.value("tp", 0), b.value("pp", 0), b.value("dp", 0), b.value("cp", 0),
-                      b.value("schedule", std::string("?")).c_str(), b.value("virtual_stages", 0), std::stoi(b.value("zero", std::string("0"))),
-                      b.value("recompute", std::string("?")).c_str(), b.value("micro_batch", 0),
+          std::printf("%-36s %14.0f %14.0f %+8.2f  tp %d pp %d dp %d cp %d, %s v%d, zero %d, %s, mb %d%s\n", r.id.c_str(),
+                      r.published_tokens_per_s, r.best_tokens_per_s, r.gain_pct, b.value("tp", 0), b.value("pp", 0), b.value("dp", 0),
+                      b.value("cp", 0), b.value("schedule", std::string("?")).c_str(), b.value("virtual_stages", 0),
+                      std::stoi(b.value("zero", std::string("0"))), b.value("recompute", std::string("?")).c_str(),
+                      b.value("micro_batch", 0),
                       r.published_breaks.empty() ? "" : ("; the published plan breaks " + r.published_breaks).c_str());
-          if (r.why.is_object() && r.why.contains("summary")) std::printf("%-36s   why: %s\n", "", r.why["summary"].get<std::string>().c_str());
+          if (r.why.is_object() && r.why.contains("summary"))
+            std::printf("%-36s   why: %s\n", "", r.why["summary"].get<std::string>().c_str());
         }
       }
     }

@@ -75,12 +75,12 @@ std::string check_output(const Json& out) {
 std::string check_evaluation(const Evaluation& e) {
   auto bad = [](double v) { return !std::isfinite(v); };
   const TimeBreakdown& b = e.breakdown;
-  const double times[] = {e.step_time.si(),  b.compute.si(), b.recompute.si(), b.tp_comm.si(), b.cp_comm.si(), b.ep_comm.si(),
-                          b.pp_comm.si(),    b.dp_comm.si(), b.bubble.si(),    b.optimizer.si(), b.offload.si()};
+  const double times[] = {e.step_time.si(), b.compute.si(), b.recompute.si(), b.tp_comm.si(),   b.cp_comm.si(), b.ep_comm.si(),
+                          b.pp_comm.si(),   b.dp_comm.si(), b.bubble.si(),    b.optimizer.si(), b.offload.si()};
   for (double t : times)
     if (bad(t) || t < 0) return "step time or breakdown is " + std::to_string(t);
-  const double rates[] = {e.tokens_per_s, e.tokens_per_s_per_gpu, e.model_tflops_per_gpu, e.hardware_tflops_per_gpu,
-                          e.mfu_pct,      e.hfu_pct,              e.model_flops_per_step, e.hardware_flops_per_step};
+  const double rates[] = {e.tokens_per_s, e.tokens_per_s_per_gpu, e.model_tflops_per_gpu,   e.hardware_tflops_per_gpu, e.mfu_pct,
+                          e.hfu_pct,      e.model_flops_per_step, e.hardware_flops_per_step};
   for (double r : rates)
     if (bad(r) || r < 0) return "throughput or FLOP figure is " + std::to_string(r);
   for (const auto& s : e.stage_kinds)

@@ -28,7 +28,9 @@ QString overhead_reason(const QString& what, const PlanRow& row) {
     return QStringLiteral("the gradient reduction over DP %1%2 is not fully hidden behind the backward pass.")
         .arg(p.dp)
         .arg(p.effective_zero() >= 3 ? QStringLiteral(" (ZeRO-3 also gathers parameters)") : QString());
-  if (what == "recomputation") return QStringLiteral("%1 recompute repeats forward work in the backward pass to save activation memory.").arg(recompute_name(p.recompute));
+  if (what == "recomputation")
+    return QStringLiteral("%1 recompute repeats forward work in the backward pass to save activation memory.")
+        .arg(recompute_name(p.recompute));
   if (what == "PP communication") return QStringLiteral("activations and gradients sent between %1 pipeline stages.").arg(p.pp);
   if (what == "offload") return QStringLiteral("optimizer or parameter state moved over PCIe to host memory or NVMe.");
   if (what == "optimizer") return QStringLiteral("the optimizer step is memory bound on the GPU.");
@@ -78,9 +80,10 @@ QString explanation_html(const PlanOutcome& outcome, const PlanRow& row) {
 
   if (e.feasible) {
     const Goodput& g = row.goodput;
-    h += QStringLiteral("<p><b>Goodput.</b> %1% of wall time trains: %2 failures a day (MTBF %3 h), a %4 TB checkpoint every %5 s "
-                        "(%6 s stall), %7 s to recover. Lost: checkpoints %8%, work since the last checkpoint %9%, recovery %10%. "
-                        "The cost column includes it.</p>")
+    h += QStringLiteral(
+             "<p><b>Goodput.</b> %1% of wall time trains: %2 failures a day (MTBF %3 h), a %4 TB checkpoint every %5 s "
+             "(%6 s stall), %7 s to recover. Lost: checkpoints %8%, work since the last checkpoint %9%, recovery %10%. "
+             "The cost column includes it.</p>")
              .arg(100 * g.fraction, 0, 'f', 1)
              .arg(g.failures_per_day, 0, 'f', 2)
              .arg(g.mtbf.si() / 3600, 0, 'f', 1)
@@ -110,7 +113,7 @@ QString explanation_html(const PlanOutcome& outcome, const PlanRow& row) {
 
   const StageMemory& peak = e.stage(e.peak_stage);
   const double cap = row.job.cluster.node.gpu.memory / GiB(1);
-  std::vector<std::pair<QString, double>> mem = {{"weights", peak.weights / GiB(1)},         {"gradients", peak.gradients / GiB(1)},
+  std::vector<std::pair<QString, double>> mem = {{"weights", peak.weights / GiB(1)},           {"gradients", peak.gradients / GiB(1)},
                                                  {"optimizer state", peak.optimizer / GiB(1)}, {"activations", peak.activations / GiB(1)},
                                                  {"buffers", peak.comm_buffers / GiB(1)},      {"framework", peak.framework / GiB(1)}};
   std::sort(mem.begin(), mem.end(), [](const auto& x, const auto& y) { return x.second > y.second; });
@@ -131,7 +134,8 @@ QString explanation_html(const PlanOutcome& outcome, const PlanRow& row) {
              .arg(outcome.complete ? QString() : QStringLiteral(" (stopped early: the ranking covers what was evaluated)"));
     if (!outcome.infeasible_by_reason.empty()) {
       QStringList parts;
-      for (const auto& [reason, n] : outcome.infeasible_by_reason) parts << QStringLiteral("%1 %2").arg(n).arg(QString::fromStdString(reason));
+      for (const auto& [reason, n] : outcome.infeasible_by_reason)
+        parts << QStringLiteral("%1 %2").arg(n).arg(QString::fromStdString(reason));
       h += QStringLiteral(" Rejected: %1.").arg(parts.join(", "));
     }
     h += QStringLiteral(" This plan is %1%2.</p>")
@@ -145,12 +149,14 @@ QString explanation_html(const PlanOutcome& outcome, const PlanRow& row) {
       QStringList effects;
       for (const Json& k : why["runner_up"]["knobs"]) {
         const Json& eff = k.value("effect_alone", Json::object());
-        QString text = QStringLiteral("%1 %2→%3: ").arg(QString::fromStdString(k.value("knob", std::string())),
-                                                        QString::fromStdString(k.value("winner", Json()).dump()),
-                                                        QString::fromStdString(k.value("runner_up", Json()).dump()));
+        QString text =
+            QStringLiteral("%1 %2→%3: ")
+                .arg(QString::fromStdString(k.value("knob", std::string())), QString::fromStdString(k.value("winner", Json()).dump()),
+                     QString::fromStdString(k.value("runner_up", Json()).dump()));
         if (eff.contains("tokens_per_s_change_pct"))
           text += QStringLiteral("%1% tokens/s").arg(eff["tokens_per_s_change_pct"].get<double>(), 0, 'f', 2);
-        else text += QString::fromStdString(eff.value("alone", std::string("—")));
+        else
+          text += QString::fromStdString(eff.value("alone", std::string("—")));
         effects << text.toHtmlEscaped();
       }
       if (!effects.isEmpty()) h += QStringLiteral(" Each of the runner-up's knobs alone: ") + effects.join("; ") + ".";

@@ -18,8 +18,10 @@ QString plan_summary(const PlanSpec& p) {
   parts << QStringLiteral("DP%1").arg(p.dp);
   if (p.cp > 1) parts << QStringLiteral("CP%1").arg(p.cp);
   if (p.ep > 1) parts << QStringLiteral("EP%1").arg(p.ep);
-  if (p.fsdp != Fsdp::kNone) parts << QString::fromUtf8(fsdp_name(p.fsdp));
-  else if (p.zero > 0) parts << QStringLiteral("ZeRO-%1").arg(p.zero);
+  if (p.fsdp != Fsdp::kNone)
+    parts << QString::fromUtf8(fsdp_name(p.fsdp));
+  else if (p.zero > 0)
+    parts << QStringLiteral("ZeRO-%1").arg(p.zero);
   if (p.recompute == Recompute::kSelective) parts << QStringLiteral("sel. recomp");
   if (p.recompute == Recompute::kFull) parts << QStringLiteral("full recomp");
   if (p.optimizer_offload.device != OffloadDevice::kNone)

@@ -51,13 +51,14 @@ int main(int argc, char** argv) {
   style_application(app);
 
   QCommandLineParser parser;
-  parser.setApplicationDescription(QStringLiteral("The trainplan explorer: plans, Pareto front, time and memory per stage, step timeline."));
+  parser.setApplicationDescription(
+      QStringLiteral("The trainplan explorer: plans, Pareto front, time and memory per stage, step timeline."));
   parser.addHelpOption();
   parser.addVersionOption();
   QCommandLineOption screenshot(QStringLiteral("screenshot"), QStringLiteral("Render the window with SPEC loaded to FILE (PNG) and exit."),
                                 QStringLiteral("FILE"));
-  QCommandLineOption size(QStringLiteral("size"), QStringLiteral("Window size for --screenshot (default 1680x1050)."), QStringLiteral("WxH"),
-                          QStringLiteral("1680x1050"));
+  QCommandLineOption size(QStringLiteral("size"), QStringLiteral("Window size for --screenshot (default 1680x1050)."),
+                          QStringLiteral("WxH"), QStringLiteral("1680x1050"));
   parser.addOption(screenshot);
   parser.addOption(size);
   parser.addPositionalArgument(QStringLiteral("SPEC"), QStringLiteral("A job or plan problem (JSON) to open."), QStringLiteral("[SPEC]"));

@@ -22,8 +22,8 @@
 #include "model/spec/hf_config.hpp"
 
 #include "gui/explanation.hpp"
-#include "gui/pipeline_schedule.hpp"
 #include "gui/pareto_chart.hpp"
+#include "gui/pipeline_schedule.hpp"
 #include "gui/plan_export.hpp"
 #include "gui/plan_table_model.hpp"
 #include "gui/plan_worker.hpp"
@@ -101,15 +101,16 @@ MainWindow::~MainWindow() = default;
 void MainWindow::build_actions() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
   QAction* open = file->addAction(tr("&Open spec…"), this, [this] {
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open a job or plan problem"), QString::fromStdString(catalog_.dir()),
-                                                      tr("JSON (*.json)"));
+    const QString path =
+        QFileDialog::getOpenFileName(this, tr("Open a job or plan problem"), QString::fromStdString(catalog_.dir()), tr("JSON (*.json)"));
     if (!path.isEmpty()) open_spec(path);
   });
   open->setShortcut(QKeySequence::Open);
   QAction* save = file->addAction(tr("&Save spec"), this, [this] { save_to(QString::fromStdString(parts_.editor->document().path)); });
   save->setShortcut(QKeySequence::Save);
   file->addAction(tr("Save spec &as…"), this, [this] {
-    const QString path = QFileDialog::getSaveFileName(this, tr("Save spec"), QString::fromStdString(parts_.editor->document().path), tr("JSON (*.json)"));
+    const QString path =
+        QFileDialog::getSaveFileName(this, tr("Save spec"), QString::fromStdString(parts_.editor->document().path), tr("JSON (*.json)"));
     if (!path.isEmpty()) save_to(path);
   });
   file->addSeparator();
@@ -288,14 +289,13 @@ void MainWindow::show_outcome(std::shared_ptr<const PlanOutcome> outcome) {
   selected_ = -1;
   parts_.model->set_outcome(outcome_);
   parts_.pareto->set_outcome(outcome_);
-  QString text = outcome_->kind == SpecKind::kJob
-                     ? tr("Predicted the job in %1 ms").arg(outcome_->wall_s * 1e3, 0, 'f', 1)
-                     : tr("%1 plans evaluated · %2 feasible · %3 shown · %4 s%5")
-                           .arg(outcome_->evaluated)
-                           .arg(outcome_->feasible)
-                           .arg(outcome_->rows.size())
-                           .arg(outcome_->wall_s, 0, 'f', 2)
-                           .arg(outcome_->complete ? QString() : tr(" · stopped early"));
+  QString text = outcome_->kind == SpecKind::kJob ? tr("Predicted the job in %1 ms").arg(outcome_->wall_s * 1e3, 0, 'f', 1)
+                                                  : tr("%1 plans evaluated · %2 feasible · %3 shown · %4 s%5")
+                                                        .arg(outcome_->evaluated)
+                                                        .arg(outcome_->feasible)
+                                                        .arg(outcome_->rows.size())
+                                                        .arg(outcome_->wall_s, 0, 'f', 2)
+                                                        .arg(outcome_->complete ? QString() : tr(" · stopped early"));
   stats_->setText(text);
   if (outcome_->rows.empty()) {
     report_error(tr("No feasible plan"), tr("The search found no plan that fits; see the rejected counts in the status bar."));
@@ -360,8 +360,10 @@ void MainWindow::set_running(bool running) {
 
 void MainWindow::report_error(const QString& title, const QString& text) {
   last_error_ = title + "\n" + text;
-  if (options_.interactive) QMessageBox::warning(this, title, text);
-  else std::cerr << title.toStdString() << "\n" << text.toStdString() << "\n";
+  if (options_.interactive)
+    QMessageBox::warning(this, title, text);
+  else
+    std::cerr << title.toStdString() << "\n" << text.toStdString() << "\n";
 }
 
 void MainWindow::update_title() {
@@ -402,12 +404,14 @@ void MainWindow::save_part(const char* key, const QString& what) {
   Json part = doc[key];
   if (part.is_string()) part = Json{{"base", part}};  // a catalog key as a file of its own
   std::string error;
-  if (!save_spec_document(SpecDocument{path.toStdString(), part}, path.toStdString(), error)) report_error(tr("Save"), QString::fromStdString(error));
+  if (!save_spec_document(SpecDocument{path.toStdString(), part}, path.toStdString(), error))
+    report_error(tr("Save"), QString::fromStdString(error));
 }
 
 void MainWindow::open_part(const char* key) {
   const bool model = std::string(key) == "model";
-  const QString path = QFileDialog::getOpenFileName(this, model ? tr("Open a model spec") : tr("Open a cluster spec"), QString(), tr("JSON (*.json)"));
+  const QString path =
+      QFileDialog::getOpenFileName(this, model ? tr("Open a model spec") : tr("Open a cluster spec"), QString(), tr("JSON (*.json)"));
   if (path.isEmpty()) return;
   Diagnostics diag;
   const bool ok = model ? load_model_file(path.toStdString(), catalog_, diag).has_value()
@@ -417,9 +421,12 @@ void MainWindow::open_part(const char* key) {
     return;
   }
   auto json = load_json_file(path.toStdString(), diag);
-  if (model && looks_like_hf_config(*json)) parts_.editor->set_model_json(Json{{"hf_config", path.toStdString()}});
-  else if (model) parts_.editor->set_model_json(*json);
-  else parts_.editor->set_cluster_json(*json);
+  if (model && looks_like_hf_config(*json))
+    parts_.editor->set_model_json(Json{{"hf_config", path.toStdString()}});
+  else if (model)
+    parts_.editor->set_model_json(*json);
+  else
+    parts_.editor->set_cluster_json(*json);
 }
 
 void MainWindow::import_hf() {

@@ -77,8 +77,8 @@ Timeline analytic_timeline(const Evaluation& e, const PlanSpec& plan) {
         }
         const double start = std::max(ready, free_at[i]);
         const double end = start + (op.forward ? fwd_crit : bwd_crit) * scale;
-        t.blocks.push_back({op.forward ? TimelineBlock::kForward : TimelineBlock::kBackward, TimelineBlock::kComputeLane, i,
-                            op.micro_batch, start, end});
+        t.blocks.push_back(
+            {op.forward ? TimelineBlock::kForward : TimelineBlock::kBackward, TimelineBlock::kComputeLane, i, op.micro_batch, start, end});
         const bool sends = op.forward ? i < p - 1 : i > 0;
         if (sends && p2p > 0) t.blocks.push_back({TimelineBlock::kP2p, TimelineBlock::kCommLane, i, op.micro_batch, end, end + p2p});
         (op.forward ? fdone : bdone)[i][op.micro_batch] = end;

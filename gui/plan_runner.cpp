@@ -4,8 +4,8 @@
 #include <set>
 
 #include "model/analytic.hpp"
-#include "model/goodput.hpp"
 #include "model/calibration.hpp"
+#include "model/goodput.hpp"
 
 #ifdef TRAINPLAN_GUI_HAVE_PLANNER
 #include "planner/search/explain.hpp"

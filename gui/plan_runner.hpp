@@ -23,7 +23,7 @@
 namespace trainplan::gui {
 
 struct PlanRow {
-  JobSpec job;              // the plan as a job: what export writes and the evaluator evaluated
+  JobSpec job;  // the plan as a job: what export writes and the evaluator evaluated
   Evaluation eval;
   double headroom_gib = 0;  // GPU memory minus the peak stage
   double usd_per_mtok = 0;  // 0 when the GPU has no price; goodput included
@@ -43,10 +43,10 @@ struct PlanOutcome {
   long long evaluated = 0;
   long long feasible = 0;
   std::map<std::string, long long> infeasible_by_reason;
-  bool complete = true;   // false when a time limit or a cancel stopped the search
+  bool complete = true;  // false when a time limit or a cancel stopped the search
   bool cancelled = false;
   double wall_s = 0;
-  std::string error;      // non-empty: nothing could be run (the text says why)
+  std::string error;  // non-empty: nothing could be run (the text says why)
   std::string evaluator = "analytic";
   std::string calibration;
   // The planner's explanation of its winner (planner/search/explain.hpp): "summary" and the
@@ -56,9 +56,9 @@ struct PlanOutcome {
 
 struct RunControl {
   std::function<void(double done_fraction, long long evaluated)> progress;  // may be empty
-  const std::atomic<bool>* cancel = nullptr;  // set to stop early (honoured where the planner allows)
-  int top = 40;                // ranked plans kept
-  double time_limit_s = 0;     // 0: none
+  const std::atomic<bool>* cancel = nullptr;                                // set to stop early (honoured where the planner allows)
+  int top = 40;                                                             // ranked plans kept
+  double time_limit_s = 0;                                                  // 0: none
 };
 
 PlanOutcome run_plans(const ParsedSpec& spec, const Catalog& catalog, const RunControl& control);

@@ -61,7 +61,8 @@ QVariant PlanTableModel::data(const QModelIndex& index, int role) const {
       case kPlan: return plan_summary(r->job.plan);
       case kGpus: return e.gpus;
       case kTokensPerS: return si_number(e.tokens_per_s);
-      case kBand: return r->has_band ? si_number(r->band.tokens_lo) + QStringLiteral("–") + si_number(r->band.tokens_hi) : QStringLiteral("–");
+      case kBand:
+        return r->has_band ? si_number(r->band.tokens_lo) + QStringLiteral("–") + si_number(r->band.tokens_hi) : QStringLiteral("–");
       case kFlags: return r->extrapolation.empty() ? QStringLiteral("✓") : QStringLiteral("⚠ %1").arg(r->extrapolation.size());
       case kTokensPerSPerGpu: return QString::number(e.tokens_per_s_per_gpu, 'f', 0);
       case kMfu: return QString::number(e.mfu_pct, 'f', 1);
@@ -100,22 +101,25 @@ QVariant PlanTableModel::data(const QModelIndex& index, int role) const {
 QVariant PlanTableModel::headerData(int section, Qt::Orientation orientation, int role) const {
   if (orientation != Qt::Horizontal) return {};
   if (role == Qt::DisplayRole) {
-    static constexpr const char* kNames[kColumnCount] = {"#", "Plan", "GPUs", "Tok/s", "80% band", "Valid.", "/GPU", "MFU%", "Step", "Peak",
-                                                         "Free", "$/Mtok", "★"};
+    static constexpr const char* kNames[kColumnCount] = {"#",    "Plan", "GPUs", "Tok/s", "80% band", "Valid.", "/GPU",
+                                                         "MFU%", "Step", "Peak", "Free",  "$/Mtok",   "★"};
     return section >= 0 && section < kColumnCount ? QString::fromUtf8(kNames[section]) : QVariant();
   }
   if (role == Qt::ToolTipRole) {
     switch (section) {
       case kRank: return QStringLiteral("Rank by the objective (– : on the Pareto front only)");
       case kTokensPerS: return QStringLiteral("Tokens per second, whole job");
-      case kBand: return QStringLiteral("Tokens/s band that held 80% of cross-validated errors on runs like this one, widened per extrapolation flag");
+      case kBand:
+        return QStringLiteral(
+            "Tokens/s band that held 80% of cross-validated errors on runs like this one, widened per extrapolation flag");
       case kFlags: return QStringLiteral("✓: inside what validated runs cover; ⚠ n: n ways outside (hover for the list)");
       case kTokensPerSPerGpu: return QStringLiteral("Tokens per second per GPU");
       case kMfu: return QStringLiteral("Model FLOPs utilization, % (Megatron counting, no recompute)");
       case kStepTime: return QStringLiteral("Step time, seconds");
       case kPeakMemory: return QStringLiteral("GiB per GPU on the fullest pipeline stage");
       case kHeadroom: return QStringLiteral("GiB of GPU memory left free on the fullest pipeline stage");
-      case kCost: return QStringLiteral("USD per million tokens at the GPU's catalog price, goodput included (failures, restarts, checkpoints)");
+      case kCost:
+        return QStringLiteral("USD per million tokens at the GPU's catalog price, goodput included (failures, restarts, checkpoints)");
       case kPareto: return QStringLiteral("On the Pareto front of throughput, memory headroom, GPUs and cost");
       default: return {};
     }

@@ -16,7 +16,22 @@ class PlanTableModel : public QAbstractTableModel {
   Q_OBJECT
 
  public:
-  enum Column { kRank, kPlan, kGpus, kTokensPerS, kBand, kFlags, kTokensPerSPerGpu, kMfu, kStepTime, kPeakMemory, kHeadroom, kCost, kPareto, kColumnCount };
+  enum Column {
+    kRank,
+    kPlan,
+    kGpus,
+    kTokensPerS,
+    kBand,
+    kFlags,
+    kTokensPerSPerGpu,
+    kMfu,
+    kStepTime,
+    kPeakMemory,
+    kHeadroom,
+    kCost,
+    kPareto,
+    kColumnCount
+  };
   static constexpr int kSortRole = Qt::UserRole + 1;
 
   explicit PlanTableModel(QObject* parent = nullptr) : QAbstractTableModel(parent) {}

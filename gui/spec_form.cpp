@@ -185,13 +185,16 @@ void SpecForm::load(const Json& doc) {
   const QSignalBlocker block(this);
   const Json empty = Json::object();
   const Json& model = doc.contains("model") ? doc["model"] : empty;
-  if (model.is_string()) select_data(model_, QString::fromStdString(model.get<std::string>()));
+  if (model.is_string())
+    select_data(model_, QString::fromStdString(model.get<std::string>()));
   else if (model.is_object() && model.contains("base") && model["base"].is_string() && model.size() == 1)
     select_data(model_, QString::fromStdString(model["base"].get<std::string>()));
-  else model_->setCurrentIndex(0);
+  else
+    model_->setCurrentIndex(0);
   model_note_->setText(model.is_object() && model.contains("hf_config")
                            ? tr("Hugging Face config: %1").arg(json_text(model, "hf_config", {}))
-                           : model.is_object() ? tr("inline model object (edit it in the JSON tab)") : QString());
+                       : model.is_object() ? tr("inline model object (edit it in the JSON tab)")
+                                           : QString());
   model_note_->setVisible(!model_note_->text().isEmpty());
 
   const Json& cluster = doc.contains("cluster") ? doc["cluster"] : empty;
@@ -206,7 +209,8 @@ void SpecForm::load(const Json& doc) {
   sequence_->setValue(json_int(training, "sequence_length", 2048));
   if (training.is_object() && training.contains("global_batch_tokens"))
     global_batch_->setValue(static_cast<int>(json_int(training, "global_batch_tokens", 0) / std::max(1, sequence_->value())));
-  else global_batch_->setValue(json_int(training, "global_batch", 1));
+  else
+    global_batch_->setValue(json_int(training, "global_batch", 1));
   global_batch_->setEnabled(!(training.is_object() && training.contains("global_batch") && training["global_batch"].is_object()));
   precision_->setCurrentText(json_text(training, "precision", "bf16"));
 
@@ -219,9 +223,12 @@ void SpecForm::load(const Json& doc) {
   const PlanSpec p = read_plan(Node{&plan, "", "", &ignored});
   for (const auto& [k, w] : knob_editors_) {
     const double v = k->get(p);
-    if (auto* sp = qobject_cast<QSpinBox*>(w)) sp->setValue(static_cast<int>(v));
-    else if (auto* c = qobject_cast<QCheckBox*>(w)) c->setChecked(v != 0);
-    else if (auto* c = qobject_cast<QComboBox*>(w)) c->setCurrentText(QString::fromUtf8(name_of(k->names, static_cast<int>(v)).data()));
+    if (auto* sp = qobject_cast<QSpinBox*>(w))
+      sp->setValue(static_cast<int>(v));
+    else if (auto* c = qobject_cast<QCheckBox*>(w))
+      c->setChecked(v != 0);
+    else if (auto* c = qobject_cast<QComboBox*>(w))
+      c->setCurrentText(QString::fromUtf8(name_of(k->names, static_cast<int>(v)).data()));
   }
 }
 
@@ -231,8 +238,10 @@ Json SpecForm::cluster_node_with_gpu(const std::string& cluster_key, const std::
   if (auto path = catalog_.find("clusters", cluster_key)) {
     if (auto j = load_json_file(*path, diag); j && j->contains("node")) {
       const Json& n = (*j)["node"];
-      if (n.is_string()) node["base"] = n;
-      else if (n.is_object()) node = n;
+      if (n.is_string())
+        node["base"] = n;
+      else if (n.is_object())
+        node = n;
     }
   }
   node["gpu"] = gpu_key;
@@ -260,8 +269,10 @@ void SpecForm::store(Json& doc) const {
   if (!t.is_object()) t = Json::object();
   t["sequence_length"] = sequence_->value();
   if (global_batch_->isEnabled()) {
-    if (t.contains("global_batch_tokens")) t["global_batch_tokens"] = static_cast<long long>(global_batch_->value()) * sequence_->value();
-    else t["global_batch"] = global_batch_->value();
+    if (t.contains("global_batch_tokens"))
+      t["global_batch_tokens"] = static_cast<long long>(global_batch_->value()) * sequence_->value();
+    else
+      t["global_batch"] = global_batch_->value();
   }
   t["precision"] = precision_->currentText().toStdString();
 
@@ -273,16 +284,21 @@ void SpecForm::store(Json& doc) const {
   if (!p.is_object()) p = Json::object();
   PlanSpec values;
   for (const auto& [k, w] : knob_editors_) {
-    if (auto* sp = qobject_cast<QSpinBox*>(w)) k->set(values, sp->value());
-    else if (auto* c = qobject_cast<QCheckBox*>(w)) k->set(values, c->isChecked() ? 1 : 0);
-    else if (auto* c = qobject_cast<QComboBox*>(w)) k->set(values, parse_name(k->names, c->currentText().toStdString()).value_or(0));
+    if (auto* sp = qobject_cast<QSpinBox*>(w))
+      k->set(values, sp->value());
+    else if (auto* c = qobject_cast<QCheckBox*>(w))
+      k->set(values, c->isChecked() ? 1 : 0);
+    else if (auto* c = qobject_cast<QComboBox*>(w))
+      k->set(values, parse_name(k->names, c->currentText().toStdString()).value_or(0));
   }
   for (const auto& [k, w] : knob_editors_) {
     std::string pointer(1, '/');
     pointer += k->path;
     const Json::json_pointer at(pointer);
-    if (k->get(values) < k->min) p.erase(std::string(k->path));  // "auto": the reader's default (dp, a top-level key)
-    else p[at] = knob_json(*k, values);
+    if (k->get(values) < k->min)
+      p.erase(std::string(k->path));  // "auto": the reader's default (dp, a top-level key)
+    else
+      p[at] = knob_json(*k, values);
   }
   // A plan problem's search settings do not belong in a job.
   doc.erase("search");

@@ -41,8 +41,9 @@ const std::array<Component, 10>& components() {
 TimeBreakdownChart::TimeBreakdownChart(QWidget* parent) : QChartView(parent) {
   setRenderHint(QPainter::Antialiasing);
   setChart(legend_right_chart(tr("Step time breakdown (s)")));
-  setToolTip(tr("Critical pipeline stage: compute of all micro-batches, and the communication, bubble, optimizer and "
-                "offload time that is not hidden behind compute"));
+  setToolTip(
+      tr("Critical pipeline stage: compute of all micro-batches, and the communication, bubble, optimizer and "
+         "offload time that is not hidden behind compute"));
   show_plan(nullptr, nullptr);
 }
 

@@ -106,7 +106,7 @@ void TimelineView::paintEvent(QPaintEvent*) {
     p.setPen(QColor(0xe4, 0xe7, 0xeb));
     p.drawLine(x, kHeaderHeight, x, height() - kFooterHeight);
     p.setPen(palette().text().color());
-    const QString label = step >= 1 ? QString::number(t, 'f', 0) + "s"
+    const QString label = step >= 1      ? QString::number(t, 'f', 0) + "s"
                           : step >= 1e-3 ? QString::number(t * 1e3, 'f', step >= 1e-2 ? 0 : 1) + "ms"
                                          : QString::number(t * 1e6, 'f', 0) + "µs";
     p.drawText(QRect(x - 40, 4, 80, kHeaderHeight - 6), Qt::AlignHCenter | Qt::AlignBottom, label);

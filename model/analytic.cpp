@@ -23,14 +23,17 @@ namespace {
 void guard_finite(Evaluation& ev) {
   const char* bad = nullptr;
   if (!(ev.step_time.si() > 0 && std::isfinite(ev.step_time.si()))) bad = "non-finite or non-positive step time";
-  const std::pair<const char*, double> others[] = {{"non-finite tokens/s", ev.tokens_per_s},      {"non-finite MFU", ev.mfu_pct},
-                                                   {"non-finite HFU", ev.hfu_pct},               {"non-finite peak memory", ev.peak_memory.si()},
+  const std::pair<const char*, double> others[] = {{"non-finite tokens/s", ev.tokens_per_s},
+                                                   {"non-finite MFU", ev.mfu_pct},
+                                                   {"non-finite HFU", ev.hfu_pct},
+                                                   {"non-finite peak memory", ev.peak_memory.si()},
                                                    {"non-finite model FLOP count", ev.model_flops_per_step}};
   for (const auto& [what, v] : others)
     if (!bad && !std::isfinite(v)) bad = what;
   if (!bad) return;
   ev.feasible = false;
-  ev.reasons.push_back({InfeasibleReason::kUnsupported, std::string("the inputs give a ") + bad + ": check the hardware rates and model sizes"});
+  ev.reasons.push_back(
+      {InfeasibleReason::kUnsupported, std::string("the inputs give a ") + bad + ": check the hardware rates and model sizes"});
   ev.step_time = Seconds{};
   ev.tokens_per_s = ev.tokens_per_s_per_gpu = ev.model_tflops_per_gpu = ev.hardware_tflops_per_gpu = ev.mfu_pct = ev.hfu_pct = 0;
   ev.breakdown = {};
@@ -124,7 +127,8 @@ Evaluation AnalyticEvaluator::evaluate_with(const JobSpec& job, const Calibratio
   if (ev.peak_memory > gpu.memory) {
     ev.feasible = false;
     ev.reasons.push_back({InfeasibleReason::kOutOfMemory, "stage " + std::to_string(ev.peak_stage) + " needs " +
-                                                              fixed1(ev.peak_memory / GiB(1)) + " GiB of " + fixed1(gpu.memory / GiB(1)) + " GiB"});
+                                                              fixed1(ev.peak_memory / GiB(1)) + " GiB of " + fixed1(gpu.memory / GiB(1)) +
+                                                              " GiB"});
   }
   if (host_per_gpu * cl.node.gpus_per_node > cl.node.host_memory * 0.9) {
     ev.feasible = false;

@@ -86,7 +86,8 @@ void read_measured(const std::string& path, const GpuSpec& gpu, Calibration& cal
   if (r.has("gpu")) {
     const std::string measured_on = r.string("gpu");
     if (!measured_on.empty() && !gpu.key.empty() && measured_on != gpu.key)
-      root.at("gpu").error("measured on \"" + measured_on + "\", but the job's GPU is \"" + gpu.key + "\": calibrate on that GPU or drop --calibration");
+      root.at("gpu").error("measured on \"" + measured_on + "\", but the job's GPU is \"" + gpu.key +
+                           "\": calibrate on that GPU or drop --calibration");
   }
   if (auto g = r.child("gemm"); g && g->json->is_array()) {
     for (size_t i = 0; i < g->json->size(); ++i) {

@@ -26,7 +26,7 @@ struct ArchCalibration {
   // Achieved fraction of HBM bandwidth for memory-bound kernels (norms, elementwise, optimizer).
   double memory_efficiency = 0.8;
   double gemm_k_half = 128;  // K at which the per-tile fixed cost halves the efficiency
-  int tile_m = 128;  // GEMM output tile the library uses (wave quantization)
+  int tile_m = 128;          // GEMM output tile the library uses (wave quantization)
   int tile_n = 256;
   Seconds kernel_overhead = us(3);  // per kernel: launch and tail
   bool flash_attention = true;      // the architecture runs fused (flash) attention
@@ -42,12 +42,12 @@ struct GemmSample {
 struct Calibration {
   std::string source = "defaults";  // which file(s) it came from
   ArchCalibration arch;
-  double nvlink_efficiency = 0.8;   // NCCL bus bandwidth over NVLink line rate
-  double network_efficiency = 0.85; // NCCL bus bandwidth over NIC line rate
+  double nvlink_efficiency = 0.8;      // NCCL bus bandwidth over NVLink line rate
+  double network_efficiency = 0.85;    // NCCL bus bandwidth over NIC line rate
   Seconds collective_latency = us(8);  // fixed cost of one NCCL collective launch
   Seconds p2p_latency = us(10);
-  Bytes reserved_memory = GiB(2);   // CUDA context, NCCL buffers, library workspaces
-  double fragmentation = 0.05;      // allocator fragmentation over the live peak
+  Bytes reserved_memory = GiB(2);        // CUDA context, NCCL buffers, library workspaces
+  double fragmentation = 0.05;           // allocator fragmentation over the live peak
   std::vector<GemmSample> gemm_samples;  // measured; empty = roofline with gemm_efficiency
 };
 

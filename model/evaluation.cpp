@@ -38,9 +38,9 @@ Json evaluation_to_json(const Evaluation& e) {
   j["gpus"] = e.gpus;
   j["micro_batches"] = e.micro_batches;
   const TimeBreakdown& b = e.breakdown;
-  j["time_breakdown_s"] = {{"compute", r6(b.compute.si())},     {"recompute", r6(b.recompute.si())}, {"tp_comm", r6(b.tp_comm.si())},
-                           {"cp_comm", r6(b.cp_comm.si())},     {"ep_comm", r6(b.ep_comm.si())},     {"pp_comm", r6(b.pp_comm.si())},
-                           {"dp_comm", r6(b.dp_comm.si())},     {"bubble", r6(b.bubble.si())},       {"optimizer", r6(b.optimizer.si())},
+  j["time_breakdown_s"] = {{"compute", r6(b.compute.si())}, {"recompute", r6(b.recompute.si())}, {"tp_comm", r6(b.tp_comm.si())},
+                           {"cp_comm", r6(b.cp_comm.si())}, {"ep_comm", r6(b.ep_comm.si())},     {"pp_comm", r6(b.pp_comm.si())},
+                           {"dp_comm", r6(b.dp_comm.si())}, {"bubble", r6(b.bubble.si())},       {"optimizer", r6(b.optimizer.si())},
                            {"offload", r6(b.offload.si())}};
   Json stages = Json::array();
   for (int i = 0; i < e.pp; ++i) {
@@ -49,9 +49,13 @@ Json evaluation_to_json(const Evaluation& e) {
                       {"layers", m.layers},
                       {"total", gib(m.total())},
                       {"breakdown",
-                       {{"weights", gib(m.weights)}, {"gradients", gib(m.gradients)}, {"optimizer", gib(m.optimizer)},
-                        {"activations", gib(m.activations)}, {"comm_buffers", gib(m.comm_buffers)},
-                        {"framework", gib(m.framework)}, {"fragmentation", gib(m.fragmentation)}}},
+                       {{"weights", gib(m.weights)},
+                        {"gradients", gib(m.gradients)},
+                        {"optimizer", gib(m.optimizer)},
+                        {"activations", gib(m.activations)},
+                        {"comm_buffers", gib(m.comm_buffers)},
+                        {"framework", gib(m.framework)},
+                        {"fragmentation", gib(m.fragmentation)}}},
                       {"offloaded_gib", {{"cpu", gib(m.offloaded_cpu)}, {"nvme", gib(m.offloaded_nvme)}}}});
   }
   j["memory_gib_per_stage"] = stages;

@@ -20,13 +20,13 @@ struct Infeasibility {
 };
 
 struct TimeBreakdown {
-  Seconds compute;       // forward + backward of the critical stage, all micro-batches
+  Seconds compute;  // forward + backward of the critical stage, all micro-batches
   Seconds recompute;
-  Seconds tp_comm;       // exposed
+  Seconds tp_comm;  // exposed
   Seconds cp_comm;
   Seconds ep_comm;
   Seconds pp_comm;
-  Seconds dp_comm;       // exposed gradient reduction / parameter gathers
+  Seconds dp_comm;  // exposed gradient reduction / parameter gathers
   Seconds bubble;
   Seconds optimizer;
   Seconds offload;

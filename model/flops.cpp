@@ -28,7 +28,8 @@ double layer_fwd_flops(const ModelSpec& m, int layer, double s) {
   const int mats = mlp_matrices(m.activation);
   if (m.is_moe_layer(layer)) {
     const MoeSpec& e = *m.moe;
-    f += 2.0 * s * mats * h * (static_cast<double>(e.top_k) * e.expert_ffn_hidden + static_cast<double>(e.shared_experts) * e.shared_ffn_hidden);
+    f += 2.0 * s * mats * h *
+         (static_cast<double>(e.top_k) * e.expert_ffn_hidden + static_cast<double>(e.shared_experts) * e.shared_ffn_hidden);
     f += 2.0 * s * h * e.experts;  // router
   } else {
     f += 2.0 * s * mats * h * static_cast<double>(m.ffn_hidden);

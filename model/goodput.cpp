@@ -89,8 +89,7 @@ Json goodput_json(const Goodput& g) {
           {"checkpoint_interval_s", r(g.interval.si())},
           {"interval", g.interval_label()},
           {"recovery_s", r(g.recovery.si())},
-          {"terms",
-           {{"checkpoints", r(g.checkpoint_share)}, {"lost_work", r(g.lost_work_share)}, {"recovery", r(g.recovery_share)}}}};
+          {"terms", {{"checkpoints", r(g.checkpoint_share)}, {"lost_work", r(g.lost_work_share)}, {"recovery", r(g.recovery_share)}}}};
 }
 
 std::vector<JobPhase> job_timeline(const Goodput& g, Seconds step, int steps, int fail_in_step) {

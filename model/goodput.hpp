@@ -20,8 +20,8 @@
 //     closer than one write apart.
 //   * the interval τ (compute time between checkpoints) is Daly's higher-order optimum (Daly 2006,
 //     "A higher order estimate of the optimum checkpoint interval for restart dumps", Future
-//     Generation Computer Systems 22(3), its higher-order estimate): τ = √(2δM)·[1 + ⅓·√(δ/2M) + ⅑·(δ/2M)] − δ for δ < 2M, else τ = M; Young's
-//     first-order √(2δM) (Young 1974, CACM 17(9)) is its leading term. Or the user's interval.
+//     Generation Computer Systems 22(3), its higher-order estimate): τ = √(2δM)·[1 + ⅓·√(δ/2M) + ⅑·(δ/2M)] − δ for δ < 2M, else τ = M;
+//     Young's first-order √(2δM) (Young 1974, CACM 17(9)) is its leading term. Or the user's interval.
 //   * the expected wall time of T of work (the same paper's model for exponential failures and a
 //     restart time R): T_w = M·e^(R/M)·(e^((τ+δ)/M) − 1)·T/τ, with R = detection + restart + load;
 //     goodput = T / T_w.
@@ -43,26 +43,26 @@ struct GoodputInputs {
   CheckpointSpec checkpoint;
   int gpus_per_node = 8;
   int nics_per_node = 1;
-  BytesPerSecond pcie;        // per GPU, device -> host (the async snapshot)
+  BytesPerSecond pcie;  // per GPU, device -> host (the async snapshot)
   double checkpoint_bytes = 0;
 };
 
 struct Goodput {
-  double fraction = 1;            // useful time / wall time, in (0, 1]
-  double failures_per_day = 0;    // λ, the job's
-  Seconds mtbf;                   // M = 1/λ
+  double fraction = 1;          // useful time / wall time, in (0, 1]
+  double failures_per_day = 0;  // λ, the job's
+  Seconds mtbf;                 // M = 1/λ
   double checkpoint_bytes = 0;
-  Seconds checkpoint_write;       // to storage (and the load back)
-  Seconds checkpoint_stall;       // δ: the steps stop this long per checkpoint
-  Seconds interval;               // τ
-  bool interval_optimal = true;   // Daly's optimum (false: the user's)
+  Seconds checkpoint_write;      // to storage (and the load back)
+  Seconds checkpoint_stall;      // δ: the steps stop this long per checkpoint
+  Seconds interval;              // τ
+  bool interval_optimal = true;  // Daly's optimum (false: the user's)
   // Async checkpoints: Daly's optimum was shorter than one drain to storage, so τ is the write
   // time (one drain at a time) and no longer the optimum.
   bool interval_drain_bound = false;
   // "optimal (Daly 2006)", "given", or "raised to the write time (one async drain at a time)".
   [[nodiscard]] const char* interval_label() const;
-  Seconds detection, restart;     // ReliabilitySpec's
-  Seconds recovery;               // R = detection + restart + load
+  Seconds detection, restart;                                            // ReliabilitySpec's
+  Seconds recovery;                                                      // R = detection + restart + load
   double checkpoint_share = 0, lost_work_share = 0, recovery_share = 0;  // of wall time; sum = 1 − fraction
 };
 

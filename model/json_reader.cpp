@@ -1,9 +1,9 @@
 #include "model/json_reader.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
-#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -18,9 +18,12 @@ namespace {
 std::string escape_pointer(std::string_view key) {
   std::string out;
   for (char c : key) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out += c;
+    if (c == '~')
+      out += "~0";
+    else if (c == '/')
+      out += "~1";
+    else
+      out += c;
   }
   return out;
 }
@@ -30,8 +33,8 @@ std::optional<std::pair<double, std::string>> split_number_unit(std::string_view
   size_t i = 0;
   while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
   size_t start = i;
-  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.' || text[i] == 'e' ||
-                             text[i] == 'E' || text[i] == '+' || text[i] == '-')) {
+  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.' || text[i] == 'e' || text[i] == 'E' ||
+                             text[i] == '+' || text[i] == '-')) {
     // An 'e' followed by a letter other than a digit/sign is the start of a unit (e.g. "eflops" is not used).
     if ((text[i] == 'e' || text[i] == 'E') &&
         (i + 1 >= text.size() || !(std::isdigit(static_cast<unsigned char>(text[i + 1])) || text[i + 1] == '-' || text[i + 1] == '+')))
@@ -58,7 +61,8 @@ std::optional<std::pair<double, std::string>> split_number_unit(std::string_view
 
 double decimal_prefix(char c) {
   switch (c) {
-    case 'k': case 'K': return 1e3;
+    case 'k':
+    case 'K': return 1e3;
     case 'M': return 1e6;
     case 'G': return 1e9;
     case 'T': return 1e12;
@@ -175,15 +179,24 @@ std::optional<Seconds> parse_time(std::string_view text) {
   if (!nu || nu->first < 0) return std::nullopt;
   const std::string& u = nu->second;
   double k = 0;
-  if (u == "s") k = 1;
-  else if (u == "ms") k = 1e-3;
-  else if (u == "us" || u == "\xC2\xB5s") k = 1e-6;
-  else if (u == "ns") k = 1e-9;
-  else if (u == "ps") k = 1e-12;
-  else if (u == "min") k = 60;
-  else if (u == "h") k = 3600;
-  else if (u == "d" || u == "days") k = 86400;
-  else return std::nullopt;
+  if (u == "s")
+    k = 1;
+  else if (u == "ms")
+    k = 1e-3;
+  else if (u == "us" || u == "\xC2\xB5s")
+    k = 1e-6;
+  else if (u == "ns")
+    k = 1e-9;
+  else if (u == "ps")
+    k = 1e-12;
+  else if (u == "min")
+    k = 60;
+  else if (u == "h")
+    k = 3600;
+  else if (u == "d" || u == "days")
+    k = 86400;
+  else
+    return std::nullopt;
   return finite(Seconds::from_si(nu->first * k));
 }
 
@@ -289,8 +302,8 @@ int ObjectReader::integer(std::string_view key, long long min) {
   }
   auto v = as_integer(*c->json);
   if (!v || *v < min || *v > INT32_MAX) {
-    c->error("expected an integer >= " + std::to_string(min) + " and <= " + std::to_string(INT32_MAX) + " (got " +
-             describe(*c->json) + ")");
+    c->error("expected an integer >= " + std::to_string(min) + " and <= " + std::to_string(INT32_MAX) + " (got " + describe(*c->json) +
+             ")");
     return static_cast<int>(std::max<long long>(min, 1));
   }
   return static_cast<int>(*v);
@@ -319,8 +332,7 @@ double ObjectReader::number(std::string_view key, double min, double max) {
     if (valid_) node_.at(key).error("missing required key; " + expected);
     return min;
   }
-  if (!c->json->is_number() || !std::isfinite(c->json->get<double>()) || c->json->get<double>() < min ||
-      c->json->get<double>() > max) {
+  if (!c->json->is_number() || !std::isfinite(c->json->get<double>()) || c->json->get<double>() < min || c->json->get<double>() > max) {
     c->error(expected + " (got " + describe(*c->json) + ")");
     return min;
   }
@@ -363,8 +375,8 @@ namespace {
 // 1 MFLOP/s to 1 ZFLOP/s, 1 mW to 1 GW). Outside it a value is a typo, and the evaluated step
 // times stop being finite (1e-300 TB/s gave a 1e300 s step, other values NaN).
 struct Span {
-  double lo, hi;      // SI
-  const char* text;   // "between 1 KiB and 1 EiB"
+  double lo, hi;     // SI
+  const char* text;  // "between 1 KiB and 1 EiB"
 };
 constexpr Span kSizeSpan{1024.0, 1152921504606846976.0, "between 1 KiB and 1 EiB"};
 constexpr Span kRateSpan{1e3, 1e18, "between 1 kB/s and 1 EB/s"};
@@ -373,11 +385,12 @@ constexpr Span kFlopsSpan{1e6, 1e21, "between 1 MFLOP/s and 1 ZFLOP/s"};
 constexpr Span kPowerSpan{1e-3, 1e9, "between 1 mW and 1 GW"};
 
 template <class Q, class Parse>
-std::optional<Q> read_unit(ObjectReader& r, std::string_view key, bool required, const char* what, const char* example,
-                           Parse parse, bool positive, const Span& span) {
+std::optional<Q> read_unit(ObjectReader& r, std::string_view key, bool required, const char* what, const char* example, Parse parse,
+                           bool positive, const Span& span) {
   auto c = r.child(key);
   if (!c) {
-    if (required && r.valid()) r.node().at(key).error(std::string("missing required key; expected ") + what + " such as \"" + example + "\"");
+    if (required && r.valid())
+      r.node().at(key).error(std::string("missing required key; expected ") + what + " such as \"" + example + "\"");
     return std::nullopt;
   }
   std::optional<Q> v;
@@ -457,14 +470,20 @@ int json_depth(const std::string& text) {
   bool in_string = false, escaped = false;
   for (char c : text) {
     if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
       continue;
     }
-    if (c == '"') in_string = true;
-    else if (c == '[' || c == '{') deepest = std::max(deepest, ++depth);
-    else if (c == ']' || c == '}') --depth;
+    if (c == '"')
+      in_string = true;
+    else if (c == '[' || c == '{')
+      deepest = std::max(deepest, ++depth);
+    else if (c == ']' || c == '}')
+      --depth;
   }
   return deepest;
 }
@@ -480,9 +499,12 @@ std::optional<Json> parse_json_text(const std::string& text, const std::string& 
   std::vector<std::set<std::string>> keys;
   std::vector<std::string> duplicates;
   auto callback = [&](int, Json::parse_event_t event, Json& parsed) {
-    if (event == Json::parse_event_t::object_start) keys.emplace_back();
-    else if (event == Json::parse_event_t::object_end && !keys.empty()) keys.pop_back();
-    else if (event == Json::parse_event_t::key && !keys.empty() && parsed.is_string() && !keys.back().insert(parsed.get<std::string>()).second)
+    if (event == Json::parse_event_t::object_start)
+      keys.emplace_back();
+    else if (event == Json::parse_event_t::object_end && !keys.empty())
+      keys.pop_back();
+    else if (event == Json::parse_event_t::key && !keys.empty() && parsed.is_string() &&
+             !keys.back().insert(parsed.get<std::string>()).second)
       duplicates.push_back(parsed.get<std::string>());
     return true;
   };

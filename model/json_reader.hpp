@@ -109,8 +109,7 @@ class ObjectReader {
 
   // One of a closed set of names; reports "expected one of ...".
   template <class Enum>
-  Enum choice(std::string_view key, const std::vector<std::pair<std::string, Enum>>& names,
-              std::optional<Enum> fallback = std::nullopt);
+  Enum choice(std::string_view key, const std::vector<std::pair<std::string, Enum>>& names, std::optional<Enum> fallback = std::nullopt);
 
   // Reports every key that was not read.
   void finish();
@@ -124,8 +123,7 @@ class ObjectReader {
 std::string join_names(const std::vector<std::string>& names);
 
 template <class Enum>
-Enum ObjectReader::choice(std::string_view key, const std::vector<std::pair<std::string, Enum>>& names,
-                          std::optional<Enum> fallback) {
+Enum ObjectReader::choice(std::string_view key, const std::vector<std::pair<std::string, Enum>>& names, std::optional<Enum> fallback) {
   std::vector<std::string> all;
   for (const auto& [n, e] : names) all.push_back("\"" + n + "\"");
   auto c = child(key);
@@ -137,8 +135,10 @@ Enum ObjectReader::choice(std::string_view key, const std::vector<std::pair<std:
   }
   const Json& j = *c->json;
   std::string text;
-  if (j.is_string()) text = j.get<std::string>();
-  else if (j.is_number_integer()) text = std::to_string(j.get<long long>());
+  if (j.is_string())
+    text = j.get<std::string>();
+  else if (j.is_number_integer())
+    text = std::to_string(j.get<long long>());
   for (const auto& [n, e] : names)
     if (!text.empty() && n == text) return e;
   c->error("expected one of " + join_names(all) + " (got " + describe(j) + ")");

@@ -8,8 +8,8 @@ LayerParams layer_params(const ModelSpec& m, int layer) {
   if (m.mla) {
     const MlaSpec& a = *m.mla;
     const double qk = a.qk_nope_head_dim + a.qk_rope_head_dim;
-    const double q = a.q_lora_rank > 0 ? h * a.q_lora_rank + a.q_lora_rank + static_cast<double>(a.q_lora_rank) * m.heads * qk
-                                       : h * m.heads * qk;
+    const double q =
+        a.q_lora_rank > 0 ? h * a.q_lora_rank + a.q_lora_rank + static_cast<double>(a.q_lora_rank) * m.heads * qk : h * m.heads * qk;
     p.attention = q + h * (a.kv_lora_rank + a.qk_rope_head_dim) + a.kv_lora_rank +
                   static_cast<double>(a.kv_lora_rank) * m.heads * (a.qk_nope_head_dim + a.v_head_dim) +
                   static_cast<double>(m.heads) * a.v_head_dim * h;
@@ -38,9 +38,7 @@ double embedding_params(const ModelSpec& m, long long vocab) {
   return static_cast<double>(vocab) * m.hidden + (m.learned_positions ? static_cast<double>(m.max_sequence) * m.hidden : 0.0);
 }
 
-double output_params(const ModelSpec& m, long long vocab) {
-  return m.tied_embeddings ? 0.0 : static_cast<double>(vocab) * m.hidden;
-}
+double output_params(const ModelSpec& m, long long vocab) { return m.tied_embeddings ? 0.0 : static_cast<double>(vocab) * m.hidden; }
 
 double final_norm_params(const ModelSpec& m) { return (m.layernorm ? 2.0 : 1.0) * m.hidden; }
 

@@ -13,8 +13,8 @@ namespace trainplan {
 
 struct LayerParams {
   double attention = 0;
-  double mlp = 0;              // dense MLP (dense layers only)
-  double routed_experts = 0;   // all routed experts of the layer
+  double mlp = 0;             // dense MLP (dense layers only)
+  double routed_experts = 0;  // all routed experts of the layer
   double shared_experts = 0;
   double router = 0;
   double norms = 0;

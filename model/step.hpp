@@ -31,7 +31,7 @@ struct StageKind {
   int first_layer = 0;  // of the first stage of this kind
   bool has_embedding = false;
   bool has_output = false;
-  int index = 0;        // stage index of the first stage of this kind
+  int index = 0;  // stage index of the first stage of this kind
 };
 
 struct StageKinds {

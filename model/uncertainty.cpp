@@ -30,7 +30,9 @@ int min_chunk_layers(const Evaluation& e, int virtual_stages) {
 
 std::map<std::string, long long> envelope_degrees(const JobSpec& job) {
   const PlanSpec& p = job.plan;
-  return {{"tp", p.tp}, {"pp", p.pp}, {"dp", p.dp}, {"cp", p.cp}, {"ep", p.ep}, {"virtual_stages", p.virtual_stages},
+  return {{"tp", p.tp},       {"pp", p.pp},
+          {"dp", p.dp},       {"cp", p.cp},
+          {"ep", p.ep},       {"virtual_stages", p.virtual_stages},
           {"gpus", p.gpus()}, {"sequence_length", job.training.sequence_length}};
 }
 
@@ -165,8 +167,10 @@ std::set<std::string> read_names(ObjectReader& r, const char* key) {
   }
   for (size_t i = 0; i < c.json->size(); ++i) {
     const Json& v = (*c.json)[i];
-    if (v.is_string()) out.insert(v.get<std::string>());
-    else c.at(i).error("expected a string (got " + describe(v) + ")");
+    if (v.is_string())
+      out.insert(v.get<std::string>());
+    else
+      c.at(i).error("expected a string (got " + describe(v) + ")");
   }
   return out;
 }
@@ -248,8 +252,9 @@ Json uncertainty_to_json(const UncertaintyModel& u) {
   const Envelope& e = u.envelope;
   Json mfu = Json::object();
   for (const auto& [k, m] : e.max_mfu_pct) mfu[k] = round_decimals(m, 1);
-  Json env = {{"gpus", e.gpus}, {"classes", e.classes}, {"frameworks", e.frameworks}, {"features", e.features},
-              {"max_degree", e.max_degree}, {"min_chunk_layers", e.min_chunk_layers}, {"max_mfu_pct", mfu}};
+  Json env = {{"gpus", e.gpus},         {"classes", e.classes},       {"frameworks", e.frameworks},
+              {"features", e.features}, {"max_degree", e.max_degree}, {"min_chunk_layers", e.min_chunk_layers},
+              {"max_mfu_pct", mfu}};
   return {{"schema", "trainplan-uncertainty/1"},
           {"level", u.level},
           {"min_class_rows", u.min_class_rows},

@@ -45,13 +45,13 @@ struct ResidualBand {
 
 // What the validated runs cover, each as the plans the validator predicted them with.
 struct Envelope {
-  std::set<std::string> gpus;        // GPU catalog keys
-  std::set<std::string> classes;     // "hopper/bf16" (precision_class_key)
-  std::set<std::string> frameworks;  // framework names
-  std::set<std::string> features;    // plan_features() names
+  std::set<std::string> gpus;                   // GPU catalog keys
+  std::set<std::string> classes;                // "hopper/bf16" (precision_class_key)
+  std::set<std::string> frameworks;             // framework names
+  std::set<std::string> features;               // plan_features() names
   std::map<std::string, long long> max_degree;  // "tp", "pp", "dp", "cp", "ep", "virtual_stages", "gpus", "sequence_length"
-  int min_chunk_layers = 1;          // fewest transformer layers on one model chunk (a stage, or a virtual stage)
-  std::map<std::string, double> max_mfu_pct;  // per class: the highest MFU measured (model FLOPs at the measured time)
+  int min_chunk_layers = 1;                     // fewest transformer layers on one model chunk (a stage, or a virtual stage)
+  std::map<std::string, double> max_mfu_pct;    // per class: the highest MFU measured (model FLOPs at the measured time)
 };
 
 struct UncertaintyModel {

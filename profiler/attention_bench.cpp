@@ -28,14 +28,21 @@ struct DeviceAlloc {
 
 // Row-major [seq, head_dim] per head is column-major head_dim × seq; scores row-major [s_q, s_k] are
 // column-major s_k × s_q. Each product below is written in those column-major terms.
-LtShape batched(std::int64_t m, std::int64_t n, std::int64_t k, bool ta, bool tb, std::int64_t lda, std::int64_t ldb,
-                std::int64_t ldd, int batch, std::int64_t sa, std::int64_t sb, std::int64_t sd, float alpha) {
+LtShape batched(std::int64_t m, std::int64_t n, std::int64_t k, bool ta, bool tb, std::int64_t lda, std::int64_t ldb, std::int64_t ldd,
+                int batch, std::int64_t sa, std::int64_t sb, std::int64_t sd, float alpha) {
   LtShape s;
-  s.m = m; s.n = n; s.k = k;
-  s.transa = ta; s.transb = tb;
-  s.lda = lda; s.ldb = ldb; s.ldd = ldd;
+  s.m = m;
+  s.n = n;
+  s.k = k;
+  s.transa = ta;
+  s.transb = tb;
+  s.lda = lda;
+  s.ldb = ldb;
+  s.ldd = ldd;
   s.batch = batch;
-  s.stride_a = sa; s.stride_b = sb; s.stride_d = sd;
+  s.stride_a = sa;
+  s.stride_b = sb;
+  s.stride_d = sd;
   s.alpha = alpha;
   return s;
 }
@@ -56,10 +63,10 @@ std::vector<AttentionRow> run_attention_bench(const BenchContext& ctx, const std
     if (i % 10 == 0) std::fprintf(stderr, "trainplan-profile: attention %zu/%zu\n", i, cases.size());
     const int bh = c.batch * c.heads;
     const std::int64_t s = c.seq, d = c.head_dim;
-    const size_t act = static_cast<size_t>(bh) * s * d * 2;     // one [bh, s, d] bf16 tensor
+    const size_t act = static_cast<size_t>(bh) * s * d * 2;       // one [bh, s, d] bf16 tensor
     const size_t scores = static_cast<size_t>(c.score_bytes(2));  // one [bh, s, s] bf16 tensor
-    const std::string label = "attention heads " + std::to_string(c.heads) + " head_dim " + std::to_string(d) +
-                              " seq " + std::to_string(s) + (c.causal ? " causal" : "");
+    const std::string label = "attention heads " + std::to_string(c.heads) + " head_dim " + std::to_string(d) + " seq " +
+                              std::to_string(s) + (c.causal ? " causal" : "");
     if (8 * act + 2 * scores > free_device_bytes() * 8 / 10) {
       ctx.note(label + " skipped: the unfused score matrices do not fit in device memory");
       continue;

@@ -9,9 +9,8 @@ struct CollectiveName {
   std::string_view name;
 };
 constexpr CollectiveName kNames[] = {
-    {Collective::kAllReduce, "all_reduce"},         {Collective::kAllGather, "all_gather"},
-    {Collective::kReduceScatter, "reduce_scatter"}, {Collective::kAllToAll, "alltoall"},
-    {Collective::kSendRecv, "sendrecv"},            {Collective::kBroadcast, "broadcast"},
+    {Collective::kAllReduce, "all_reduce"}, {Collective::kAllGather, "all_gather"}, {Collective::kReduceScatter, "reduce_scatter"},
+    {Collective::kAllToAll, "alltoall"},    {Collective::kSendRecv, "sendrecv"},    {Collective::kBroadcast, "broadcast"},
     {Collective::kReduce, "reduce"},
 };
 

@@ -20,9 +20,8 @@ namespace trainplan::profiler {
 
 enum class Collective { kAllReduce, kAllGather, kReduceScatter, kAllToAll, kSendRecv, kBroadcast, kReduce };
 
-inline constexpr Collective kAllCollectives[] = {Collective::kAllReduce, Collective::kAllGather,
-                                                 Collective::kReduceScatter, Collective::kAllToAll,
-                                                 Collective::kSendRecv, Collective::kBroadcast,
+inline constexpr Collective kAllCollectives[] = {Collective::kAllReduce, Collective::kAllGather, Collective::kReduceScatter,
+                                                 Collective::kAllToAll,  Collective::kSendRecv,  Collective::kBroadcast,
                                                  Collective::kReduce};
 
 // nccl-tests program stem: "all_reduce", "all_gather", "reduce_scatter", "alltoall", "sendrecv", ...

@@ -55,8 +55,7 @@ void JsonWriter::before_value() {
 
 void JsonWriter::open(char c) {
   before_value();
-  const bool compact = static_cast<int>(stack_.size()) >= inline_depth_ ||
-                       (!stack_.empty() && stack_.back().compact);
+  const bool compact = static_cast<int>(stack_.size()) >= inline_depth_ || (!stack_.empty() && stack_.back().compact);
   out_ += c;
   stack_.push_back({true, compact});
 }
@@ -69,10 +68,22 @@ void JsonWriter::close(char c) {
   if (stack_.empty()) out_ += '\n';
 }
 
-JsonWriter& JsonWriter::begin_object() { open('{'); return *this; }
-JsonWriter& JsonWriter::end_object() { close('}'); return *this; }
-JsonWriter& JsonWriter::begin_array() { open('['); return *this; }
-JsonWriter& JsonWriter::end_array() { close(']'); return *this; }
+JsonWriter& JsonWriter::begin_object() {
+  open('{');
+  return *this;
+}
+JsonWriter& JsonWriter::end_object() {
+  close('}');
+  return *this;
+}
+JsonWriter& JsonWriter::begin_array() {
+  open('[');
+  return *this;
+}
+JsonWriter& JsonWriter::end_array() {
+  close(']');
+  return *this;
+}
 
 JsonWriter& JsonWriter::key(std::string_view k) {
   before_value();
@@ -138,8 +149,7 @@ void write_gpu(JsonWriter& w, const GpuInfo& g) {
   w.key("driver").value(g.driver);
   w.key("cuda").value(g.cuda);
   w.key("cuda_driver_api").value(g.cuda_driver_api);
-  w.key("compute_capability").value(std::to_string(g.compute_capability_major) + "." +
-                                    std::to_string(g.compute_capability_minor));
+  w.key("compute_capability").value(std::to_string(g.compute_capability_major) + "." + std::to_string(g.compute_capability_minor));
   w.key("clocks").begin_object();
   w.key("sm_max_mhz").value(g.sm_clock_max_mhz);
   w.key("memory_max_mhz").value(g.memory_clock_max_mhz);
@@ -232,8 +242,14 @@ std::string to_json(const CalibrationFile& f) {
     w.begin_object();
     w.key("collective").value(collective_name(c.collective)).key("ranks").value(c.ranks);
     w.key("bytes").value(c.bytes).key("count").value(c.count).key("dtype").value(c.dtype);
-    if (c.measured) w.key("time_us").value(c.time_us); else w.key("time_us").null();
-    if (c.measured) w.key("algbw_gbps").value(c.algbw_gbps); else w.key("algbw_gbps").null();
+    if (c.measured)
+      w.key("time_us").value(c.time_us);
+    else
+      w.key("time_us").null();
+    if (c.measured)
+      w.key("algbw_gbps").value(c.algbw_gbps);
+    else
+      w.key("algbw_gbps").null();
     w.key("busbw_gbps").value(c.busbw_gbps);
     w.key("measured").value(c.measured).key("source").value(c.source);
     w.end_object();

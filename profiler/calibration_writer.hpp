@@ -25,12 +25,12 @@ namespace trainplan::profiler {
 inline constexpr std::string_view kCalibrationSchema = "trainplan-calibration/1";
 
 struct GpuInfo {
-  std::string name;               // cudaDeviceProp::name
-  std::string key;                // catalog key (configs/gpus/<key>.json) or a slug of the name
+  std::string name;  // cudaDeviceProp::name
+  std::string key;   // catalog key (configs/gpus/<key>.json) or a slug of the name
   bool key_in_catalog = false;
-  std::string driver;             // kernel module version, e.g. "570.124.06"
-  std::string cuda;               // runtime version, e.g. "13.0"
-  std::string cuda_driver_api;    // highest CUDA version the driver supports
+  std::string driver;           // kernel module version, e.g. "570.124.06"
+  std::string cuda;             // runtime version, e.g. "13.0"
+  std::string cuda_driver_api;  // highest CUDA version the driver supports
   int compute_capability_major = 0, compute_capability_minor = 0;
   int sm_count = 0;
   int sm_clock_max_mhz = 0;
@@ -50,7 +50,7 @@ struct GemmRow {
 
 struct AttentionRow {
   AttentionCase shape;
-  std::string pass;   // "fwd" or "bwd"
+  std::string pass;  // "fwd" or "bwd"
   DType dtype = DType::kBf16;
   double time_us = 0;
   double tflops = 0;  // AttentionCase::forward_flops / backward_flops over time
@@ -83,7 +83,7 @@ struct CollectiveRow {
   double algbw_gbps = 0;
   double busbw_gbps = 0;
   bool measured = true;
-  std::string source;      // "measured" or the documented default it stands for
+  std::string source;  // "measured" or the documented default it stands for
 };
 
 struct MethodInfo {
@@ -94,7 +94,7 @@ struct MethodInfo {
   std::string copies;
   std::string collectives;
   bool quick = false;
-  std::vector<std::pair<std::string, std::string>> libraries;  // name -> version
+  std::vector<std::pair<std::string, std::string>> libraries;    // name -> version
   std::vector<std::pair<std::string, std::string>> environment;  // NCCL_ALGO, NCCL_PROTO, ...
   std::vector<std::string> notes;
 };

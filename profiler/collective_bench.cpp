@@ -10,11 +10,10 @@
 #include "profiler/benches.hpp"
 #include "profiler/cuda_check.hpp"
 
-#define TP_NCCL(call)                                                                             \
-  do {                                                                                            \
-    ncclResult_t tp_res_ = (call);                                                                \
-    if (tp_res_ != ncclSuccess)                                                                   \
-      ::trainplan::profiler::throw_failure(#call, ncclGetErrorString(tp_res_), __FILE__, __LINE__); \
+#define TP_NCCL(call)                                                                                                         \
+  do {                                                                                                                        \
+    ncclResult_t tp_res_ = (call);                                                                                            \
+    if (tp_res_ != ncclSuccess) ::trainplan::profiler::throw_failure(#call, ncclGetErrorString(tp_res_), __FILE__, __LINE__); \
   } while (0)
 
 namespace trainplan::profiler {
@@ -119,8 +118,8 @@ CollectiveResult run_collective_bench(int device_count, bool quick) {
   }
 
   const auto sizes = size_sweep(1024, max_bytes, quick ? 4 : 2);
-  for (Collective c : {Collective::kAllReduce, Collective::kAllGather, Collective::kReduceScatter,
-                       Collective::kAllToAll, Collective::kSendRecv}) {
+  for (Collective c :
+       {Collective::kAllReduce, Collective::kAllGather, Collective::kReduceScatter, Collective::kAllToAll, Collective::kSendRecv}) {
     std::fprintf(stderr, "trainplan-profile: %s on %d GPUs\n", std::string(collective_name(c)).c_str(), n);
     for (std::int64_t size : sizes) {
       const std::int64_t count = nccl_count(c, size, 2, n);
@@ -160,9 +159,8 @@ CollectiveResult run_collective_bench(int device_count, bool quick) {
   (void)quick;
   CollectiveResult result;
   result.nccl_version = "not built";
-  result.status = device_count < 2
-                      ? "single GPU: no collective measured; the entries are documented defaults (measured=false)"
-                      : "NCCL was not found when trainplan-profile was built: no collective measured";
+  result.status = device_count < 2 ? "single GPU: no collective measured; the entries are documented defaults (measured=false)"
+                                   : "NCCL was not found when trainplan-profile was built: no collective measured";
   return result;
 }
 #endif  // TRAINPLAN_HAVE_NCCL

@@ -20,9 +20,8 @@ class CudaFailure : public std::runtime_error {
 
 }  // namespace trainplan::profiler
 
-#define TP_CUDA(call)                                                                                  \
-  do {                                                                                                 \
-    cudaError_t tp_err_ = (call);                                                                      \
-    if (tp_err_ != cudaSuccess)                                                                        \
-      ::trainplan::profiler::throw_failure(#call, cudaGetErrorString(tp_err_), __FILE__, __LINE__);    \
+#define TP_CUDA(call)                                                                                                         \
+  do {                                                                                                                        \
+    cudaError_t tp_err_ = (call);                                                                                             \
+    if (tp_err_ != cudaSuccess) ::trainplan::profiler::throw_failure(#call, cudaGetErrorString(tp_err_), __FILE__, __LINE__); \
   } while (0)

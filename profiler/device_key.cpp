@@ -65,17 +65,14 @@ std::optional<std::string> parse_nvidia_driver_version(std::string_view text) {
     rest.remove_prefix(b);
     const auto e = std::min(rest.find_first_of(" \t"), rest.size());
     const std::string_view word = rest.substr(0, e);
-    const bool version = word.find('.') != std::string_view::npos &&
-                         word.find_first_not_of("0123456789.") == std::string_view::npos;
+    const bool version = word.find('.') != std::string_view::npos && word.find_first_not_of("0123456789.") == std::string_view::npos;
     if (version) return std::string(word);
     rest.remove_prefix(e);
   }
   return std::nullopt;
 }
 
-std::string cuda_version_string(int encoded) {
-  return std::to_string(encoded / 1000) + "." + std::to_string((encoded % 1000) / 10);
-}
+std::string cuda_version_string(int encoded) { return std::to_string(encoded / 1000) + "." + std::to_string((encoded % 1000) / 10); }
 
 std::optional<double> nvlink_gbps_per_direction(std::string_view key) {
   // NVIDIA datasheets give bidirectional totals (V100 300, A100 600, H100/H200 900, H800 400,
@@ -85,9 +82,8 @@ std::optional<double> nvlink_gbps_per_direction(std::string_view key) {
     double gbps;
   };
   constexpr Row kRows[] = {
-      {"v100-sxm2-32gb", 150}, {"a100-sxm4-40gb", 300}, {"a100-sxm4-80gb", 300}, {"h100-sxm5-80gb", 450},
-      {"h200-sxm-141gb", 450}, {"h800-sxm5-80gb", 200}, {"b200-sxm-180gb", 900}, {"gb200-nvl72", 900},
-      {"gb300-nvl72", 900},
+      {"v100-sxm2-32gb", 150}, {"a100-sxm4-40gb", 300}, {"a100-sxm4-80gb", 300}, {"h100-sxm5-80gb", 450}, {"h200-sxm-141gb", 450},
+      {"h800-sxm5-80gb", 200}, {"b200-sxm-180gb", 900}, {"gb200-nvl72", 900},    {"gb300-nvl72", 900},
   };
   for (const auto& r : kRows)
     if (r.key == key) return r.gbps;
@@ -102,10 +98,9 @@ std::vector<CollectiveRow> default_collective_rows(std::string_view key) {
   constexpr int kRanks = 8;
   constexpr std::int64_t kBytes = std::int64_t{1} << 30;
   char source[200];
-  std::snprintf(source, sizeof source,
-                "default: NVLink %.0f GB/s per direction x 0.8 (nvlink_efficiency); not measured (one GPU)", *link);
-  for (Collective c : {Collective::kAllReduce, Collective::kAllGather, Collective::kReduceScatter,
-                       Collective::kAllToAll, Collective::kSendRecv}) {
+  std::snprintf(source, sizeof source, "default: NVLink %.0f GB/s per direction x 0.8 (nvlink_efficiency); not measured (one GPU)", *link);
+  for (Collective c :
+       {Collective::kAllReduce, Collective::kAllGather, Collective::kReduceScatter, Collective::kAllToAll, Collective::kSendRecv}) {
     CollectiveRow r;
     r.collective = c;
     r.ranks = kRanks;

@@ -79,7 +79,9 @@ std::vector<GemmRow> run_gemm_bench(const BenchContext& ctx, const std::vector<G
       ++skipped;
       ctx.note("gemm " + std::to_string(c.m) + "x" + std::to_string(c.n) + "x" + std::to_string(c.k) + " " +
                std::string(dtype_name(c.dtype)) + " skipped: out of device memory");
-      a.release(); b.release(); d.release();
+      a.release();
+      b.release();
+      d.release();
       valid = false;
       continue;
     }

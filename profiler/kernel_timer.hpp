@@ -16,8 +16,8 @@
 namespace trainplan::profiler {
 
 struct Timing {
-  double seconds = 0;            // per call
-  double kernels_per_call = 0;   // CUPTI only; 0 with events
+  double seconds = 0;           // per call
+  double kernels_per_call = 0;  // CUPTI only; 0 with events
 };
 
 class KernelTimer {

@@ -20,8 +20,7 @@ cudaDataType_t output_type(DType d) { return d == DType::kFp8 ? CUDA_R_16BF : in
 
 bool set_batch(cublasLtMatrixLayout_t layout, int batch, std::int64_t stride) {
   if (batch <= 1) return true;
-  return cublasLtMatrixLayoutSetAttribute(layout, CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT, &batch, sizeof batch) ==
-             CUBLAS_STATUS_SUCCESS &&
+  return cublasLtMatrixLayoutSetAttribute(layout, CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT, &batch, sizeof batch) == CUBLAS_STATUS_SUCCESS &&
          cublasLtMatrixLayoutSetAttribute(layout, CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET, &stride, sizeof stride) ==
              CUBLAS_STATUS_SUCCESS;
 }
@@ -30,11 +29,12 @@ bool set_batch(cublasLtMatrixLayout_t layout, int batch, std::int64_t stride) {
 
 LtMatmul::LtMatmul(cublasLtHandle_t handle, const LtShape& s, void* workspace, size_t workspace_bytes)
     : handle_(handle), shape_(s), workspace_(workspace), workspace_bytes_(workspace_bytes) {
-  auto fail = [&](const char* what, cublasStatus_t st) {
-    error_ = std::string(what) + ": " + cublasLtGetStatusString(st);
-  };
+  auto fail = [&](const char* what, cublasStatus_t st) { error_ = std::string(what) + ": " + cublasLtGetStatusString(st); };
   cublasStatus_t st = cublasLtMatmulDescCreate(&op_, CUBLAS_COMPUTE_32F, CUDA_R_32F);
-  if (st != CUBLAS_STATUS_SUCCESS) { fail("cublasLtMatmulDescCreate", st); return; }
+  if (st != CUBLAS_STATUS_SUCCESS) {
+    fail("cublasLtMatmulDescCreate", st);
+    return;
+  }
   const cublasOperation_t ta = s.transa ? CUBLAS_OP_T : CUBLAS_OP_N;
   const cublasOperation_t tb = s.transb ? CUBLAS_OP_T : CUBLAS_OP_N;
   cublasLtMatmulDescSetAttribute(op_, CUBLASLT_MATMUL_DESC_TRANSA, &ta, sizeof ta);
@@ -49,24 +49,31 @@ LtMatmul::LtMatmul(cublasLtHandle_t handle, const LtShape& s, void* workspace, s
   const std::int64_t lda = s.lda ? s.lda : static_cast<std::int64_t>(a_rows);
   const std::int64_t ldb = s.ldb ? s.ldb : static_cast<std::int64_t>(b_rows);
   const std::int64_t ldd = s.ldd ? s.ldd : s.m;
-  if ((st = cublasLtMatrixLayoutCreate(&a_, input_type(s.dtype), a_rows, a_cols, lda)) != CUBLAS_STATUS_SUCCESS)
-    { fail("cublasLtMatrixLayoutCreate(A)", st); return; }
-  if ((st = cublasLtMatrixLayoutCreate(&b_, input_type(s.dtype), b_rows, b_cols, ldb)) != CUBLAS_STATUS_SUCCESS)
-    { fail("cublasLtMatrixLayoutCreate(B)", st); return; }
-  if ((st = cublasLtMatrixLayoutCreate(&c_, output_type(s.dtype), s.m, s.n, ldd)) != CUBLAS_STATUS_SUCCESS)
-    { fail("cublasLtMatrixLayoutCreate(C)", st); return; }
-  if ((st = cublasLtMatrixLayoutCreate(&d_, output_type(s.dtype), s.m, s.n, ldd)) != CUBLAS_STATUS_SUCCESS)
-    { fail("cublasLtMatrixLayoutCreate(D)", st); return; }
-  if (!set_batch(a_, s.batch, s.stride_a) || !set_batch(b_, s.batch, s.stride_b) ||
-      !set_batch(c_, s.batch, s.stride_d) || !set_batch(d_, s.batch, s.stride_d)) {
+  if ((st = cublasLtMatrixLayoutCreate(&a_, input_type(s.dtype), a_rows, a_cols, lda)) != CUBLAS_STATUS_SUCCESS) {
+    fail("cublasLtMatrixLayoutCreate(A)", st);
+    return;
+  }
+  if ((st = cublasLtMatrixLayoutCreate(&b_, input_type(s.dtype), b_rows, b_cols, ldb)) != CUBLAS_STATUS_SUCCESS) {
+    fail("cublasLtMatrixLayoutCreate(B)", st);
+    return;
+  }
+  if ((st = cublasLtMatrixLayoutCreate(&c_, output_type(s.dtype), s.m, s.n, ldd)) != CUBLAS_STATUS_SUCCESS) {
+    fail("cublasLtMatrixLayoutCreate(C)", st);
+    return;
+  }
+  if ((st = cublasLtMatrixLayoutCreate(&d_, output_type(s.dtype), s.m, s.n, ldd)) != CUBLAS_STATUS_SUCCESS) {
+    fail("cublasLtMatrixLayoutCreate(D)", st);
+    return;
+  }
+  if (!set_batch(a_, s.batch, s.stride_a) || !set_batch(b_, s.batch, s.stride_b) || !set_batch(c_, s.batch, s.stride_d) ||
+      !set_batch(d_, s.batch, s.stride_d)) {
     error_ = "cublasLtMatrixLayoutSetAttribute(batch) failed";
     return;
   }
 
   cublasLtMatmulPreference_t pref = nullptr;
   cublasLtMatmulPreferenceCreate(&pref);
-  cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &workspace_bytes_,
-                                       sizeof workspace_bytes_);
+  cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &workspace_bytes_, sizeof workspace_bytes_);
   cublasLtMatmulHeuristicResult_t result{};
   int found = 0;
   st = cublasLtMatmulAlgoGetHeuristic(handle_, op_, a_, b_, c_, d_, pref, 1, &result, &found);
@@ -89,10 +96,9 @@ LtMatmul::~LtMatmul() {
 
 void LtMatmul::run(const void* a, const void* b, void* d, cudaStream_t stream) const {
   const float beta = 0.0f;
-  const cublasStatus_t st = cublasLtMatmul(handle_, op_, &shape_.alpha, a, a_, b, b_, &beta, d, c_, d, d_, &algo_,
-                                           workspace_, workspace_bytes_, stream);
-  if (st != CUBLAS_STATUS_SUCCESS)
-    throw CudaFailure(std::string("cublasLtMatmul failed: ") + cublasLtGetStatusString(st));
+  const cublasStatus_t st =
+      cublasLtMatmul(handle_, op_, &shape_.alpha, a, a_, b, b_, &beta, d, c_, d, d_, &algo_, workspace_, workspace_bytes_, stream);
+  if (st != CUBLAS_STATUS_SUCCESS) throw CudaFailure(std::string("cublasLtMatmul failed: ") + cublasLtGetStatusString(st));
 }
 
 }  // namespace trainplan::profiler

@@ -19,7 +19,7 @@ namespace trainplan::profiler {
 struct LtShape {
   std::int64_t m = 0, n = 0, k = 0;
   DType dtype = DType::kBf16;
-  bool transa = true, transb = false;  // TN: the layout FP8 requires
+  bool transa = true, transb = false;      // TN: the layout FP8 requires
   std::int64_t lda = 0, ldb = 0, ldd = 0;  // 0: the packed leading dimension
   int batch = 1;
   std::int64_t stride_a = 0, stride_b = 0, stride_d = 0;  // elements between batch items

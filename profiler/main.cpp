@@ -99,11 +99,10 @@ int run(const tp::Options& opt) {
   file.gpu = describe_gpu(opt.device, device_count);
   file.date = tp::utc_iso8601(std::time(nullptr));
   file.method.quick = opt.quick;
-  std::fprintf(stderr, "trainplan-profile: %s (%s), %d GPU(s), CUDA %s\n", file.gpu.name.c_str(), file.gpu.key.c_str(),
-               device_count, file.gpu.cuda.c_str());
+  std::fprintf(stderr, "trainplan-profile: %s (%s), %d GPU(s), CUDA %s\n", file.gpu.name.c_str(), file.gpu.key.c_str(), device_count,
+               file.gpu.cuda.c_str());
   if (!file.gpu.key_in_catalog)
-    file.method.notes.push_back("GPU \"" + file.gpu.name + "\" is not in configs/gpus; key \"" + file.gpu.key +
-                                "\" is a slug of its name");
+    file.method.notes.push_back("GPU \"" + file.gpu.name + "\" is not in configs/gpus; key \"" + file.gpu.key + "\" is a slug of its name");
 
   auto timer = tp::make_kernel_timer();
   cudaStream_t stream = nullptr;
@@ -117,9 +116,10 @@ int run(const tp::Options& opt) {
 
   const bool fp8 = file.gpu.compute_capability_major * 10 + file.gpu.compute_capability_minor >= 89;
   file.method.timing = timer->method();
-  file.method.gemm = std::string("cuBLASLt matmul, TN layout, fp32 accumulate, first heuristic algorithm with a 32 MiB "
-                                 "workspace; bf16/fp16 write their input type, fp8 (E4M3 x E4M3, fast accumulation in "
-                                 "forward GEMMs) writes bf16; tflops = 2mnk / time") +
+  file.method.gemm = std::string(
+                         "cuBLASLt matmul, TN layout, fp32 accumulate, first heuristic algorithm with a 32 MiB "
+                         "workspace; bf16/fp16 write their input type, fp8 (E4M3 x E4M3, fast accumulation in "
+                         "forward GEMMs) writes bf16; tflops = 2mnk / time") +
                      (fp8 ? "" : "; no fp8 (needs sm_89+)");
   file.method.attention = tp::kAttentionMethod;
   file.method.memory_bound = "the profiler's own CUDA kernels; bandwidth = minimum bytes moved / time (1 GB = 1e9 B)";
@@ -139,8 +139,10 @@ int run(const tp::Options& opt) {
     TP_CUDA(cudaSetDevice(opt.device));
     nccl = cr.nccl_version;
     file.collectives = std::move(cr.rows);
-    file.method.collectives = "NCCL bf16 (sum), wall clock over 10-20 iterations after 5 warm-ups as nccl-tests "
-                              "BenchTime; algbw = size / time, busbw = algbw x nccl-tests factor. " + cr.status;
+    file.method.collectives =
+        "NCCL bf16 (sum), wall clock over 10-20 iterations after 5 warm-ups as nccl-tests "
+        "BenchTime; algbw = size / time, busbw = algbw x nccl-tests factor. " +
+        cr.status;
     if (device_count < 2) file.collectives = tp::default_collective_rows(file.gpu.key);
   } else {
     file.method.collectives = "not run (--only)";
@@ -156,8 +158,7 @@ int run(const tp::Options& opt) {
     return tp::kExitFailed;
   }
   std::fprintf(stderr, "trainplan-profile: wrote %s (%zu gemm, %zu attention, %zu memory-bound, %zu copy, %zu collective rows)\n",
-               out.c_str(), file.gemm.size(), file.attention.size(), file.memory_bound.size(), file.copies.size(),
-               file.collectives.size());
+               out.c_str(), file.gemm.size(), file.attention.size(), file.memory_bound.size(), file.copies.size(), file.collectives.size());
   return tp::kExitOk;
 }
 

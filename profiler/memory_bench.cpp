@@ -35,8 +35,7 @@ std::vector<MemoryBoundRow> run_memory_bench(const BenchContext& ctx, const std:
     const bool adam = c.kernel == MemoryKernel::kAdam;
     const size_t elem = adam ? 4 : 2;
     const size_t bytes = static_cast<size_t>(n) * elem;
-    const std::string label = std::string(memory_kernel_name(c.kernel)) + " " + std::to_string(c.rows) + "x" +
-                              std::to_string(c.cols);
+    const std::string label = std::string(memory_kernel_name(c.kernel)) + " " + std::to_string(c.rows) + "x" + std::to_string(c.cols);
     DeviceAlloc x(bytes), y(bytes), z(bytes), w(adam ? bytes : static_cast<size_t>(c.cols) * 4 * 2);
     if (!x.p || !y.p || !z.p || !w.p) {
       ctx.note(label + " skipped: out of device memory");
@@ -56,41 +55,35 @@ std::vector<MemoryBoundRow> run_memory_bench(const BenchContext& ctx, const std:
     std::function<void()> work;
     switch (c.kernel) {
       case MemoryKernel::kRmsNorm: work = [&] { kernels::rmsnorm(x.p, wf, y.p, c.rows, c.cols, ctx.stream); }; break;
-      case MemoryKernel::kLayerNorm:
-        work = [&] { kernels::layernorm(x.p, wf, wf + c.cols, y.p, c.rows, c.cols, ctx.stream); };
-        break;
+      case MemoryKernel::kLayerNorm: work = [&] { kernels::layernorm(x.p, wf, wf + c.cols, y.p, c.rows, c.cols, ctx.stream); }; break;
       case MemoryKernel::kGelu: work = [&] { kernels::gelu(x.p, y.p, n, ctx.stream); }; break;
       case MemoryKernel::kAdd: work = [&] { kernels::add(x.p, y.p, z.p, n, ctx.stream); }; break;
       case MemoryKernel::kSwiglu: work = [&] { kernels::swiglu(x.p, y.p, z.p, n, ctx.stream); }; break;
-      case MemoryKernel::kSoftmax:
-        work = [&] { kernels::softmax(x.p, y.p, c.rows, c.cols, 1.0f, false, ctx.stream); };
-        break;
+      case MemoryKernel::kSoftmax: work = [&] { kernels::softmax(x.p, y.p, c.rows, c.cols, 1.0f, false, ctx.stream); }; break;
       case MemoryKernel::kAdam:
         // param x, grad y, m z, v w
         work = [&] {
-          kernels::adam(static_cast<float*>(x.p), static_cast<const float*>(y.p), static_cast<float*>(z.p),
-                        static_cast<float*>(w.p), n, 1e-4f, 0.9f, 0.95f, 1e-8f, 0.1f, step++, ctx.stream);
+          kernels::adam(static_cast<float*>(x.p), static_cast<const float*>(y.p), static_cast<float*>(z.p), static_cast<float*>(w.p), n,
+                        1e-4f, 0.9f, 0.95f, 1e-8f, 0.1f, step++, ctx.stream);
         };
         break;
-      case MemoryKernel::kCopy:
-        work = [&] { TP_CUDA(cudaMemcpyAsync(y.p, x.p, bytes, cudaMemcpyDeviceToDevice, ctx.stream)); };
-        break;
+      case MemoryKernel::kCopy: work = [&] { TP_CUDA(cudaMemcpyAsync(y.p, x.p, bytes, cudaMemcpyDeviceToDevice, ctx.stream)); }; break;
     }
     const Timing probe = ctx.timer->time(work, 1, ctx.stream);
     const int iters = iterations_for(probe.seconds, ctx.target_seconds(), 3, 100);
     const Timing t = ctx.timer->time(work, iters, ctx.stream);
     if (!(t.seconds > 0)) continue;
     const std::int64_t moved = memory_kernel_bytes(c.kernel, c.rows, c.cols);
-    rows.push_back({c.kernel, c.rows, c.cols, adam ? "fp32" : "bf16", moved, t.seconds * 1e6,
-                    static_cast<double>(moved) / t.seconds / 1e9});
+    rows.push_back(
+        {c.kernel, c.rows, c.cols, adam ? "fp32" : "bf16", moved, t.seconds * 1e6, static_cast<double>(moved) / t.seconds / 1e9});
   }
   return rows;
 }
 
 std::vector<CopyRow> run_copy_bench(const BenchContext& ctx) {
   std::vector<CopyRow> rows;
-  const std::vector<std::int64_t> sizes = ctx.quick ? std::vector<std::int64_t>{1 << 24, 1 << 28}
-                                                    : std::vector<std::int64_t>{1 << 20, 1 << 24, 1 << 28, std::int64_t{1} << 30};
+  const std::vector<std::int64_t> sizes =
+      ctx.quick ? std::vector<std::int64_t>{1 << 24, 1 << 28} : std::vector<std::int64_t>{1 << 20, 1 << 24, 1 << 28, std::int64_t{1} << 30};
   const std::int64_t biggest = sizes.back();
   DeviceAlloc dev(static_cast<size_t>(biggest)), dev2(static_cast<size_t>(biggest));
   if (!dev.p || !dev2.p) {

@@ -29,11 +29,16 @@ bool parse_sections(std::string_view list, Sections& s, std::string& error) {
   while (!list.empty()) {
     const auto comma = list.find(',');
     const std::string_view item = list.substr(0, comma);
-    if (item == "gemm") s.gemm = true;
-    else if (item == "attention") s.attention = true;
-    else if (item == "memory_bound") s.memory_bound = true;
-    else if (item == "copies") s.copies = true;
-    else if (item == "collectives") s.collectives = true;
+    if (item == "gemm")
+      s.gemm = true;
+    else if (item == "attention")
+      s.attention = true;
+    else if (item == "memory_bound")
+      s.memory_bound = true;
+    else if (item == "copies")
+      s.copies = true;
+    else if (item == "collectives")
+      s.collectives = true;
     else {
       error = "--only: expected gemm, attention, memory_bound, copies or collectives (got \"" + std::string(item) + "\")";
       return false;

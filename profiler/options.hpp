@@ -14,18 +14,18 @@ namespace trainplan::profiler {
 
 // Exit statuses (documented in profiler/SCHEMA.md and --help).
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitUsage = 2;    // bad command line
-inline constexpr int kExitNoGpu = 3;    // no usable CUDA GPU (no device, no driver, driver too old)
-inline constexpr int kExitFailed = 4;   // a CUDA/library call failed while measuring, or the file could not be written
+inline constexpr int kExitUsage = 2;   // bad command line
+inline constexpr int kExitNoGpu = 3;   // no usable CUDA GPU (no device, no driver, driver too old)
+inline constexpr int kExitFailed = 4;  // a CUDA/library call failed while measuring, or the file could not be written
 
 struct Sections {
   bool gemm = true, attention = true, memory_bound = true, copies = true, collectives = true;
 };
 
 struct Options {
-  std::string out;      // empty: <config dir>/calibration/<gpu-key>.json
+  std::string out;  // empty: <config dir>/calibration/<gpu-key>.json
   bool quick = false;
-  int device = 0;       // the GPU for single-GPU measurements
+  int device = 0;  // the GPU for single-GPU measurements
   Sections sections;
 };
 

@@ -32,12 +32,9 @@ std::int64_t padded_vocab(std::int64_t vocab, int tp) noexcept {
 
 std::optional<std::string> tp_split_problem(const ModelShape& model, int tp) {
   if (tp < 1) return "tp must be >= 1 (got " + std::to_string(tp) + ")";
-  if (model.heads % tp != 0)
-    return "tp " + std::to_string(tp) + " does not divide " + std::to_string(model.heads) + " attention heads";
-  if (model.kv_heads % tp != 0)
-    return "tp " + std::to_string(tp) + " does not divide " + std::to_string(model.kv_heads) + " KV heads";
-  if (model.ffn % tp != 0)
-    return "tp " + std::to_string(tp) + " does not divide ffn " + std::to_string(model.ffn);
+  if (model.heads % tp != 0) return "tp " + std::to_string(tp) + " does not divide " + std::to_string(model.heads) + " attention heads";
+  if (model.kv_heads % tp != 0) return "tp " + std::to_string(tp) + " does not divide " + std::to_string(model.kv_heads) + " KV heads";
+  if (model.ffn % tp != 0) return "tp " + std::to_string(tp) + " does not divide ffn " + std::to_string(model.ffn);
   return std::nullopt;
 }
 
@@ -58,13 +55,13 @@ std::vector<LayerGemm> layer_gemms(const ModelShape& model, std::int64_t tokens,
   add("qkv", (q_width + 2 * kv_width) / tp, h);  // column parallel
   add("attn_out", h, q_width / tp);              // row parallel
   if (model.gated) {
-    add("mlp_up", model.ffn / tp, h);            // up and gate have the same shape
+    add("mlp_up", model.ffn / tp, h);  // up and gate have the same shape
     add("mlp_gate", model.ffn / tp, h);
-    add("mlp_up_gate", 2 * model.ffn / tp, h);   // Megatron fuses them into one GEMM
+    add("mlp_up_gate", 2 * model.ffn / tp, h);  // Megatron fuses them into one GEMM
   } else {
     add("mlp_up", model.ffn / tp, h);
   }
-  add("mlp_down", h, model.ffn / tp);            // row parallel
+  add("mlp_down", h, model.ffn / tp);  // row parallel
   add("logits", padded_vocab(model.vocab, tp) / tp, h);
   return out;
 }
@@ -72,12 +69,9 @@ std::vector<LayerGemm> layer_gemms(const ModelShape& model, std::int64_t tokens,
 std::vector<ModelShape> catalog_model_shapes() {
   // From configs/models/<key>.json (hidden, heads, kv_heads, ffn_hidden, vocab, activation).
   return {
-      {"gpt3-350m", 1024, 16, 16, 0, 4096, 50257, false},
-      {"gpt3-1.3b", 2048, 24, 24, 0, 8192, 50257, false},
-      {"llama3-8b", 4096, 32, 8, 128, 14336, 128256, true},
-      {"llama3-70b", 8192, 64, 8, 128, 28672, 128256, true},
-      {"gpt3-175b", 12288, 96, 96, 0, 49152, 50257, false},
-      {"llama3-405b", 16384, 128, 8, 128, 53248, 128256, true},
+      {"gpt3-350m", 1024, 16, 16, 0, 4096, 50257, false},   {"gpt3-1.3b", 2048, 24, 24, 0, 8192, 50257, false},
+      {"llama3-8b", 4096, 32, 8, 128, 14336, 128256, true}, {"llama3-70b", 8192, 64, 8, 128, 28672, 128256, true},
+      {"gpt3-175b", 12288, 96, 96, 0, 49152, 50257, false}, {"llama3-405b", 16384, 128, 8, 128, 53248, 128256, true},
   };
 }
 
@@ -133,8 +127,7 @@ std::vector<AttentionCase> enumerate_attention_cases(bool quick) {
   std::vector<AttentionCase> out;
   const std::vector<int> heads = quick ? std::vector<int>{8, 32} : std::vector<int>{4, 8, 16, 32, 64};
   const std::vector<int> head_dims = quick ? std::vector<int>{128} : std::vector<int>{64, 128};
-  const std::vector<std::int64_t> seqs = quick ? std::vector<std::int64_t>{2048, 8192}
-                                               : std::vector<std::int64_t>{1024, 2048, 4096, 8192};
+  const std::vector<std::int64_t> seqs = quick ? std::vector<std::int64_t>{2048, 8192} : std::vector<std::int64_t>{1024, 2048, 4096, 8192};
   for (bool causal : {true, false})
     for (int d : head_dims)
       for (int hd : heads)
@@ -163,13 +156,10 @@ std::int64_t memory_kernel_bytes(MemoryKernel k, std::int64_t rows, std::int64_t
     case MemoryKernel::kLayerNorm:
     case MemoryKernel::kGelu:
     case MemoryKernel::kSoftmax:
-    case MemoryKernel::kCopy:
-      return 4 * n;
+    case MemoryKernel::kCopy: return 4 * n;
     case MemoryKernel::kAdd:
-    case MemoryKernel::kSwiglu:
-      return 6 * n;
-    case MemoryKernel::kAdam:
-      return 28 * n;
+    case MemoryKernel::kSwiglu: return 6 * n;
+    case MemoryKernel::kAdam: return 28 * n;
   }
   return 0;
 }
@@ -178,8 +168,8 @@ std::vector<MemoryCase> enumerate_memory_cases(bool quick) {
   std::vector<MemoryCase> out;
   const std::vector<std::int64_t> hidden = quick ? std::vector<std::int64_t>{4096} : std::vector<std::int64_t>{1024, 4096, 8192, 16384};
   const std::int64_t tokens = 8192;
-  for (MemoryKernel k : {MemoryKernel::kRmsNorm, MemoryKernel::kLayerNorm, MemoryKernel::kGelu, MemoryKernel::kAdd,
-                         MemoryKernel::kSwiglu, MemoryKernel::kCopy})
+  for (MemoryKernel k : {MemoryKernel::kRmsNorm, MemoryKernel::kLayerNorm, MemoryKernel::kGelu, MemoryKernel::kAdd, MemoryKernel::kSwiglu,
+                         MemoryKernel::kCopy})
     for (std::int64_t h : hidden) out.push_back({k, tokens, h});
   // Softmax rows are attention score rows: heads·seq rows of seq columns.
   for (std::int64_t s : quick ? std::vector<std::int64_t>{4096} : std::vector<std::int64_t>{2048, 4096, 8192})

@@ -39,7 +39,7 @@ struct ModelShape {
   std::int64_t head_dim = 0;  // 0: hidden / heads (query width = hidden)
   std::int64_t ffn = 0;
   std::int64_t vocab = 0;
-  bool gated = false;         // SwiGLU: gate and up projections
+  bool gated = false;  // SwiGLU: gate and up projections
 };
 
 // One linear layer's GEMM as the step runs it.

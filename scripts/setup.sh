@@ -9,7 +9,7 @@ PACKAGES=(build-essential cmake ninja-build pkg-config git
   qt6-base-dev qt6-charts-dev libqt6opengl6-dev libxkbcommon-dev libgl-dev
   libgtest-dev googletest libbenchmark-dev
   libopenmpi-dev openmpi-bin
-  clang libclang-rt-14-dev xvfb)
+  clang clang-format libclang-rt-14-dev xvfb)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

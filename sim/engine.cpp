@@ -1,14 +1,14 @@
 // The SimGrid side of the simulator: platform from sim/platform.hpp, one actor per simulated pipeline
 // rank replaying sim/workload.hpp in the order of sim/schedule.hpp, then the step's results.
-#include <simgrid/s4u.hpp>
 #include <xbt/log.h>
+#include <simgrid/s4u.hpp>
 
+#include <sys/resource.h>
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <map>
 #include <set>
-#include <sys/resource.h>
 
 #include "model/cost/collectives.hpp"
 #include "sim/platform.hpp"
@@ -49,8 +49,8 @@ struct Ctx {
   bool full = false, trace = false;
   int tp = 1, group = 1, pp = 1, V = 1;
   long long m = 1;
-  std::vector<sg4::Host*> host;  // by rank
-  std::vector<sg4::Host*> cpu;   // by node
+  std::vector<sg4::Host*> host;                              // by rank
+  std::vector<sg4::Host*> cpu;                               // by node
   std::vector<std::vector<sg4::Mailbox*>> fwd_box, bwd_box;  // [lane][virtual stage] (into)
   std::vector<std::array<sg4::Mailbox*, 2>> emb_box;         // [lane]: into stage 0, into last
   std::vector<sg4::Mailbox*> dp_box;                         // full detail: DP ring flows into each rank
@@ -157,11 +157,16 @@ void run_stage(Ctx* cp, int s, int k, int t, int actor_index) {
       }
       const double d = now() - a;
       if (lane0) {
-        if (g.kind == Segment::kCompute) (g.recompute ? acc.recompute : acc.compute) += d;
-        else if (g.kind == Segment::kTpFlows) acc.tp += d;
-        else if (g.stream == Stream::kTpCp) acc.cp += d;
-        else if (g.stream == Stream::kEp) acc.ep += d;
-        else acc.offload += d;
+        if (g.kind == Segment::kCompute)
+          (g.recompute ? acc.recompute : acc.compute) += d;
+        else if (g.kind == Segment::kTpFlows)
+          acc.tp += d;
+        else if (g.stream == Stream::kTpCp)
+          acc.cp += d;
+        else if (g.stream == Stream::kEp)
+          acc.ep += d;
+        else
+          acc.offload += d;
       }
       if (c.trace) {
         std::string name = std::string(g.what) + " " + tag;
@@ -243,8 +248,10 @@ void run_stage(Ctx* cp, int s, int k, int t, int actor_index) {
   };
   auto send = [&](sg4::Mailbox* box, int to_stage) {
     const auto bytes = static_cast<std::uint64_t>(std::llround(w.p2p_bytes.si()));
-    if (w.overlap_p2p) box->put_init(&g_dummy, bytes)->detach();
-    else box->put(&g_dummy, bytes);
+    if (w.overlap_p2p)
+      box->put_init(&g_dummy, bytes)->detach();
+    else
+      box->put(&g_dummy, bytes);
     for (int kk : replicas) {
       sg4::Comm::sendto_init(c.host[c.rank(s, kk, t)], c.host[c.rank(to_stage, kk, t)])->set_payload_size(bytes)->detach();
       ++c.n_flows;
@@ -277,7 +284,9 @@ void run_stage(Ctx* cp, int s, int k, int t, int actor_index) {
     const int vs = op.chunk * w.pp + s;
     const ChunkWork& cw = sw.chunks[op.chunk];
     const std::string tag = "mb" + std::to_string(op.micro_batch) + (V > w.pp ? " c" + std::to_string(op.chunk) : "");
-    c.where[actor_index] = std::string(op.kind == PipeOp::kForward ? "forward" : op.kind == PipeOp::kBackward ? "backward" : "wgrad") +
+    c.where[actor_index] = std::string(op.kind == PipeOp::kForward    ? "forward"
+                                       : op.kind == PipeOp::kBackward ? "backward"
+                                                                      : "wgrad") +
                            " of micro-batch " + std::to_string(op.micro_batch) + " chunk " + std::to_string(op.chunk);
     if (op.kind == PipeOp::kForward) {
       if (vs > 0) recv(c.fwd_box[lane][vs], (vs - 1) % w.pp, vs - 1, "recv act " + tag);
@@ -308,7 +317,8 @@ void run_stage(Ctx* cp, int s, int k, int t, int actor_index) {
       if (static_cast<int>(oi) == last_bwd_of_chunk[op.chunk] && w.overlap_grad_reduce && red_bytes > 0)
         reduce_heads.push_back(dp_launch(red_bytes * (1 - bucket_tail) * chunk_share(cw)));
       Launched z3;
-      if (w.zero >= 3 && op.kind != PipeOp::kWeightGrad) z3 = dp_launch((sw.param_bytes.si() + sw.grad_bytes.si()) * frac * chunk_share(cw));
+      if (w.zero >= 3 && op.kind != PipeOp::kWeightGrad)
+        z3 = dp_launch((sw.param_bytes.si() + sw.grad_bytes.si()) * frac * chunk_share(cw));
       segments(op.kind == PipeOp::kWeightGrad ? cw.wgrad : cw.bwd, tag);
       if (w.zero >= 3 && op.kind != PipeOp::kWeightGrad) {
         dp_wait(z3);
@@ -354,7 +364,8 @@ void run_stage(Ctx* cp, int s, int k, int t, int actor_index) {
     comm->wait();
     account(c, c.layout->route(other, me), comm->get_start_time(), comm->get_finish_time(), w.emb_sync_bytes.si());
     for (int kk : replicas)
-      account(c, c.layout->route(c.rank(other_stage, kk, t), c.rank(s, kk, t)), comm->get_start_time(), comm->get_finish_time(), w.emb_sync_bytes.si());
+      account(c, c.layout->route(c.rank(other_stage, kk, t), c.rank(s, kk, t)), comm->get_start_time(), comm->get_finish_time(),
+              w.emb_sync_bytes.si());
     const std::vector<int>& r = c.layout->route(other, me);
     const GroupPlacement g2 = place_group(2, c.tp * c.group * (w.pp - 1), *c.cluster);
     const double extra = coll_lat + hop_latency(g2, *c.cluster).si() * 2.0 - c.layout->route_latency(r);
@@ -500,12 +511,14 @@ SimResult simulate_in_this_process(const JobSpec& job, const Calibration& cal, c
     for (int i : r) v.emplace_back(links[i]);
     return v;
   };
-  for (const auto& [a, b] : pairs) root->add_route(c.host[a]->get_netpoint(), c.host[b]->get_netpoint(), nullptr, nullptr, links_of(layout.route(a, b)), false);
+  for (const auto& [a, b] : pairs)
+    root->add_route(c.host[a]->get_netpoint(), c.host[b]->get_netpoint(), nullptr, nullptr, links_of(layout.route(a, b)), false);
   if (offload) {
     for (const ActorSpec& a : actors) {
       const int r = c.rank(a.s, a.k, a.t), n = layout.node_of(r);
       if (!c.cpu[n]) c.cpu[n] = root->create_host("cpu" + std::to_string(n), 1e12)->seal();
-      root->add_route(c.host[r]->get_netpoint(), c.cpu[n]->get_netpoint(), nullptr, nullptr, links_of(layout.route_to_host(r, true)), false);
+      root->add_route(c.host[r]->get_netpoint(), c.cpu[n]->get_netpoint(), nullptr, nullptr, links_of(layout.route_to_host(r, true)),
+                      false);
     }
   }
   root->seal();
@@ -536,7 +549,9 @@ SimResult simulate_in_this_process(const JobSpec& job, const Calibration& cal, c
                                             c.host[c.rank(a.s, a.k, a.t)], [cp, a, idx] { run_stage(cp, a.s, a.k, a.t, idx); }));
   }
   // Mailboxes with a permanent receiver: a send starts at once, as NCCL's posted receives let it.
-  auto actor_of = [&](int s, int k, int t) { return actor_ptrs[(static_cast<size_t>(s) * (c.full ? c.group : 1) + k) * (c.full ? c.tp : 1) + t]; };
+  auto actor_of = [&](int s, int k, int t) {
+    return actor_ptrs[(static_cast<size_t>(s) * (c.full ? c.group : 1) + k) * (c.full ? c.tp : 1) + t];
+  };
   for (int k = 0; k < (c.full ? c.group : 1); ++k)
     for (int t = 0; t < (c.full ? c.tp : 1); ++t) {
       const int ln = c.lane(k, t);
@@ -656,8 +671,8 @@ SimResult simulate_in_this_process(const JobSpec& job, const Calibration& cal, c
   res.trace = std::move(c.events);
   for (const ActorSpec& x : actors) {
     const int r = c.rank(x.s, x.k, x.t);
-    res.process_names.emplace_back(r, "rank " + std::to_string(r) + " (stage " + std::to_string(x.s) + ", dp " + std::to_string(x.k) + ", tp " +
-                                          std::to_string(x.t) + ")");
+    res.process_names.emplace_back(r, "rank " + std::to_string(r) + " (stage " + std::to_string(x.s) + ", dp " + std::to_string(x.k) +
+                                          ", tp " + std::to_string(x.t) + ")");
   }
   res.ok = true;
   res.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();

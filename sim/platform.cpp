@@ -14,7 +14,8 @@ const char* link_class_name(LinkClass c) {
   return "other";
 }
 
-PlatformLayout::PlatformLayout(const ClusterSpec& cluster, const Calibration& cal, int gpus_used, std::function<bool(int)> traffic_simulated)
+PlatformLayout::PlatformLayout(const ClusterSpec& cluster, const Calibration& cal, int gpus_used,
+                               std::function<bool(int)> traffic_simulated)
     : cl_(cluster),
       gpn_(std::max(1, cluster.node.gpus_per_node)),
       gpus_(gpus_used),
@@ -85,7 +86,8 @@ const std::vector<int>& PlatformLayout::route(int a, int b) {
       const double per_leaf = npl * n.nics * n.nic.bandwidth.si() * eta_net_ / std::max(1.0, cl_.topology.oversubscription);
       const double bw = cl_.topology.kind == TopologyKind::kRailOptimized ? per_leaf / rails_ : per_leaf;
       auto up = [&](int leaf, const char* dir) {
-        return link("leaf" + std::to_string(leaf) + "-" + dir, LinkClass::kUplink, bw, hop, [&, leaf](int u) { return leaf_key(u) == leaf; });
+        return link("leaf" + std::to_string(leaf) + "-" + dir, LinkClass::kUplink, bw, hop,
+                    [&, leaf](int u) { return leaf_key(u) == leaf; });
       };
       r.push_back(up(la, "up"));
       r.push_back(up(lb, "down"));

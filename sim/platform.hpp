@@ -35,10 +35,10 @@ const char* link_class_name(LinkClass c);
 struct LinkInfo {
   std::string name;
   LinkClass cls = LinkClass::kNvlink;
-  double bandwidth = 0;  // bytes/s available to the simulated traffic (after the symmetry scaling)
+  double bandwidth = 0;      // bytes/s available to the simulated traffic (after the symmetry scaling)
   double raw_bandwidth = 0;  // bytes/s of the real link
-  double latency = 0;    // s
-  double scale = 1.0;    // simulated users ÷ users
+  double latency = 0;        // s
+  double scale = 1.0;        // simulated users ÷ users
 };
 
 class PlatformLayout {

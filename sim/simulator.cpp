@@ -2,15 +2,15 @@
 // the Perfetto trace writer.
 #include "sim/simulator.hpp"
 
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cerrno>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <string>
-#include <sys/time.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "sim/sim_evaluator.hpp"
 #include "sim/workload.hpp"
@@ -29,7 +29,9 @@ Json breakdown_to_wire(const TimeBreakdown& b) {
 }
 
 Json link_to_wire(const LinkUse& u) {
-  return {{"name", u.name}, {"cls", u.cls}, {"links", u.links}, {"bytes", u.bytes}, {"busy", u.busy_fraction}, {"busy_max", u.busy_fraction_max},
+  return {{"name", u.name},          {"cls", u.cls},
+          {"links", u.links},        {"bytes", u.bytes},
+          {"busy", u.busy_fraction}, {"busy_max", u.busy_fraction_max},
           {"util", u.utilization}};
 }
 LinkUse link_from_wire(const Json& j) {
@@ -91,7 +93,8 @@ SimResult sim_result_from_wire(const Json& j) {
   r.evaluation.step_time = Seconds::from_si(j.at("step").get<double>());
   const Json& b = j.at("breakdown");
   TimeBreakdown& t = r.evaluation.breakdown;
-  Seconds* fields[] = {&t.compute, &t.recompute, &t.tp_comm, &t.cp_comm, &t.ep_comm, &t.pp_comm, &t.dp_comm, &t.bubble, &t.optimizer, &t.offload};
+  Seconds* fields[] = {&t.compute, &t.recompute, &t.tp_comm, &t.cp_comm,   &t.ep_comm,
+                       &t.pp_comm, &t.dp_comm,   &t.bubble,  &t.optimizer, &t.offload};
   for (size_t i = 0; i < 10; ++i) *fields[i] = Seconds::from_si(b.at(i).get<double>());
   const Json& rt = j.at("rates");
   r.evaluation.tokens_per_s = rt.at(0).get<double>();
@@ -165,12 +168,12 @@ SimResult simulate(const JobSpec& job, const Calibration& cal, const SimOptions&
   }
   ::close(fds[0]);
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
   if (in.empty() || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     if (WIFSIGNALED(status))
-      fail.error = WTERMSIG(status) == SIGALRM ? "simulation exceeded its wall-clock limit of " + std::to_string(static_cast<int>(options.wall_limit_s)) + " s"
-                                               : "simulator process died with signal " + std::to_string(WTERMSIG(status));
+      fail.error = WTERMSIG(status) == SIGALRM
+                       ? "simulation exceeded its wall-clock limit of " + std::to_string(static_cast<int>(options.wall_limit_s)) + " s"
+                       : "simulator process died with signal " + std::to_string(WTERMSIG(status));
     else
       fail.error = "simulator process failed (exit status " + std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")";
     return fail;
@@ -204,7 +207,8 @@ Json sim_result_to_json(const SimResult& r, bool timings) {
   Json j = evaluation_to_json(r.evaluation);
   j["engine"] = "simgrid";
   j["analytic_step_time_s"] = r6(r.analytic_step_time.si());
-  j["sim_vs_analytic_pct"] = r.analytic_step_time.si() > 0 ? r6(100.0 * (r.evaluation.step_time.si() / r.analytic_step_time.si() - 1.0)) : 0.0;
+  j["sim_vs_analytic_pct"] =
+      r.analytic_step_time.si() > 0 ? r6(100.0 * (r.evaluation.step_time.si() / r.analytic_step_time.si() - 1.0)) : 0.0;
   auto link_json = [](const LinkUse& u, bool cls) {
     Json l = {{"bytes", r6(u.bytes)}, {"busy_fraction", r6(u.busy_fraction)}, {"utilization", r6(u.utilization)}};
     if (cls) {
@@ -239,11 +243,17 @@ void write_trace(const SimResult& r, std::ostream& out, const std::vector<JobPha
   }
   static const char* kCat[kStreams] = {"compute", "tp", "dp", "pp", "ep", "offload"};
   for (const TraceEvent& e : r.trace)
-    events.push_back({{"ph", "X"}, {"name", e.name}, {"cat", kCat[std::clamp(e.tid, 0, kStreams - 1)]}, {"pid", e.pid}, {"tid", e.tid},
-                      {"ts", std::round(e.ts_us * 1000) / 1000}, {"dur", std::round(e.dur_us * 1000) / 1000}});
+    events.push_back({{"ph", "X"},
+                      {"name", e.name},
+                      {"cat", kCat[std::clamp(e.tid, 0, kStreams - 1)]},
+                      {"pid", e.pid},
+                      {"tid", e.tid},
+                      {"ts", std::round(e.ts_us * 1000) / 1000},
+                      {"dur", std::round(e.dur_us * 1000) / 1000}});
   if (!job.empty()) {
     // pid -1 sorts above the ranks; one thread, one slice per phase, the failure as an instant.
-    events.push_back({{"ph", "M"}, {"name", "process_name"}, {"pid", -1}, {"tid", 0}, {"args", {{"name", "job: steps, checkpoints, failures"}}}});
+    events.push_back(
+        {{"ph", "M"}, {"name", "process_name"}, {"pid", -1}, {"tid", 0}, {"args", {{"name", "job: steps, checkpoints, failures"}}}});
     events.push_back({{"ph", "M"}, {"name", "process_sort_index"}, {"pid", -1}, {"tid", 0}, {"args", {{"sort_index", -1}}}});
     for (const JobPhase& p : job) {
       const double ts = std::round(p.start_s * 1e9) / 1000, dur = std::round(p.duration_s * 1e9) / 1000;

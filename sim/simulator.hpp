@@ -49,40 +49,40 @@
 namespace trainplan::sim {
 
 struct SimOptions {
-  bool full_detail = false;   // every rank an actor, no symmetry reduction (small plans only)
+  bool full_detail = false;  // every rank an actor, no symmetry reduction (small plans only)
   bool collect_trace = false;
   double wall_limit_s = 900;  // the child is killed after this
 };
 
 struct TraceEvent {
   std::string name;
-  int pid = 0;   // global rank
-  int tid = 0;   // stream
+  int pid = 0;  // global rank
+  int tid = 0;  // stream
   double ts_us = 0, dur_us = 0;
 };
 
 struct LinkUse {
-  std::string name;   // link (or link class)
+  std::string name;  // link (or link class)
   std::string cls;
   int links = 1;
   double bytes = 0;          // carried in the step (real link, all users)
   double busy_fraction = 0;  // of the step with at least one flow on it (class: mean over links)
   double busy_fraction_max = 0;
-  double utilization = 0;    // bytes ÷ (capacity × step time) (class: mean)
+  double utilization = 0;  // bytes ÷ (capacity × step time) (class: mean)
 };
 
 struct SimResult {
   bool ok = false;
-  std::string error;         // why no result (deadlock, crash, unsupported plan)
-  Evaluation evaluation;     // simulated times; memory and feasibility from the analytic model
+  std::string error;      // why no result (deadlock, crash, unsupported plan)
+  Evaluation evaluation;  // simulated times; memory and feasibility from the analytic model
   Seconds analytic_step_time;
   std::vector<LinkUse> link_classes;
   std::vector<LinkUse> busiest_links;
-  long long events = 0;      // simulated activities (compute, delays, flows)
+  long long events = 0;  // simulated activities (compute, delays, flows)
   long long flows = 0;
   int actors = 0, hosts = 0, links = 0;
-  double wall_s = 0;         // wall-clock of the simulation (child)
-  double peak_rss_mib = 0;   // of the child
+  double wall_s = 0;        // wall-clock of the simulation (child)
+  double peak_rss_mib = 0;  // of the child
   std::vector<TraceEvent> trace;
   std::vector<std::pair<int, std::string>> process_names;  // pid → name
 };

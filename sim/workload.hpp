@@ -39,12 +39,12 @@ struct Segment {
   enum Kind { kCompute, kTpFlows, kDelay };
   Kind kind = kCompute;
   Stream stream = Stream::kCompute;
-  Seconds time;      // compute or delay time; for flows the uncontended duration (bandwidth + latency)
-  Bytes bytes;       // flows: bytes of one phase, one rank
-  int phases = 0;    // flows: collective phases, one flow each
-  Seconds latency;   // flows: latency term of all phases (NCCL launch + ring hops)
+  Seconds time;     // compute or delay time; for flows the uncontended duration (bandwidth + latency)
+  Bytes bytes;      // flows: bytes of one phase, one rank
+  int phases = 0;   // flows: collective phases, one flow each
+  Seconds latency;  // flows: latency term of all phases (NCCL launch + ring hops)
   bool recompute = false;
-  int layer = -1;    // -1: embedding/output/other
+  int layer = -1;  // -1: embedding/output/other
   const char* what = "";
 };
 
@@ -58,12 +58,12 @@ struct ChunkWork {
 
 struct StageWork {
   std::vector<ChunkWork> chunks;  // virtual chunks of this stage
-  Bytes grad_bytes;     // S of the gradient reduction (all params of the stage)
-  Bytes param_bytes;    // S of the ZeRO parameter all-gather
-  Seconds fwd_compute;  // forward compute of one micro-batch, all chunks (hides the param gather)
-  Bytes act_offload_bytes;  // PCIe traffic beside each forward (activation offload)
-  Seconds optimizer;    // on-GPU Adam, memory bound
-  Seconds offload;      // CPU optimizer / parameter streaming at the end of the step
+  Bytes grad_bytes;               // S of the gradient reduction (all params of the stage)
+  Bytes param_bytes;              // S of the ZeRO parameter all-gather
+  Seconds fwd_compute;            // forward compute of one micro-batch, all chunks (hides the param gather)
+  Bytes act_offload_bytes;        // PCIe traffic beside each forward (activation offload)
+  Seconds optimizer;              // on-GPU Adam, memory bound
+  Seconds offload;                // CPU optimizer / parameter streaming at the end of the step
 };
 
 struct StepWork {
@@ -72,12 +72,12 @@ struct StepWork {
   long long micro_batches = 1;
   int zero = 0;
   bool overlap_grad_reduce = true, overlap_param_gather = true, overlap_p2p = true;
-  Bytes p2p_bytes;            // one activation (or gradient) message, one rank
-  Seconds p2p_latency;        // NCCL p2p launch, added to each transfer
+  Bytes p2p_bytes;      // one activation (or gradient) message, one rank
+  Seconds p2p_latency;  // NCCL p2p launch, added to each transfer
   Seconds collective_latency;
-  Bytes emb_sync_bytes;       // tied embeddings: all-reduce between first and last stage
+  Bytes emb_sync_bytes;  // tied embeddings: all-reduce between first and last stage
   std::vector<StageWork> stages;
-  Evaluation analytic;        // memory, feasibility and FLOPs come from here
+  Evaluation analytic;  // memory, feasibility and FLOPs come from here
 };
 
 std::optional<StepWork> build_step(const JobSpec& job, const Calibration& cal, std::string& error);

@@ -27,7 +27,7 @@ std::string held_out_key(const Json& run, CrossValidation by) {
   if (by == CrossValidation::kFramework) {
     const Json* tr = run.contains("training") ? &run["training"] : nullptr;
     return tr && tr->is_object() && tr->contains("framework") && (*tr)["framework"].is_string() ? (*tr)["framework"].get<std::string>()
-                                                                                                  : std::string();
+                                                                                                : std::string();
   }
   return run.contains("source_id") && run["source_id"].is_string() ? run["source_id"].get<std::string>() : std::string();
 }
@@ -73,8 +73,10 @@ std::map<FitKey, double> fit(const Json& doc, const Catalog& catalog, const Eval
         if (!row.job || row.job->cluster.node.gpu.architecture != key.architecture ||
             precision_class(row.job->training.precision) != key.precision || (stated_only && !row.fully_stated))
           continue;
-        if (row.status == RowStatus::kPredicted) sum += std::fabs(row.error_pct), ++n;
-        else if (row.status == RowStatus::kInfeasible) sum += 100, ++n;
+        if (row.status == RowStatus::kPredicted)
+          sum += std::fabs(row.error_pct), ++n;
+        else if (row.status == RowStatus::kInfeasible)
+          sum += 100, ++n;
       }
       return n ? sum / n : 0.0;
     };
@@ -116,9 +118,12 @@ void transfer_missing(std::map<FitKey, double>& eff, const std::map<FitKey, doub
       (void)v;
       // Rank: same architecture first, then same precision class by generation distance.
       long rank;
-      if (k.architecture == key.architecture) rank = 0;
-      else if (k.precision == key.precision) rank = 1 + std::labs(static_cast<long>(gen(k.architecture) - gen(key.architecture)));
-      else continue;
+      if (k.architecture == key.architecture)
+        rank = 0;
+      else if (k.precision == key.precision)
+        rank = 1 + std::labs(static_cast<long>(gen(k.architecture) - gen(key.architecture)));
+      else
+        continue;
       if (!best || rank < best_rank) best = &k, best_rank = rank;
     }
     if (best) eff[key] = fitted.at(*best);
@@ -126,8 +131,8 @@ void transfer_missing(std::map<FitKey, double>& eff, const std::map<FitKey, doub
 }
 
 // Each held-out group (a source or a framework) predicted with constants fitted on the rest.
-ValidationReport cross_validate(const Json& doc, const Catalog& catalog, const Evaluator& evaluator, const std::map<FitKey, double>& all_groups,
-                                CrossValidation by) {
+ValidationReport cross_validate(const Json& doc, const Catalog& catalog, const Evaluator& evaluator,
+                                const std::map<FitKey, double>& all_groups, CrossValidation by) {
   ValidationReport out;
   std::set<std::string> keys;
   for (const auto& r : doc["runs"]) keys.insert(held_out_key(r, by));
@@ -148,8 +153,8 @@ ValidationReport cross_validate(const Json& doc, const Catalog& catalog, const E
 // derivatives of every fitted row's ln(measured/predicted time) by each ln η (central differences,
 // ±1 %) and s² = Σ r² / (n − p). The fit minimises absolute errors, not squares; the Gauss-Newton
 // covariance is used as the local spread of the constants around it.
-std::vector<std::vector<double>> log_eta_covariance(const Json& doc, const Catalog& catalog, const Evaluator& evaluator, const std::map<FitKey, double>& eff,
-                                   const ValidationReport& fitted) {
+std::vector<std::vector<double>> log_eta_covariance(const Json& doc, const Catalog& catalog, const Evaluator& evaluator,
+                                                    const std::map<FitKey, double>& eff, const ValidationReport& fitted) {
   std::vector<std::string> ids;
   std::vector<double> r0;
   for (const auto& row : fitted.rows)

@@ -37,9 +37,9 @@ struct GroupError {
 };
 
 struct FitResult {
-  std::map<FitKey, double> efficiency;  // fitted η per group
-  ValidationReport fitted;              // every row predicted with the fitted constants
-  ValidationReport leave_one_source_out;  // each source predicted with constants fitted on the others
+  std::map<FitKey, double> efficiency;       // fitted η per group
+  ValidationReport fitted;                   // every row predicted with the fitted constants
+  ValidationReport leave_one_source_out;     // each source predicted with constants fitted on the others
   ValidationReport leave_one_framework_out;  // each framework predicted with constants fitted on the others
   // Covariance of the fitted ln η, in the order of `efficiency` (fit.cpp, log_eta_covariance).
   std::vector<std::vector<double>> log_eta_covariance;

@@ -63,7 +63,8 @@ std::vector<ReplanRow> replan_runs(const ValidationReport& report, const Calibra
       rr.best_tokens_per_s = best.tokens_per_s;
       rr.best_plan = plan_to_json(best.plan);
       rr.best_global_batch = best.global_batch;
-      rr.gain_pct = rr.published_tokens_per_s > 0 ? 100.0 * (best.tokens_per_s - rr.published_tokens_per_s) / rr.published_tokens_per_s : 0.0;
+      rr.gain_pct =
+          rr.published_tokens_per_s > 0 ? 100.0 * (best.tokens_per_s - rr.published_tokens_per_s) / rr.published_tokens_per_s : 0.0;
       if (rr.gain_pct > options.gain_to_explain_pct) {
         // The winner against the published plan: what bounds each, and each knob's effect alone.
         const planner::ObjectiveContext ctx = planner::make_objective_context(planner::Objective::kThroughput, problem);

@@ -23,7 +23,7 @@ struct ReplanRow {
   std::string id;
   double published_tokens_per_s = 0;
   double best_tokens_per_s = 0;
-  double gain_pct = 0;           // 100 · (best − published) / published
+  double gain_pct = 0;  // 100 · (best − published) / published
   Json best_plan = Json::object();
   long long best_global_batch = 0;
   std::string published_breaks;  // the planner rule the published plan breaks, if any
@@ -32,9 +32,9 @@ struct ReplanRow {
 };
 
 struct ReplanOptions {
-  int threads = 0;               // 0: the hardware's
+  int threads = 0;  // 0: the hardware's
   double gain_to_explain_pct = 10;
-  double time_limit_s = 0;       // per row; 0: none
+  double time_limit_s = 0;  // per row; 0: none
 };
 
 std::vector<ReplanRow> replan_runs(const ValidationReport& report, const CalibrationFor& calibration_for, const ReplanOptions& options);

@@ -13,7 +13,7 @@ struct RunView {
   const ValidationRow* fitted = nullptr;  // predicted with the constants fitted on every run
   const ValidationRow* loso = nullptr;    // predicted with its source left out of the fit
   double loso_r = 0;
-  std::optional<double> lofo_r;           // predicted with its framework left out of the fit
+  std::optional<double> lofo_r;  // predicted with its framework left out of the fit
   std::string cls;
 };
 
@@ -85,7 +85,8 @@ std::map<std::string, double> class_sigma(const FitResult& f) {
   size_t i = 0;
   for (const auto& [key, eta] : f.efficiency) {
     (void)eta;
-    if (i < f.log_eta_covariance.size()) out[precision_class_key(key.architecture, key.precision)] = std::sqrt(std::max(0.0, f.log_eta_covariance[i][i]));
+    if (i < f.log_eta_covariance.size())
+      out[precision_class_key(key.architecture, key.precision)] = std::sqrt(std::max(0.0, f.log_eta_covariance[i][i]));
     ++i;
   }
   return out;
@@ -135,19 +136,21 @@ UncertaintyFit fit_uncertainty(const FitResult& f) {
   out.model = build(runs, sigma, [](const RunView&) { return true; });
   // Inside the envelope: each source's runs against bands built from the other sources' runs, their
   // flags counted against the envelope of every run (the runs themselves are inside it).
-  out.coverage = check_coverage(runs, [](const RunView& v) { return v.fitted->source_id; }, [](const RunView& v) { return v.loso_r; },
-                                [&](const std::string& held) {
-                                  UncertaintyModel m = build(runs, sigma, [&](const RunView& v) { return v.fitted->source_id != held; });
-                                  m.envelope = out.model.envelope;
-                                  return m;
-                                });
+  out.coverage = check_coverage(
+      runs, [](const RunView& v) { return v.fitted->source_id; }, [](const RunView& v) { return v.loso_r; },
+      [&](const std::string& held) {
+        UncertaintyModel m = build(runs, sigma, [&](const RunView& v) { return v.fitted->source_id != held; });
+        m.envelope = out.model.envelope;
+        return m;
+      });
   // Outside it: each framework's runs, predicted without that framework in the fit, against a model
   // (bands, δ and envelope) built without that framework.
   out.transfer = check_coverage(
       runs, [](const RunView& v) { return std::string(framework_name(effective_framework(v.fitted->job->training.framework))); },
       [](const RunView& v) { return v.lofo_r.value_or(v.loso_r); },
       [&](const std::string& held) {
-        return build(runs, sigma, [&](const RunView& v) { return framework_name(effective_framework(v.fitted->job->training.framework)) != held; });
+        return build(runs, sigma,
+                     [&](const RunView& v) { return framework_name(effective_framework(v.fitted->job->training.framework)) != held; });
       });
   return out;
 }

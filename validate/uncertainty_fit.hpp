@@ -34,10 +34,10 @@
 namespace trainplan {
 
 struct BandCoverage {
-  int rows = 0;                // runs checked
-  int inside = 0;              // whose measured value lies inside their band
-  double fraction = 0;         // inside / rows
-  double median_width_pct = 0; // median of 100·(hi − lo) / predicted step time
+  int rows = 0;                 // runs checked
+  int inside = 0;               // whose measured value lies inside their band
+  double fraction = 0;          // inside / rows
+  double median_width_pct = 0;  // median of 100·(hi − lo) / predicted step time
 };
 
 struct UncertaintyFit {

@@ -58,16 +58,20 @@ std::string flop_definition(const Json& run) {
 // A key outside them is reported, not fatal: a row is still predicted from the fields it has.
 void report_unknown_keys(const Json& run, const Node& rn) {
   static const std::vector<std::pair<const char*, std::vector<const char*>>> known = {
-      {"", {"id", "source_id", "source", "system", "model", "parallelism", "training", "measured", "inferred_fields", "usable",
-            "unusable_reason", "date"}},
+      {"",
+       {"id", "source_id", "source", "system", "model", "parallelism", "training", "measured", "inferred_fields", "usable",
+        "unusable_reason", "date"}},
       {"system", {"gpu", "num_gpus", "gpus_per_node", "nics_per_node", "nic_gbps", "scale_up", "cluster"}},
-      {"model", {"name", "num_layers", "hidden_size", "num_attention_heads", "num_kv_heads", "ffn_hidden_size", "vocab_size", "seq_len",
-                 "activation", "params_billion", "moe", "attention"}},
-      {"parallelism", {"tp", "pp", "dp", "cp", "ep", "sequence_parallel", "virtual_pipeline_stages", "zero_stage", "fsdp", "offload",
-                       "micro_batch_size", "activation_recomputation"}},
+      {"model",
+       {"name", "num_layers", "hidden_size", "num_attention_heads", "num_kv_heads", "ffn_hidden_size", "vocab_size", "seq_len",
+        "activation", "params_billion", "moe", "attention"}},
+      {"parallelism",
+       {"tp", "pp", "dp", "cp", "ep", "sequence_parallel", "virtual_pipeline_stages", "zero_stage", "fsdp", "offload", "micro_batch_size",
+        "activation_recomputation"}},
       {"training", {"global_batch_size", "precision", "framework", "framework_version"}},
-      {"measured", {"iteration_time_s", "tflops_per_gpu", "tflops_definition", "mfu_pct", "tokens_per_s_per_gpu", "memory_per_gpu_gb",
-                    "memory_definition"}}};
+      {"measured",
+       {"iteration_time_s", "tflops_per_gpu", "tflops_definition", "mfu_pct", "tokens_per_s_per_gpu", "memory_per_gpu_gb",
+        "memory_definition"}}};
   for (const auto& [section, keys] : known) {
     const Json* obj = section[0] == '\0' ? &run : (run.contains(section) ? &run[section] : nullptr);
     if (!obj || !obj->is_object()) continue;
@@ -82,7 +86,8 @@ std::optional<std::string> bad_measurement(const Json& meas) {
   for (const char* key : {"iteration_time_s", "tokens_per_s_per_gpu", "tflops_per_gpu", "mfu_pct"}) {
     if (!meas.is_object() || !meas.contains(key) || meas[key].is_null()) continue;
     const Json& v = meas[key];
-    if (!v.is_number() || !std::isfinite(v.get<double>()) || !(v.get<double>() > 0) || (std::string_view(key) == "mfu_pct" && v.get<double>() > 100))
+    if (!v.is_number() || !std::isfinite(v.get<double>()) || !(v.get<double>() > 0) ||
+        (std::string_view(key) == "mfu_pct" && v.get<double>() > 100))
       return std::string("measured.") + key + " must be a positive number" + (std::string_view(key) == "mfu_pct" ? " up to 100" : "") +
              " (got " + describe(v) + ")";
   }
@@ -104,9 +109,11 @@ std::optional<RowJob> row_to_job(const Json& run, const Catalog& catalog, std::s
     if (!obj.is_object() || !obj.contains(key) || obj[key].is_null()) return false;
     const Json& v = obj[key];
     if (v.is_number_integer() && v.get<long long>() >= min && v.get<long long>() <= INT32_MAX) return false;
-    if (v.is_number_float() && std::isfinite(v.get<double>()) && v.get<double>() >= static_cast<double>(min) && v.get<double>() <= INT32_MAX) return false;
-    reason = std::string("malformed run: ") + key + " must be a number from " + std::to_string(min) + " to " + std::to_string(INT32_MAX) + " (got " +
-             describe(v) + ")";
+    if (v.is_number_float() && std::isfinite(v.get<double>()) && v.get<double>() >= static_cast<double>(min) &&
+        v.get<double>() <= INT32_MAX)
+      return false;
+    reason = std::string("malformed run: ") + key + " must be a number from " + std::to_string(min) + " to " + std::to_string(INT32_MAX) +
+             " (got " + describe(v) + ")";
     return true;
   };
   for (const char* key : {"num_gpus", "gpus_per_node", "nics_per_node", "nic_gbps"})
@@ -140,7 +147,8 @@ std::optional<RowJob> row_to_job(const Json& run, const Catalog& catalog, std::s
   if (auto r = opt<double>(sys, "nic_gbps")) job.cluster.node.nic.bandwidth = Gbps(*r);
   job.cluster.node.scale_up_domain = std::max(job.cluster.node.scale_up_domain, job.cluster.node.gpus_per_node);
   const int gpus = sys.at("num_gpus").get<int>();
-  job.cluster.nodes = static_cast<int>((static_cast<long long>(gpus) + job.cluster.node.gpus_per_node - 1) / job.cluster.node.gpus_per_node);
+  job.cluster.nodes =
+      static_cast<int>((static_cast<long long>(gpus) + job.cluster.node.gpus_per_node - 1) / job.cluster.node.gpus_per_node);
   job.cluster.name = "validation";
   job.cluster.topology = TopologySpec{TopologyKind::kRailOptimized, 1.0, us(0.5), 32};
 
@@ -267,8 +275,10 @@ std::optional<RowJob> row_to_job(const Json& run, const Catalog& catalog, std::s
   rj.free_zero = !zs.has_value();
   p.zero = zs.value_or(0);
   if (auto fsdp = opt<std::string>(par, "fsdp")) {
-    if (*fsdp == "full_shard" || *fsdp == "megatron_fsdp") p.fsdp = Fsdp::kFullShard, p.zero = 0;
-    else if (*fsdp == "shard_grad_op") p.zero = 2;
+    if (*fsdp == "full_shard" || *fsdp == "megatron_fsdp")
+      p.fsdp = Fsdp::kFullShard, p.zero = 0;
+    else if (*fsdp == "shard_grad_op")
+      p.zero = 2;
   }
   if (auto off = opt<std::string>(par, "offload")) {
     if (*off == "params" || *off == "params+optimizer") p.param_offload = {OffloadDevice::kCpu, 1.0};
@@ -358,9 +368,11 @@ Candidates candidates(const RowJob& rj) {
         if (per_stage % v == 0) c.virtual_stages.push_back(v);
   }
   c.zeros = rj.free_zero ? std::vector<int>{0, 1} : std::vector<int>{bp.zero};
-  c.sequence_parallel = rj.free_sp && era.has(Feature::kSequenceParallel) ? std::vector<bool>{false, true} : std::vector<bool>{bp.sequence_parallel};
+  c.sequence_parallel =
+      rj.free_sp && era.has(Feature::kSequenceParallel) ? std::vector<bool>{false, true} : std::vector<bool>{bp.sequence_parallel};
   // TP communication overlap needs sequence parallelism (docs/interfaces.md §1.2, arguments.py L930).
-  c.tp_overlap = rj.free_tp_overlap && era.has(Feature::kTpCommOverlap) ? std::vector<bool>{false, true} : std::vector<bool>{bp.tp_comm_overlap};
+  c.tp_overlap =
+      rj.free_tp_overlap && era.has(Feature::kTpCommOverlap) ? std::vector<bool>{false, true} : std::vector<bool>{bp.tp_comm_overlap};
   // Expert TP is never stated either: Megatron's default is the dense TP (--expert-tensor-parallel-size None → TP,
   // docs/interfaces.md §1.2); 1 is the other common choice.
   c.expert_tps = base.model.moe && bp.tp > 1 ? std::vector<int>{1, bp.tp} : std::vector<int>{bp.expert_tp};
@@ -382,8 +394,10 @@ std::optional<std::pair<JobSpec, Evaluation>> best_completion(const RowJob& rj, 
   auto consider = [&](const JobSpec& j) {
     Evaluation e = ev.evaluate(j, cal);
     const bool ok = fits(j, e);
-    if (!best) best = {j, e};
-    else if (ok && (!fits(best->first, best->second) || e.step_time < best->second.step_time)) best = {j, std::move(e)};
+    if (!best)
+      best = {j, e};
+    else if (ok && (!fits(best->first, best->second) || e.step_time < best->second.step_time))
+      best = {j, std::move(e)};
     return ok;
   };
   for (int mb : cand.micro_batches)
@@ -394,40 +408,40 @@ std::optional<std::pair<JobSpec, Evaluation>> best_completion(const RowJob& rj, 
             for (bool tpo : cand.tp_overlap)
               for (bool gb : grad_bf16)
                 for (int etp : cand.expert_tps) {
-              if (tpo && !sp) continue;
-              JobSpec j = base;
-              j.plan.tp_comm_overlap = tpo;
-              j.plan.grad_reduce_bf16 = gb;
-              j.plan.expert_tp = etp;
-              j.plan.micro_batch = mb;
-              j.plan.recompute = rc;
-              j.plan.virtual_stages = v;
-              j.plan.schedule = v > 1 ? Schedule::kInterleaved : Schedule::k1F1B;
-              if (j.plan.fsdp == Fsdp::kNone) j.plan.zero = z;
-              j.plan.sequence_parallel = sp;
-              if (j.training.global_batch % (static_cast<long long>(mb) * j.plan.dp) != 0) continue;
-              if (j.model.layers % (j.plan.pp * v) != 0 && v > 1) continue;
-              // Megatron's interleaved schedule needs the micro-batch count divisible by pp (the
-              // planner's rule kInterleavedMicroBatches); a stated interleaving is taken as stated.
-              if (rj.free_virtual && v > 1 && j.micro_batches() % j.plan.pp != 0) continue;
-              if (!consider(j) || rc != Recompute::kFull || !rj.free_recompute || bp.recompute_layers > 0 || stage_layers < 2) continue;
-              // Fewest recomputed layers that fit (recompute_layers N of the stage's; 0 would mean all):
-              // invariant: lo layers do not fit (lo = 0: none recomputed), hi layers do.
-              int lo = 0, hi = stage_layers;
-              auto fits_with = [&](int n) {
-                JobSpec jn = j;
-                jn.plan.recompute_layers = n;
-                return fits(jn, ev.evaluate(jn, cal));
-              };
-              while (hi - lo > 1) {
-                const int mid = (lo + hi) / 2;
-                (fits_with(mid) ? hi : lo) = mid;
-              }
-              if (hi < stage_layers) {
-                j.plan.recompute_layers = hi;
-                consider(j);
-              }
-            }
+                  if (tpo && !sp) continue;
+                  JobSpec j = base;
+                  j.plan.tp_comm_overlap = tpo;
+                  j.plan.grad_reduce_bf16 = gb;
+                  j.plan.expert_tp = etp;
+                  j.plan.micro_batch = mb;
+                  j.plan.recompute = rc;
+                  j.plan.virtual_stages = v;
+                  j.plan.schedule = v > 1 ? Schedule::kInterleaved : Schedule::k1F1B;
+                  if (j.plan.fsdp == Fsdp::kNone) j.plan.zero = z;
+                  j.plan.sequence_parallel = sp;
+                  if (j.training.global_batch % (static_cast<long long>(mb) * j.plan.dp) != 0) continue;
+                  if (j.model.layers % (j.plan.pp * v) != 0 && v > 1) continue;
+                  // Megatron's interleaved schedule needs the micro-batch count divisible by pp (the
+                  // planner's rule kInterleavedMicroBatches); a stated interleaving is taken as stated.
+                  if (rj.free_virtual && v > 1 && j.micro_batches() % j.plan.pp != 0) continue;
+                  if (!consider(j) || rc != Recompute::kFull || !rj.free_recompute || bp.recompute_layers > 0 || stage_layers < 2) continue;
+                  // Fewest recomputed layers that fit (recompute_layers N of the stage's; 0 would mean all):
+                  // invariant: lo layers do not fit (lo = 0: none recomputed), hi layers do.
+                  int lo = 0, hi = stage_layers;
+                  auto fits_with = [&](int n) {
+                    JobSpec jn = j;
+                    jn.plan.recompute_layers = n;
+                    return fits(jn, ev.evaluate(jn, cal));
+                  };
+                  while (hi - lo > 1) {
+                    const int mid = (lo + hi) / 2;
+                    (fits_with(mid) ? hi : lo) = mid;
+                  }
+                  if (hi < stage_layers) {
+                    j.plan.recompute_layers = hi;
+                    consider(j);
+                  }
+                }
   return best;
 }
 
@@ -482,14 +496,17 @@ ValidationReport validate_runs(const Json& doc, const std::string& file, const C
           if (bad) rn.at("measured").error(*bad);
           if (!best || !fits(best->first, best->second)) {
             row.status = RowStatus::kInfeasible;
-            if (best && !best->second.reasons.empty()) row.reason = best->second.reasons[0].detail;
+            if (best && !best->second.reasons.empty())
+              row.reason = best->second.reasons[0].detail;
             else if (best) {
               char buf[200];
-              std::snprintf(buf, sizeof buf, "stage %d needs %.1f GiB, more than %.0f%% of the GPU's %.1f GiB (the planner's memory headroom)",
+              std::snprintf(buf, sizeof buf,
+                            "stage %d needs %.1f GiB, more than %.0f%% of the GPU's %.1f GiB (the planner's memory headroom)",
                             best->second.peak_stage, best->second.peak_memory / GiB(1), 100 * (1 - planner::kDefaultMemoryHeadroom),
                             best->first.cluster.node.gpu.memory / GiB(1));
               row.reason = buf;
-            } else row.reason = "no feasible completion";
+            } else
+              row.reason = "no feasible completion";
           } else {
             const Evaluation& e = best->second;
             const JobSpec& j = best->first;
@@ -509,12 +526,14 @@ ValidationReport validate_runs(const Json& doc, const std::string& file, const C
             }
             if (rj->free_virtual) row.chosen["virtual_pipeline_stages"] = j.plan.virtual_stages;
             if (rj->free_zero) row.chosen["zero_stage"] = j.plan.zero;
-            if (rj->uneven_layout)
-              row.chosen["stage_layers"] = {{"first", j.plan.first_stage_layers}, {"last", j.plan.last_stage_layers}};
+            if (rj->uneven_layout) row.chosen["stage_layers"] = {{"first", j.plan.first_stage_layers}, {"last", j.plan.last_stage_layers}};
             if (rj->mla_assumed) {
               const MlaSpec& a = *j.model.mla;
-              row.chosen["mla_dimensions"] = {{"q_lora_rank", a.q_lora_rank}, {"kv_lora_rank", a.kv_lora_rank}, {"qk_nope_head_dim", a.qk_nope_head_dim},
-                                              {"qk_rope_head_dim", a.qk_rope_head_dim}, {"v_head_dim", a.v_head_dim}};
+              row.chosen["mla_dimensions"] = {{"q_lora_rank", a.q_lora_rank},
+                                              {"kv_lora_rank", a.kv_lora_rank},
+                                              {"qk_nope_head_dim", a.qk_nope_head_dim},
+                                              {"qk_rope_head_dim", a.qk_rope_head_dim},
+                                              {"v_head_dim", a.v_head_dim}};
             }
             if (rj->free_sp) row.chosen["sequence_parallel"] = j.plan.sequence_parallel;
             row.chosen["grad_reduce_precision"] = j.plan.grad_reduce_bf16 ? "bf16" : "fp32";
@@ -529,13 +548,16 @@ ValidationReport validate_runs(const Json& doc, const std::string& file, const C
               row.metric = key;
               row.measured = meas[key].get<double>();
               const double tflops = def == "hardware" ? e.hardware_tflops_per_gpu : e.model_tflops_per_gpu;
-              if (row.metric == "iteration_time_s") row.predicted = e.step_time.si();
-              else if (row.metric == "tflops_per_gpu") row.predicted = tflops;
+              if (row.metric == "iteration_time_s")
+                row.predicted = e.step_time.si();
+              else if (row.metric == "tflops_per_gpu")
+                row.predicted = tflops;
               else if (row.metric == "mfu_pct") {
                 // Against the dense peak of the run's precision the source uses (bf16/fp16 for fp8 rows' MFU).
                 const GpuSpec& g = j.cluster.node.gpu;
                 row.predicted = 100.0 * tflops * 1e12 / effective_peak(g, activation_precision(j.training.precision)).si();
-              } else row.predicted = e.tokens_per_s_per_gpu;
+              } else
+                row.predicted = e.tokens_per_s_per_gpu;
               break;
             }
             if (bad) {
@@ -628,8 +650,10 @@ Json report_to_json(const ValidationReport& r, const UncertaintyModel* u) {
     if (row.evaluation) {
       // The predicted plan in full (beyond the contract's keys): where its time and memory go.
       const Json e = evaluation_to_json(*row.evaluation);
-      j["prediction"] = {{"step_time_s", e["step_time_s"]}, {"micro_batches", e["micro_batches"]},
-                         {"time_breakdown_s", e["time_breakdown_s"]}, {"peak_memory_gib", e["peak_memory_gib"]},
+      j["prediction"] = {{"step_time_s", e["step_time_s"]},
+                         {"micro_batches", e["micro_batches"]},
+                         {"time_breakdown_s", e["time_breakdown_s"]},
+                         {"peak_memory_gib", e["peak_memory_gib"]},
                          {"peak_stage", e["peak_stage"]}};
     }
     rows.push_back(j);

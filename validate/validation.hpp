@@ -17,8 +17,8 @@
 
 #include "model/calibration.hpp"
 #include "model/evaluator.hpp"
-#include "model/uncertainty.hpp"
 #include "model/spec/catalog.hpp"
+#include "model/uncertainty.hpp"
 #include "validate/era.hpp"
 
 namespace trainplan {
@@ -40,7 +40,7 @@ struct ValidationRow {
   // Every knob that changes the predicted time was stated by the run (none filled; a ZeRO stage
   // without data parallelism and the gradient-reduction precision do not count).
   bool fully_stated = false;
-  std::optional<JobSpec> job;  // the job predicted (with chosen knobs)
+  std::optional<JobSpec> job;            // the job predicted (with chosen knobs)
   std::optional<Evaluation> evaluation;  // its prediction (step time, breakdown, memory)
 };
 
@@ -61,8 +61,8 @@ struct RowJob {
   // Full recomputation of every layer read from the source's FLOP count: `hardware` FLOPs are
   // Narayanan et al. 2021 Eq. 3, whose factor 96 counts one recomputed forward pass of every layer.
   bool recompute_from_flop_count = false;
-  bool mla_assumed = false;      // multi-latent attention with DeepSeek-V2/V3's dimensions (the row has none)
-  bool uneven_layout = false;    // layers not divisible by pp: uneven first/last stages
+  bool mla_assumed = false;    // multi-latent attention with DeepSeek-V2/V3's dimensions (the row has none)
+  bool uneven_layout = false;  // layers not divisible by pp: uneven first/last stages
 };
 std::optional<RowJob> row_to_job(const Json& run, const Catalog& catalog, std::string& reason);
 

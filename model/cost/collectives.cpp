@@ -37,8 +37,7 @@ Seconds hop_latency(const GroupPlacement& g, const ClusterSpec& cluster) {
   return cluster.node.nic.latency + cluster.topology.hop_latency * switch_hops;
 }
 
-Seconds collective_time(Collective c, Bytes bytes, const GroupPlacement& g, const ClusterSpec& cluster,
-                        const Calibration& cal) noexcept {
+Seconds collective_time(Collective c, Bytes bytes, const GroupPlacement& g, const ClusterSpec& cluster, const Calibration& cal) noexcept {
   const int n = g.size;
   if (n <= 1 || bytes.si() <= 0) return Seconds{};
   const BytesPerSecond bus = group_bus_bandwidth(g, cluster, cal);
@@ -51,8 +50,7 @@ Seconds collective_time(Collective c, Bytes bytes, const GroupPlacement& g, cons
       return bytes / bus * (2.0 * frac) + cal.collective_latency + hop * steps;
     }
     case Collective::kAllGather:
-    case Collective::kReduceScatter:
-      return bytes / bus * frac + cal.collective_latency + hop * (n - 1.0);
+    case Collective::kReduceScatter: return bytes / bus * frac + cal.collective_latency + hop * (n - 1.0);
     case Collective::kAllToAll: {
       // Intra-node share over NVLink, the rest through the GPU's own NIC share (no ring reuse).
       const NodeSpec& nd = cluster.node;
@@ -63,8 +61,7 @@ Seconds collective_time(Collective c, Bytes bytes, const GroupPlacement& g, cons
       const BytesPerSecond nic = nd.nic.bandwidth * (static_cast<double>(nd.nics) / nd.gpus_per_node * cal.network_efficiency / oversub);
       return std::max(bytes * local / nvl, remote > 0 ? bytes * remote / nic : Seconds{}) + cal.collective_latency + hop;
     }
-    case Collective::kSendRecv:
-      return bytes / bus + cal.p2p_latency + hop;
+    case Collective::kSendRecv: return bytes / bus + cal.p2p_latency + hop;
   }
   return Seconds{};
 }

@@ -23,9 +23,9 @@ enum class Collective { kAllReduce, kAllGather, kReduceScatter, kAllToAll, kSend
 
 struct GroupPlacement {
   int size = 1;
-  int per_node = 1;        // members on one node
-  int nodes = 1;           // nodes the group spans
-  bool in_scale_up = true; // every member in one NVLink domain
+  int per_node = 1;         // members on one node
+  int nodes = 1;            // nodes the group spans
+  bool in_scale_up = true;  // every member in one NVLink domain
   bool crosses_leaf = false;
 };
 

@@ -72,12 +72,11 @@ LayerCost layer_cost(const LayerContext& c, bool moe_layer) {
   if (m.mla) {
     const MlaSpec& a = *m.mla;
     const double qk = a.qk_nope_head_dim + a.qk_rope_head_dim;
-    const GemmShape shapes[] = {
-        {T, a.q_lora_rank > 0 ? static_cast<double>(a.q_lora_rank) : d.a * qk / d.t, d.h},
-        {T, a.q_lora_rank > 0 ? d.a * qk / d.t : 0.0, static_cast<double>(a.q_lora_rank)},
-        {T, static_cast<double>(a.kv_lora_rank + a.qk_rope_head_dim), d.h},
-        {T, d.a * (a.qk_nope_head_dim + a.v_head_dim) / d.t, static_cast<double>(a.kv_lora_rank)},
-        {T, d.h, d.a * a.v_head_dim / d.t}};
+    const GemmShape shapes[] = {{T, a.q_lora_rank > 0 ? static_cast<double>(a.q_lora_rank) : d.a * qk / d.t, d.h},
+                                {T, a.q_lora_rank > 0 ? d.a * qk / d.t : 0.0, static_cast<double>(a.q_lora_rank)},
+                                {T, static_cast<double>(a.kv_lora_rank + a.qk_rope_head_dim), d.h},
+                                {T, d.a * (a.qk_nope_head_dim + a.v_head_dim) / d.t, static_cast<double>(a.kv_lora_rank)},
+                                {T, d.h, d.a * a.v_head_dim / d.t}};
     for (const auto& g : shapes) {
       if (g.n <= 0 || g.k <= 0) continue;
       const Seconds t = gemm_time(g, p, gpu, cal);
@@ -108,8 +107,8 @@ LayerCost layer_cost(const LayerContext& c, bool moe_layer) {
   } else {
     // Materialised scores: two batched GEMMs plus softmax (and dropout) over b·a·s² elements.
     const double batch = d.b * heads_local;
-    core = batched_gemm_time({d.sl, d.s, head_dim_qk}, batch, ap, gpu, cal) +
-           batched_gemm_time({d.sl, head_dim_v, d.s}, batch, ap, gpu, cal);
+    core =
+        batched_gemm_time({d.sl, d.s, head_dim_qk}, batch, ap, gpu, cal) + batched_gemm_time({d.sl, head_dim_v, d.s}, batch, ap, gpu, cal);
     const double s2 = batch * d.sl * d.s;
     const double passes = c.dropout ? 2.0 + 2.0 + 0.5 : 2.0;  // softmax r/w; dropout r/w + mask
     core += memory_bound_time(B(s2 * elem * passes), c.dropout ? 2 : 1, gpu, cal);
@@ -121,8 +120,8 @@ LayerCost layer_cost(const LayerContext& c, bool moe_layer) {
   const int mats = mlp_matrices(m.activation);
   double mlp_flops = 0;
   Seconds mlp{};
-  double act_width = 0;       // width of the activation function's output, this rank
-  double moe_tokens = 0;      // tokens this rank routes
+  double act_width = 0;   // width of the activation function's output, this rank
+  double moe_tokens = 0;  // tokens this rank routes
   if (moe_layer) {
     const MoeSpec& e = *m.moe;
     moe_tokens = T / d.t * c.etp;
@@ -163,9 +162,9 @@ LayerCost layer_cost(const LayerContext& c, bool moe_layer) {
   // Token-wise tensors are split over TP only with sequence parallelism.
   const double tok = c.sp ? T / d.t : T;
   double elems = 0;
-  elems += 2 * (2 * d.h) * tok;                                 // norms read + write
-  elems += 2 * (3 * d.h + (c.dropout ? 0.5 * d.h : 0)) * tok;   // residual (+dropout)
-  elems += (mats == 3 ? 3.0 : 2.0) * act_width * T;             // activation function
+  elems += 2 * (2 * d.h) * tok;                                   // norms read + write
+  elems += 2 * (3 * d.h + (c.dropout ? 0.5 * d.h : 0)) * tok;     // residual (+dropout)
+  elems += (mats == 3 ? 3.0 : 2.0) * act_width * T;               // activation function
   if (!m.learned_positions) elems += 2 * (d.q + d.kv) / d.t * T;  // RoPE on q, k
   const Seconds membound = memory_bound_time(B(elems * elem), 7, gpu, cal);
   const Seconds cast_f = cast_kernels > 0 ? memory_bound_time(B(cast_fwd * 4.0), cast_kernels, gpu, cal) : Seconds{};
@@ -199,8 +198,10 @@ LayerCost layer_cost(const LayerContext& c, bool moe_layer) {
     Seconds fwd{}, bwd{};
     auto block = [&](Seconds col) {
       fwd += c.sp ? ag + rs : ar;
-      if (!c.tp_grad_overlap) bwd += c.sp ? ag + ag + rs : ar;
-      else bwd += c.sp ? ag + exposed(ag, col) + exposed(rs, col) : exposed(ar, col);
+      if (!c.tp_grad_overlap)
+        bwd += c.sp ? ag + ag + rs : ar;
+      else
+        bwd += c.sp ? ag + exposed(ag, col) + exposed(rs, col) : exposed(ar, col);
     };
     block(col_attn);
     if (mlp_split) block(col_mlp);
@@ -234,8 +235,8 @@ LayerCost layer_cost(const LayerContext& c, bool moe_layer) {
   // Transformer Engine saves the fp8-cast input of each fp8 GEMM for its backward (1 byte instead
   // of 2): QKV input, out-proj input, MLP input and fc2 input (TE Linear/LayerNormLinear, fp8).
   const double gemm_in = c.precision == Precision::kFp8 ? 1.0 : 2.0;
-  double token_wise = 2 * d.h * 2 + gemm_in * d.h * 2;  // LN1 in, LN2 in (bf16); QKV in, MLP in
-  if (c.dropout) token_wise += 2 * d.h;  // two dropout masks (1 byte)
+  double token_wise = 2 * d.h * 2 + gemm_in * d.h * 2;            // LN1 in, LN2 in (bf16); QKV in, MLP in
+  if (c.dropout) token_wise += 2 * d.h;                           // two dropout masks (1 byte)
   double tp_split = 2 * (d.q + d.kv) + 2 * d.kv + gemm_in * d.q;  // Q, K, V, out-proj input
   double core_bytes = 0;
   if (c.flash) {

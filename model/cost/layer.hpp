@@ -20,34 +20,34 @@ struct LayerContext {
   const ClusterSpec* cluster = nullptr;
   const Calibration* cal = nullptr;
   int micro_batch = 1;
-  int seq = 2048;       // full sequence length
+  int seq = 2048;  // full sequence length
   int tp = 1;
   bool sp = false;
   int cp = 1;
   int ep = 1;
   int etp = 1;
   Precision precision = Precision::kBf16;
-  bool flash = true;    // fused attention (no s² tensors)
-  bool dropout = false; // GPT-style dropout 0.1 in attention and after each block
+  bool flash = true;     // fused attention (no s² tensors)
+  bool dropout = false;  // GPT-style dropout 0.1 in attention and after each block
   bool tp_comm_overlap = false;
   bool tp_grad_overlap = true;  // PlanSpec::tp_grad_overlap
-  long long vocab = 1;  // padded
+  long long vocab = 1;          // padded
 };
 
 struct LayerCost {
-  Seconds fwd;            // compute, incl. kernel overheads
+  Seconds fwd;  // compute, incl. kernel overheads
   Seconds bwd;
-  Seconds attention_core_fwd;  // part of fwd that selective recompute repeats
-  Seconds fp8_casts;           // part of fwd + bwd casting GEMM operands to fp8 (0 unless fp8)
+  Seconds attention_core_fwd;        // part of fwd that selective recompute repeats
+  Seconds fp8_casts;                 // part of fwd + bwd casting GEMM operands to fp8 (0 unless fp8)
   Seconds tp_comm_fwd, tp_comm_bwd;  // exposed
   Seconds cp_comm_fwd, cp_comm_bwd;
   Seconds ep_comm_fwd, ep_comm_bwd;
-  double model_flops = 0;      // fwd + bwd, this GPU, Megatron counting
+  double model_flops = 0;           // fwd + bwd, this GPU, Megatron counting
   double attention_core_flops = 0;  // fwd FLOPs of the score/value products (selective recompute)
-  double fwd_flops = 0;        // fwd model FLOPs, this GPU
-  Bytes activations;           // kept for backward with no recomputation
-  Bytes activations_selective; // with the attention core recomputed
-  Bytes layer_input;           // kept with full recomputation
+  double fwd_flops = 0;             // fwd model FLOPs, this GPU
+  Bytes activations;                // kept for backward with no recomputation
+  Bytes activations_selective;      // with the attention core recomputed
+  Bytes layer_input;                // kept with full recomputation
 };
 
 LayerCost layer_cost(const LayerContext& ctx, bool moe_layer);

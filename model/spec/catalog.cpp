@@ -88,9 +88,11 @@ std::optional<Resolved> resolve(const Node& node, const Catalog& catalog, const 
   return Resolved{nullptr, node};
 }
 
-const std::vector<std::pair<std::string, Precision>> kPrecisionNames = {
-    {"bf16", Precision::kBf16}, {"fp16", Precision::kFp16}, {"fp8", Precision::kFp8},
-    {"fp32", Precision::kFp32}, {"tf32", Precision::kTf32}};
+const std::vector<std::pair<std::string, Precision>> kPrecisionNames = {{"bf16", Precision::kBf16},
+                                                                        {"fp16", Precision::kFp16},
+                                                                        {"fp8", Precision::kFp8},
+                                                                        {"fp32", Precision::kFp32},
+                                                                        {"tf32", Precision::kTf32}};
 
 LinkSpec read_link(ObjectReader& parent, std::string_view key, const char* bw_key = "bandwidth") {
   LinkSpec l;
@@ -121,8 +123,9 @@ GpuSpec read_gpu(const Node& node, const Catalog& catalog) {
   if (!r.valid()) return g;
   g.key = r.string("key");
   g.name = r.string("name");
-  g.architecture = r.choice<std::string>("architecture", {{"volta", "volta"}, {"ampere", "ampere"}, {"hopper", "hopper"},
-                                                          {"blackwell", "blackwell"}, {"cdna2", "cdna2"}, {"cdna3", "cdna3"}});
+  g.architecture = r.choice<std::string>(
+      "architecture",
+      {{"volta", "volta"}, {"ampere", "ampere"}, {"hopper", "hopper"}, {"blackwell", "blackwell"}, {"cdna2", "cdna2"}, {"cdna3", "cdna3"}});
   g.sm_count = r.integer("sm_count", 1);
   g.memory = r.bytes("memory");
   g.memory_bandwidth = r.rate("memory_bandwidth");
@@ -155,8 +158,10 @@ NodeSpec read_node(const Node& node, const Catalog& catalog) {
   {
     ObjectReader su(r.required_child("scale_up"));
     if (su.valid()) {
-      n.scale_up_kind = su.choice<ScaleUpKind>("kind", {{"nvswitch", ScaleUpKind::kNvSwitch}, {"nvlink", ScaleUpKind::kNvLink},
-                                                        {"nvl72", ScaleUpKind::kNvl72}, {"infinity-fabric", ScaleUpKind::kInfinityFabric},
+      n.scale_up_kind = su.choice<ScaleUpKind>("kind", {{"nvswitch", ScaleUpKind::kNvSwitch},
+                                                        {"nvlink", ScaleUpKind::kNvLink},
+                                                        {"nvl72", ScaleUpKind::kNvl72},
+                                                        {"infinity-fabric", ScaleUpKind::kInfinityFabric},
                                                         {"pcie", ScaleUpKind::kPcie}});
       n.scale_up.bandwidth = su.rate("bandwidth_per_gpu");
       n.scale_up.latency = su.time("latency");
@@ -253,8 +258,10 @@ CheckpointSpec read_checkpoint(const Node& node) {
       out.interval = std::nullopt;
     } else {
       const Seconds t = r.time("interval");
-      if (t.si() > 0 && std::isfinite(t.si())) out.interval = t;
-      else iv->error("expected \"optimal\" or a positive duration such as \"30min\"");
+      if (t.si() > 0 && std::isfinite(t.si()))
+        out.interval = t;
+      else
+        iv->error("expected \"optimal\" or a positive duration such as \"30min\"");
     }
   }
   r.finish();
@@ -274,11 +281,12 @@ ClusterSpec read_cluster(const Node& node, const Catalog& catalog) {
   c.node = read_node(r.required_child("node"), catalog);
   c.nodes = r.integer("nodes", 1);
   if (static_cast<long long>(c.nodes) * c.node.gpus_per_node > INT32_MAX)
-    res->node.at("nodes").error("expected nodes x gpus_per_node (" + std::to_string(c.nodes) + " x " + std::to_string(c.node.gpus_per_node) +
-                                ") <= " + std::to_string(INT32_MAX) + " GPUs");
+    res->node.at("nodes").error("expected nodes x gpus_per_node (" + std::to_string(c.nodes) + " x " +
+                                std::to_string(c.node.gpus_per_node) + ") <= " + std::to_string(INT32_MAX) + " GPUs");
   ObjectReader t(r.required_child("topology"));
   if (t.valid()) {
-    c.topology.kind = t.choice<TopologyKind>("kind", {{"fat-tree", TopologyKind::kFatTree}, {"rail-optimized", TopologyKind::kRailOptimized}});
+    c.topology.kind =
+        t.choice<TopologyKind>("kind", {{"fat-tree", TopologyKind::kFatTree}, {"rail-optimized", TopologyKind::kRailOptimized}});
     c.topology.oversubscription = t.number("oversubscription", 1.0, 1.0, 1000.0);
     c.topology.hop_latency = t.time("hop_latency");
     c.topology.nodes_per_leaf = t.integer("nodes_per_leaf", 16, 1);
@@ -305,8 +313,10 @@ ModelSpec read_model(const Node& node, const Catalog& catalog, const std::string
   m.kv_heads = r.integer("kv_heads", m.heads, 1);
   m.head_dim = r.integer("head_dim", static_cast<int>(m.heads > 0 ? m.hidden / m.heads : 1), 1);
   m.ffn_hidden = r.integer("ffn_hidden", 1);
-  m.activation = r.choice<Activation>("activation", {{"gelu", Activation::kGelu}, {"swiglu", Activation::kSwiglu},
-                                                     {"relu", Activation::kRelu}, {"squared-relu", Activation::kSquaredRelu}});
+  m.activation = r.choice<Activation>("activation", {{"gelu", Activation::kGelu},
+                                                     {"swiglu", Activation::kSwiglu},
+                                                     {"relu", Activation::kRelu},
+                                                     {"squared-relu", Activation::kSquaredRelu}});
   m.vocab = r.integer("vocab", 1);
   m.tied_embeddings = r.boolean("tied_embeddings", false);
   m.max_sequence = r.integer("max_sequence", 1);
@@ -321,8 +331,8 @@ ModelSpec read_model(const Node& node, const Catalog& catalog, const std::string
       // theta: the rotary base (HF rope_theta); Megatron's --rotary-base is an integer.
       const RopeSpec defaults;
       m.rope.theta = q.integer("theta", static_cast<int>(defaults.theta), 1);
-      m.rope.scaling = q.choice<RopeScaling>("scaling", {{"none", RopeScaling::kNone}, {"llama3", RopeScaling::kLlama3},
-                                                         {"yarn", RopeScaling::kYarn}}, defaults.scaling);
+      m.rope.scaling = q.choice<RopeScaling>(
+          "scaling", {{"none", RopeScaling::kNone}, {"llama3", RopeScaling::kLlama3}, {"yarn", RopeScaling::kYarn}}, defaults.scaling);
       m.rope.factor = q.number("factor", defaults.factor, 1.0, 1.0e4);
       q.finish();
     }
@@ -361,11 +371,13 @@ ModelSpec read_model(const Node& node, const Catalog& catalog, const std::string
       m.mla = s;
     }
   }
-  if (m.kv_heads > m.heads) res->node.at("kv_heads").error("expected kv_heads <= heads (" + std::to_string(m.heads) + ")");
-  else if (m.heads % m.kv_heads != 0) res->node.at("kv_heads").error("expected kv_heads to divide heads (" + std::to_string(m.heads) + ")");
+  if (m.kv_heads > m.heads)
+    res->node.at("kv_heads").error("expected kv_heads <= heads (" + std::to_string(m.heads) + ")");
+  else if (m.heads % m.kv_heads != 0)
+    res->node.at("kv_heads").error("expected kv_heads to divide heads (" + std::to_string(m.heads) + ")");
   // The bounds of model_spec.hpp, named where they are exceeded.
-  const std::pair<const char*, long long> sizes[] = {{"layers", m.layers}, {"hidden", m.hidden}, {"heads", m.heads}, {"ffn_hidden", m.ffn_hidden},
-                                                     {"vocab", m.vocab}, {"max_sequence", m.max_sequence}};
+  const std::pair<const char*, long long> sizes[] = {{"layers", m.layers},         {"hidden", m.hidden}, {"heads", m.heads},
+                                                     {"ffn_hidden", m.ffn_hidden}, {"vocab", m.vocab},   {"max_sequence", m.max_sequence}};
   for (const auto& [key, v] : sizes) {
     const long long bound = std::string_view(key) == "layers" ? kMaxLayers : kMaxModelDimension;
     if (r.has(key) && v > bound) res->node.at(key).error("expected at most " + std::to_string(bound) + " (got " + std::to_string(v) + ")");
@@ -402,11 +414,14 @@ TrainingSpec read_training(const Node& node) {
   if (auto gt = r.child("global_batch_tokens")) {
     if (r.has("global_batch")) gt->error("give either global_batch (sequences) or global_batch_tokens, not both");
     long long tokens = 0;
-    if (gt->json->is_number_integer() && gt->json->get<long long>() > 0) tokens = gt->json->get<long long>();
-    else gt->error("expected a positive integer number of tokens (got " + describe(*gt->json) + ")");
+    if (gt->json->is_number_integer() && gt->json->get<long long>() > 0)
+      tokens = gt->json->get<long long>();
+    else
+      gt->error("expected a positive integer number of tokens (got " + describe(*gt->json) + ")");
     if (tokens > 0 && tokens % t.sequence_length != 0)
       gt->error("expected a multiple of sequence_length (" + std::to_string(t.sequence_length) + ")");
-    else if (tokens > 0) t.global_batch = tokens / t.sequence_length;
+    else if (tokens > 0)
+      t.global_batch = tokens / t.sequence_length;
   } else if (!r.has("global_batch")) {
     node.at("global_batch").error("missing required key; expected the global batch in sequences (or global_batch_tokens)");
   }
@@ -414,20 +429,28 @@ TrainingSpec read_training(const Node& node) {
   t.optimizer = r.choice<Optimizer>("optimizer", {{"adam", Optimizer::kAdam}, {"adamw", Optimizer::kAdam}, {"sgd", Optimizer::kSgd}},
                                     Optimizer::kAdam);
   if (auto tb = r.child("token_budget")) {
-    if (tb->json->is_number() && tb->json->get<double>() > 0) t.token_budget = tb->json->get<double>();
-    else tb->error("expected a positive number of tokens (got " + describe(*tb->json) + ")");
+    if (tb->json->is_number() && tb->json->get<double>() > 0)
+      t.token_budget = tb->json->get<double>();
+    else
+      tb->error("expected a positive number of tokens (got " + describe(*tb->json) + ")");
   }
-  if (r.has("deadline")) t.deadline_days = r.time("deadline") / s(86400);
-  else r.child("deadline");
+  if (r.has("deadline"))
+    t.deadline_days = r.time("deadline") / s(86400);
+  else
+    r.child("deadline");
   if (auto ck = r.child("checkpoint")) t.checkpoint = read_checkpoint(*ck);
   if (auto f = r.child("framework")) {
     auto parsed = f->json->is_string() ? parse_framework(f->json->get<std::string>()) : std::nullopt;
-    if (parsed) t.framework = *parsed;
-    else f->error("expected one of " + framework_choices() + " (got " + describe(*f->json) + ")");
+    if (parsed)
+      t.framework = *parsed;
+    else
+      f->error("expected one of " + framework_choices() + " (got " + describe(*f->json) + ")");
   }
   if (auto v = r.child("framework_version")) {
-    if (v->json->is_string() && !v->json->get<std::string>().empty()) t.framework_version = v->json->get<std::string>();
-    else v->error("expected the framework's release, tag or commit as a non-empty string (got " + describe(*v->json) + ")");
+    if (v->json->is_string() && !v->json->get<std::string>().empty())
+      t.framework_version = v->json->get<std::string>();
+    else
+      v->error("expected the framework's release, tag or commit as a non-empty string (got " + describe(*v->json) + ")");
   }
   r.finish();
   return t;
@@ -526,11 +549,14 @@ void check_job(const JobSpec& job, const Node& root) {
   need(p.pp <= m.layers, "pp", "expected pp <= layers (" + std::to_string(m.layers) + ")");
   need(p.ep == 1 || (m.moe && m.moe->experts % p.ep == 0), "ep",
        m.moe ? "expected ep to divide the " + std::to_string(m.moe->experts) + " experts" : std::string("expected ep 1 for a dense model"));
-  need(p.ep == 1 || (static_cast<long long>(p.dp) * p.cp) % p.ep == 0, "ep", "expected ep to divide dp*cp (expert parallelism is carved out of data parallelism)");
+  need(p.ep == 1 || (static_cast<long long>(p.dp) * p.cp) % p.ep == 0, "ep",
+       "expected ep to divide dp*cp (expert parallelism is carved out of data parallelism)");
   need(p.expert_tp == 1 || p.expert_tp == p.tp || (p.tp % p.expert_tp == 0), "expert_tp", "expected expert_tp to divide tp");
   need(!(p.zero > 0 && p.fsdp != Fsdp::kNone), "zero", "give either zero or fsdp, not both");
-  need(p.schedule != Schedule::kInterleaved || p.virtual_stages > 1, "virtual_stages", "expected virtual_stages > 1 with the interleaved schedule");
-  need(p.virtual_stages == 1 || p.schedule == Schedule::kInterleaved, "schedule", "expected schedule \"interleaved\" with virtual_stages > 1");
+  need(p.schedule != Schedule::kInterleaved || p.virtual_stages > 1, "virtual_stages",
+       "expected virtual_stages > 1 with the interleaved schedule");
+  need(p.virtual_stages == 1 || p.schedule == Schedule::kInterleaved, "schedule",
+       "expected schedule \"interleaved\" with virtual_stages > 1");
   need(p.virtual_stages == 1 || p.pp > 1, "virtual_stages", "expected pp > 1 with virtual stages");
   need(p.recompute_layers == 0 || p.recompute == Recompute::kFull, "recompute_layers", "expected recompute \"full\" with recompute_layers");
   check_master_params(p.param_remainders, job.training, plan.at("master_params"));
@@ -547,9 +573,11 @@ void check_job(const JobSpec& job, const Node& root) {
   if (p.pp > 1) {
     long long rest_layers = static_cast<long long>(m.layers) - p.first_stage_layers - p.last_stage_layers;
     int rest_stages = p.pp - uneven;
-    if (rest_stages == 0 ? rest_layers != 0 : (rest_layers <= 0 || rest_layers % (static_cast<long long>(rest_stages) * p.virtual_stages) != 0))
-      plan.at("pp").error("expected the " + std::to_string(rest_layers) + " layers outside the uneven first/last stages to split evenly over " +
-                          std::to_string(rest_stages) + " stages x " + std::to_string(p.virtual_stages) + " virtual stages");
+    if (rest_stages == 0 ? rest_layers != 0
+                         : (rest_layers <= 0 || rest_layers % (static_cast<long long>(rest_stages) * p.virtual_stages) != 0))
+      plan.at("pp").error("expected the " + std::to_string(rest_layers) +
+                          " layers outside the uneven first/last stages to split evenly over " + std::to_string(rest_stages) +
+                          " stages x " + std::to_string(p.virtual_stages) + " virtual stages");
   } else if (m.layers % p.virtual_stages != 0) {
     plan.at("virtual_stages").error("expected virtual_stages to divide the layers");
   }

@@ -24,7 +24,7 @@ enum class Framework {
   kMegatronDeepspeed,  // DeepSpeed's Megatron fork and its derivatives
   kDeepspeed,          // DeepSpeed ZeRO without Megatron model parallelism
   kPytorchFsdp,
-  kComposer,           // MosaicML Composer / llm-foundry on PyTorch FSDP
+  kComposer,  // MosaicML Composer / llm-foundry on PyTorch FSDP
   kTorchtitan,
   kMetaseq,
   kMegascale,
@@ -34,8 +34,8 @@ enum class Framework {
 // The contract's names (../shared/docs/contract.md, "The framework is an input"; the validation
 // README's `training.framework`), in enum order after kUnstated.
 inline constexpr std::array<std::string_view, 12> kFrameworkNames = {
-    "megatron-lm", "megatron-core", "nemo",    "megatron-bridge", "megatron-deepspeed", "deepspeed",
-    "pytorch-fsdp", "composer",     "torchtitan", "metaseq",      "megascale",          "other"};
+    "megatron-lm",  "megatron-core", "nemo",       "megatron-bridge", "megatron-deepspeed", "deepspeed",
+    "pytorch-fsdp", "composer",      "torchtitan", "metaseq",         "megascale",          "other"};
 
 inline constexpr Framework kAssumedFramework = Framework::kMegatronCore;
 

@@ -21,8 +21,10 @@ const char* precision_name(Precision p);
 // Transformer Engine keeps master weights in fp32 and the fp8 cast transiently).
 constexpr double element_bytes(Precision p) {
   switch (p) {
-    case Precision::kFp32: case Precision::kTf32: return 4;
-    case Precision::kBf16: case Precision::kFp16: return 2;
+    case Precision::kFp32:
+    case Precision::kTf32: return 4;
+    case Precision::kBf16:
+    case Precision::kFp16: return 2;
     case Precision::kFp8: return 1;
   }
   return 2;
@@ -68,17 +70,17 @@ struct NodeSpec {
   GpuSpec gpu;
   int gpus_per_node = 8;
   ScaleUpKind scale_up_kind = ScaleUpKind::kNvSwitch;
-  LinkSpec scale_up;          // per-GPU unidirectional NVLink / fabric bandwidth
-  int scale_up_domain = 8;    // GPUs reachable at scale-up speed (72 for NVL72)
-  LinkSpec pcie;              // per GPU, host <-> device
+  LinkSpec scale_up;        // per-GPU unidirectional NVLink / fabric bandwidth
+  int scale_up_domain = 8;  // GPUs reachable at scale-up speed (72 for NVL72)
+  LinkSpec pcie;            // per GPU, host <-> device
   Bytes host_memory;
   BytesPerSecond host_memory_bandwidth;
   int cpu_cores = 1;
-  FlopsPerSecond cpu_flops;   // whole node, for CPU optimizer steps
+  FlopsPerSecond cpu_flops;  // whole node, for CPU optimizer steps
   std::optional<Bytes> nvme_capacity;
   BytesPerSecond nvme_bandwidth;
   int nics = 1;
-  LinkSpec nic;               // one NIC
+  LinkSpec nic;  // one NIC
   friend bool operator==(const NodeSpec&, const NodeSpec&) = default;
 };
 

@@ -4,9 +4,7 @@
 
 namespace trainplan {
 
-bool looks_like_hf_config(const Json& j) {
-  return j.is_object() && j.contains("num_hidden_layers") && j.contains("hidden_size");
-}
+bool looks_like_hf_config(const Json& j) { return j.is_object() && j.contains("num_hidden_layers") && j.contains("hidden_size"); }
 
 namespace {
 
@@ -72,8 +70,10 @@ RopeSpec hf_rope(const Node& node) {
   Node type = sc.at(type_key);
   const std::string name = type.json && type.json->is_string() ? type.json->get<std::string>() : "";
   if (name == "default") return q;
-  if (name == "llama3") q.scaling = RopeScaling::kLlama3;
-  else if (name == "yarn") q.scaling = RopeScaling::kYarn;
+  if (name == "llama3")
+    q.scaling = RopeScaling::kLlama3;
+  else if (name == "yarn")
+    q.scaling = RopeScaling::kYarn;
   else {
     type.error("expected \"llama3\", \"yarn\" or \"default\" (got " + (type.json ? describe(*type.json) : std::string("nothing")) + ")");
     return q;
@@ -92,11 +92,12 @@ ModelSpec read_hf_config(const Node& node) {
   }
   const Json& j = *node.json;
   std::string model_type = "unknown";
-  if (j.contains("model_type") && j["model_type"].is_string()) model_type = j["model_type"].get<std::string>();
-  else if (j.contains("model_type") && !j["model_type"].is_null()) node.at("model_type").error("expected a string (got " + describe(j["model_type"]) + ")");
+  if (j.contains("model_type") && j["model_type"].is_string())
+    model_type = j["model_type"].get<std::string>();
+  else if (j.contains("model_type") && !j["model_type"].is_null())
+    node.at("model_type").error("expected a string (got " + describe(j["model_type"]) + ")");
   m.key = model_type;
-  m.name = j.contains("architectures") && j["architectures"].is_array() && !j["architectures"].empty() &&
-                   j["architectures"][0].is_string()
+  m.name = j.contains("architectures") && j["architectures"].is_array() && !j["architectures"].empty() && j["architectures"][0].is_string()
                ? j["architectures"][0].get<std::string>()
                : model_type;
   m.layers = static_cast<int>(get_int(node, "num_hidden_layers", true, 1, kMaxLayers).value_or(1));
@@ -110,10 +111,12 @@ ModelSpec read_hf_config(const Node& node) {
   m.activation = Activation::kSwiglu;  // no hidden_act: the gated SiLU MLP of every family read here
   if (j.contains("hidden_act") && !j["hidden_act"].is_null()) {
     auto act = j["hidden_act"].is_string() ? hf_activation(j["hidden_act"].get<std::string>()) : std::nullopt;
-    if (act) m.activation = *act;
+    if (act)
+      m.activation = *act;
     else
-      node.at("hidden_act").error("expected one of \"silu\", \"swish\", \"gelu\", \"gelu_new\", \"gelu_pytorch_tanh\", \"relu\", \"relu2\" (got " +
-                                  describe(j["hidden_act"]) + ")");
+      node.at("hidden_act")
+          .error("expected one of \"silu\", \"swish\", \"gelu\", \"gelu_new\", \"gelu_pytorch_tanh\", \"relu\", \"relu2\" (got " +
+                 describe(j["hidden_act"]) + ")");
   }
   m.layernorm = false;  // RMSNorm
   // Qwen2 biases q/k/v in code with no field; Qwen2-MoE has qkv_bias; Llama/DeepSeek attention_bias.
@@ -152,8 +155,10 @@ ModelSpec read_hf_config(const Node& node) {
     Node scoring = node.at("scoring_func");
     if (scoring.json && scoring.json->is_string()) {
       const std::string f = scoring.json->get<std::string>();
-      if (f == "sigmoid") e.score = RouterScore::kSigmoid;
-      else if (f != "softmax") scoring.error("expected \"softmax\" or \"sigmoid\" (got \"" + f + "\")");
+      if (f == "sigmoid")
+        e.score = RouterScore::kSigmoid;
+      else if (f != "softmax")
+        scoring.error("expected \"softmax\" or \"sigmoid\" (got \"" + f + "\")");
     }
     // Load-balancing weight: router_aux_loss_coef (Mixtral, Qwen-MoE), aux_loss_alpha (DeepSeek).
     for (const char* key : {"router_aux_loss_coef", "aux_loss_alpha"})

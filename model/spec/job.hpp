@@ -16,9 +16,7 @@ struct JobSpec {
   ClusterSpec cluster;
   TrainingSpec training;
   PlanSpec plan;
-  [[nodiscard]] long long micro_batches() const {
-    return training.global_batch / (static_cast<long long>(plan.micro_batch) * plan.dp);
-  }
+  [[nodiscard]] long long micro_batches() const { return training.global_batch / (static_cast<long long>(plan.micro_batch) * plan.dp); }
 };
 
 }  // namespace trainplan

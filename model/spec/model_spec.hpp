@@ -39,15 +39,15 @@ const char* activation_name(Activation a);
 constexpr int mlp_matrices(Activation a) { return a == Activation::kSwiglu ? 3 : 2; }
 
 struct MoeSpec {
-  int experts = 1;               // routed experts
+  int experts = 1;  // routed experts
   int top_k = 1;
   long long expert_ffn_hidden = 0;
   int shared_experts = 0;
   long long shared_ffn_hidden = 0;  // width of one shared expert
-  int dense_layers = 0;          // the first layers are dense (DeepSeek-V3: 3)
-  bool router_bias = false;      // DeepSeek-V3 e_score_correction_bias
+  int dense_layers = 0;             // the first layers are dense (DeepSeek-V3: 3)
+  bool router_bias = false;         // DeepSeek-V3 e_score_correction_bias
   RouterScore score = RouterScore::kSoftmax;
-  double aux_loss_coeff = 0.0;   // load-balancing loss weight (HF router_aux_loss_coef / aux_loss_alpha)
+  double aux_loss_coeff = 0.0;  // load-balancing loss weight (HF router_aux_loss_coef / aux_loss_alpha)
   friend bool operator==(const MoeSpec&, const MoeSpec&) = default;
 };
 
@@ -74,8 +74,8 @@ struct ModelSpec {
   bool tied_embeddings = false;
   int max_sequence = 2048;
   bool qkv_bias = false;
-  bool linear_bias = false;   // biases on the other linear layers (GPT-2/3 style)
-  bool layernorm = true;      // LayerNorm (weight + bias) or RMSNorm (weight)
+  bool linear_bias = false;  // biases on the other linear layers (GPT-2/3 style)
+  bool layernorm = true;     // LayerNorm (weight + bias) or RMSNorm (weight)
   bool learned_positions = false;
   int mtp_layers = 0;
   RopeSpec rope;  // unused with learned positions

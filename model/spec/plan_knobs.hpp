@@ -59,13 +59,13 @@ struct PlanSpec {
   int cp = 1;
   int ep = 1;
   int expert_tp = 1;
-  int zero = 0;                // 0..3; Megatron's distributed optimizer is 1
-  Fsdp fsdp = Fsdp::kNone;     // FSDP full shard = ZeRO-3; hybrid shards within a node
+  int zero = 0;             // 0..3; Megatron's distributed optimizer is 1
+  Fsdp fsdp = Fsdp::kNone;  // FSDP full shard = ZeRO-3; hybrid shards within a node
   Offload optimizer_offload;
   Offload param_offload;
   Offload activation_offload;
   Recompute recompute = Recompute::kNone;
-  int recompute_layers = 0;    // with full recompute: layers per stage recomputed (0: all)
+  int recompute_layers = 0;  // with full recompute: layers per stage recomputed (0: all)
   int micro_batch = 1;
   // Overlap defaults follow today's stacks (Megatron-Core recipes, NeMo, FSDP): on.
   bool overlap_grad_reduce = true;
@@ -183,10 +183,10 @@ struct KnobDecl {
   // ranks first; 0: not a tie-break. Ranks are unique (a static_assert checks), and
   // kGlobalBatchTieBreak is the global batch's.
   int tie_break = 0;
-  bool layer_cost = false;    // the layer costs depend on it: a key of LayerCostCache (model/step.hpp)
+  bool layer_cost = false;      // the layer costs depend on it: a key of LayerCostCache (model/step.hpp)
   std::string_view group = {};  // the explanation swaps a group's knobs together with the runner-up's
   Widget widget = Widget::kNone;
-  std::string_view label = {};    // the GUI form's label (with a widget)
+  std::string_view label = {};  // the GUI form's label (with a widget)
   std::string_view tooltip = {};
   // What the framework refuses about this knob's value in this plan and training (nullptr: the
   // value is valid). The job reader reports it at the knob's path; the evaluators make such a
@@ -235,28 +235,46 @@ namespace knob_access {
 // get/set of a PlanSpec member (or a member of one) as a double; see the file comment.
 template <class T>
 constexpr double to_double(T v) {
-  if constexpr (std::is_enum_v<T>) return static_cast<int>(v);
-  else return static_cast<double>(v);
+  if constexpr (std::is_enum_v<T>)
+    return static_cast<int>(v);
+  else
+    return static_cast<double>(v);
 }
 template <class T>
 constexpr T from_double(double v) {
-  if constexpr (std::is_enum_v<T>) return static_cast<T>(static_cast<int>(v));
-  else if constexpr (std::is_same_v<T, bool>) return v != 0;
-  else if constexpr (std::is_integral_v<T>) return static_cast<T>(v);
-  else return v;
+  if constexpr (std::is_enum_v<T>)
+    return static_cast<T>(static_cast<int>(v));
+  else if constexpr (std::is_same_v<T, bool>)
+    return v != 0;
+  else if constexpr (std::is_integral_v<T>)
+    return static_cast<T>(v);
+  else
+    return v;
 }
 template <auto M>
-double get(const PlanSpec& p) { return to_double(p.*M); }
+double get(const PlanSpec& p) {
+  return to_double(p.*M);
+}
 template <auto M>
-void set(PlanSpec& p, double v) { p.*M = from_double<std::remove_cvref_t<decltype(p.*M)>>(v); }
+void set(PlanSpec& p, double v) {
+  p.*M = from_double<std::remove_cvref_t<decltype(p.*M)>>(v);
+}
 template <auto Outer, auto Inner>
-double get_in(const PlanSpec& p) { return to_double((p.*Outer).*Inner); }
+double get_in(const PlanSpec& p) {
+  return to_double((p.*Outer).*Inner);
+}
 template <auto Outer, auto Inner>
-void set_in(PlanSpec& p, double v) { (p.*Outer).*Inner = from_double<std::remove_cvref_t<decltype((p.*Outer).*Inner)>>(v); }
+void set_in(PlanSpec& p, double v) {
+  (p.*Outer).*Inner = from_double<std::remove_cvref_t<decltype((p.*Outer).*Inner)>>(v);
+}
 template <int V>
-double constant(const PlanSpec&) { return V; }
+double constant(const PlanSpec&) {
+  return V;
+}
 template <auto Outer>
-double fraction_default(const PlanSpec& p) { return (p.*Outer).device == OffloadDevice::kNone ? 0.0 : 1.0; }
+double fraction_default(const PlanSpec& p) {
+  return (p.*Outer).device == OffloadDevice::kNone ? 0.0 : 1.0;
+}
 inline constexpr double kIntMax = 2147483647.0;  // INT32_MAX: the reader's integer bound
 }  // namespace knob_access
 
@@ -456,10 +474,12 @@ inline constexpr std::array<TieBreak, kTieBreakCount> kTieBreaks = [] {
   std::sort(t.begin(), t.end(), [](const TieBreak& a, const TieBreak& b) { return a.rank < b.rank; });
   return t;
 }();
-static_assert([] {
-  for (size_t i = 1; i < kTieBreaks.size(); ++i)
-    if (kTieBreaks[i].rank == kTieBreaks[i - 1].rank) return false;
-  return true;
-}(), "two tie-breaks share a rank");
+static_assert(
+    [] {
+      for (size_t i = 1; i < kTieBreaks.size(); ++i)
+        if (kTieBreaks[i].rank == kTieBreaks[i - 1].rank) return false;
+      return true;
+    }(),
+    "two tie-breaks share a rank");
 
 }  // namespace trainplan

@@ -20,7 +20,8 @@ constexpr BridgeRecipe kRecipes[] = {
     {"qwen2-7b", "megatron.bridge.recipes.qwen.h100.qwen2", "qwen2_7b_pretrain_2gpu_h100_bf16_config", 213, false},
     {"qwen2-72b", "megatron.bridge.recipes.qwen.h100.qwen2", "qwen2_72b_pretrain_32gpu_h100_bf16_config", 302, false},
 };
-constexpr BridgeRecipe kVanilla = {"", "megatron.bridge.recipes.gpt.h100.vanilla_gpt", "vanilla_gpt_pretrain_1gpu_h100_bf16_config", 52, false};
+constexpr BridgeRecipe kVanilla = {"", "megatron.bridge.recipes.gpt.h100.vanilla_gpt", "vanilla_gpt_pretrain_1gpu_h100_bf16_config", 52,
+                                   false};
 
 }  // namespace
 

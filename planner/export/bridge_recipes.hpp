@@ -17,7 +17,7 @@ struct BridgeRecipe {
   std::string_view model_key;  // trainplan catalog key; "" for the generic fallback
   std::string_view module;     // Python module that defines the function
   std::string_view function;
-  int line = 0;                // of the function in the module's file, at 067f987d
+  int line = 0;  // of the function in the module's file, at 067f987d
   // cfg.comm_overlap = CommOverlapConfig(...): without one (the _pretrain_common default None),
   // no comm_overlap.* override can be applied (hydra, struct mode: the node is null).
   bool comm_overlap = false;

@@ -22,12 +22,13 @@ void check_deepspeed(const JobSpec& job, Refusals& r) {
   r.need(p.cp == 1, "DeepSpeed has no context parallelism of Megatron's kind (cp " + num(p.cp) + ")");
   r.need(job.training.precision != Precision::kFp8, "ds_config has no fp8 training mode (bf16/fp16 only, docs/interfaces.md §2.3)");
   r.need(p.virtual_stages == 1, "DeepSpeed's pipeline engine has no interleaved (virtual-stage) schedule");
-  r.need(p.pp == 1 || p.virtual_stages > 1 || p.schedule == Schedule::k1F1B, std::string("DeepSpeed's pipeline engine runs its own 1F1B schedule, not \"") +
-                                                          schedule_name(p.schedule) + "\"");
+  r.need(p.pp == 1 || p.virtual_stages > 1 || p.schedule == Schedule::k1F1B,
+         std::string("DeepSpeed's pipeline engine runs its own 1F1B schedule, not \"") + schedule_name(p.schedule) + "\"");
   r.need(p.ep == 1, "expert parallelism is set in user code (deepspeed.moe.layer.MoE ep_size), not in ds_config");
   // deepspeed/runtime/pipe/engine.py: "ZeRO-2 and ZeRO-3 are incompatible with pipeline parallelism".
   r.need(p.pp == 1 || stage <= 1, "ZeRO-" + num(stage) + " is incompatible with DeepSpeed pipeline parallelism (pipe/engine.py)");
-  r.need(!(p.tp > 1 && p.sequence_parallel), "DeepSpeed AutoTP has no Megatron-style sequence parallelism (plan has tp " + num(p.tp) + " + SP)");
+  r.need(!(p.tp > 1 && p.sequence_parallel),
+         "DeepSpeed AutoTP has no Megatron-style sequence parallelism (plan has tp " + num(p.tp) + " + SP)");
   r.need(!p.tp_comm_overlap, "DeepSpeed AutoTP has no TP communication overlap");
   r.need(!p.param_remainders, "DeepSpeed keeps whole fp32 master weights: no 16-bit remainder store (master_params \"remainder\")");
   // DeepSpeed checkpointing recomputes whole layers (deepspeed.checkpointing.checkpoint).
@@ -63,13 +64,17 @@ void check_checkpointing(const JobSpec& job, Refusals& r) {
   const Evaluation e = AnalyticEvaluator{}.evaluate(without, Calibration{});
   for (const auto& why : e.reasons)
     if (why.reason == InfeasibleReason::kOutOfMemory) {
-      r.reasons.push_back("the plan's memory depends on activation checkpointing, which DeepSpeed applies only where the model code calls "
-                          "deepspeed.checkpointing.checkpoint (train.py's choice, not the launch's): without it " + why.detail);
+      r.reasons.push_back(
+          "the plan's memory depends on activation checkpointing, which DeepSpeed applies only where the model code calls "
+          "deepspeed.checkpointing.checkpoint (train.py's choice, not the launch's): without it " +
+          why.detail);
       return;
     }
-  r.notes.push_back("activation checkpointing takes effect only if train.py calls deepspeed.checkpointing.checkpoint per layer (as "
-                    "Megatron-DeepSpeed does with the --checkpoint-activations --deepspeed-activation-checkpointing the launch passes); "
-                    "without it the plan still fits, at " + format_number(std::round(to_gib(e.peak_memory) * 10) / 10) + " GiB");
+  r.notes.push_back(
+      "activation checkpointing takes effect only if train.py calls deepspeed.checkpointing.checkpoint per layer (as "
+      "Megatron-DeepSpeed does with the --checkpoint-activations --deepspeed-activation-checkpointing the launch passes); "
+      "without it the plan still fits, at " +
+      format_number(std::round(to_gib(e.peak_memory) * 10) / 10) + " GiB");
 }
 
 OrderedJson offload_block(const Offload& o, bool optimizer) {
@@ -93,8 +98,8 @@ OrderedJson ds_config(const JobSpec& job) {
   c["gradient_clipping"] = 1.0;
   if (job.training.precision == Precision::kBf16) c["bf16"] = {{"enabled", true}};
   if (job.training.precision == Precision::kFp16)
-    c["fp16"] = {{"enabled", true}, {"loss_scale", 0}, {"initial_scale_power", 16}, {"loss_scale_window", 1000},
-                 {"hysteresis", 2}, {"min_loss_scale", 1}};
+    c["fp16"] = {{"enabled", true},           {"loss_scale", 0}, {"initial_scale_power", 16},
+                 {"loss_scale_window", 1000}, {"hysteresis", 2}, {"min_loss_scale", 1}};
   if (p.grad_reduce_bf16) c["communication_data_type"] = "bf16";
   c["optimizer"] = {{"type", job.training.optimizer == Optimizer::kSgd ? "SGD" : "AdamW"}, {"params", {{"lr", 1.0e-4}}}};
   OrderedJson z;
@@ -108,14 +113,16 @@ OrderedJson ds_config(const JobSpec& job) {
   // Hybrid shard = MiCS: shard within a node, replicate across nodes (zero/config.py mics_shard_size).
   if (p.fsdp == Fsdp::kHybridShard) z["mics_shard_size"] = gpus_per_node_used(job);
   if (p.optimizer_offload.device != OffloadDevice::kNone) z["offload_optimizer"] = offload_block(p.optimizer_offload, true);
-  if (stage == 3) z["offload_param"] = p.param_offload.device == OffloadDevice::kNone ? OrderedJson{{"device", "none"}, {"pin_memory", true}}
-                                                                                     : offload_block(p.param_offload, false);
+  if (stage == 3)
+    z["offload_param"] = p.param_offload.device == OffloadDevice::kNone ? OrderedJson{{"device", "none"}, {"pin_memory", true}}
+                                                                        : offload_block(p.param_offload, false);
   c["zero_optimization"] = z;
   // NVMe offload needs the top-level async I/O block; keys and defaults of DeepSpeed edaa7221
   // runtime/swap_tensor/constants.py (thread_count is now intra_op_parallelism; the old name is
   // silently ignored).
   if (p.optimizer_offload.device == OffloadDevice::kNvme || p.param_offload.device == OffloadDevice::kNvme)
-    c["aio"] = {{"block_size", 1048576}, {"queue_depth", 8}, {"intra_op_parallelism", 1}, {"single_submit", false}, {"overlap_events", true}};
+    c["aio"] = {
+        {"block_size", 1048576}, {"queue_depth", 8}, {"intra_op_parallelism", 1}, {"single_submit", false}, {"overlap_events", true}};
   if (p.recompute == Recompute::kFull)
     c["activation_checkpointing"] = {{"partition_activations", p.tp > 1},
                                      {"cpu_checkpointing", p.activation_offload.device == OffloadDevice::kCpu},
@@ -138,8 +145,10 @@ std::string launch(const JobSpec& job) {
   const PlanSpec& p = job.plan;
   std::string s = "#!/bin/bash\n";
   s += "# DeepSpeed launch for " + job.model.name + " on " + num(p.gpus()) + " GPUs (" + job.cluster.name + "), written by trainplan.\n";
-  s += "# tp " + num(p.tp) + " (AutoTP), pp " + num(p.pp) + ", dp " + num(p.dp) + ", ZeRO-" + num(p.effective_zero()) + "; train.py is your\n";
-  s += "# training script: it builds PipelineModule(num_stages=" + num(p.pp) + ") when pp > 1 and passes ds_config.json to deepspeed.initialize.\n";
+  s += "# tp " + num(p.tp) + " (AutoTP), pp " + num(p.pp) + ", dp " + num(p.dp) + ", ZeRO-" + num(p.effective_zero()) +
+       "; train.py is your\n";
+  s += "# training script: it builds PipelineModule(num_stages=" + num(p.pp) +
+       ") when pp > 1 and passes ds_config.json to deepspeed.initialize.\n";
   s += "# Launcher flags: deepspeed/launcher/runner.py (docs/interfaces.md §2.4).\n";
   s += "set -euo pipefail\n\n";
   s += "deepspeed --hostfile=hostfile --num_nodes " + num(nodes_used(job)) + " --num_gpus " + num(gpus_per_node_used(job)) +
@@ -164,7 +173,8 @@ ExportResult export_deepspeed(const JobSpec& job) {
     out.reasons = r.reasons;
     return out;
   }
-  if (job.plan.attention != AttentionBackend::kAuto) r.notes.push_back("the attention backend is the model code's choice in DeepSpeed: not written");
+  if (job.plan.attention != AttentionBackend::kAuto)
+    r.notes.push_back("the attention backend is the model code's choice in DeepSpeed: not written");
   if (job.plan.fsdp == Fsdp::kFullShard) r.notes.push_back("FSDP full shard written as ZeRO stage 3");
   out.files.push_back({"ds_config.json", ds_config(job).dump(2) + "\n", false});
   out.files.push_back({"hostfile", hostfile(job), false});

@@ -7,7 +7,9 @@ namespace trainplan::exporter {
 
 namespace fs = std::filesystem;
 
-std::vector<ExportFormat> all_formats() { return {ExportFormat::kMegatron, ExportFormat::kDeepSpeed, ExportFormat::kTorchtitan, ExportFormat::kNemo}; }
+std::vector<ExportFormat> all_formats() {
+  return {ExportFormat::kMegatron, ExportFormat::kDeepSpeed, ExportFormat::kTorchtitan, ExportFormat::kNemo};
+}
 
 std::vector<std::string> format_names() {
   std::vector<std::string> names;
@@ -61,7 +63,8 @@ std::vector<std::string> write_export(const ExportResult& r, const std::string& 
       error = path.string() + ": cannot write";
       return written;
     }
-    if (f.executable) fs::permissions(path, fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec, fs::perm_options::add, ec);
+    if (f.executable)
+      fs::permissions(path, fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec, fs::perm_options::add, ec);
     written.push_back(path.string());
   }
   return written;

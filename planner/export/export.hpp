@@ -29,7 +29,7 @@ std::string format_list();                // "megatron, deepspeed, torchtitan, n
 std::optional<ExportFormat> find_format(std::string_view name);
 
 struct ExportFile {
-  std::string name;     // relative to the output folder
+  std::string name;  // relative to the output folder
   std::string content;
   bool executable = false;
   friend bool operator==(const ExportFile&, const ExportFile&) = default;

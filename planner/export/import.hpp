@@ -25,10 +25,10 @@ struct InputFile {
 
 struct ImportOptions {
   std::string cluster = "dgx-h100-superpod";  // catalog key written as the job's cluster base
-  int gpus_per_node = 8;                       // of that cluster, to derive its node count
-  std::optional<int> gpus;                     // world size; wins over the files' launcher counts (warned when they differ)
-  std::optional<int> sequence_length;          // when the files do not give it (DeepSpeed)
-  std::optional<Json> model;                   // catalog key or inline object; replaces the files' model
+  int gpus_per_node = 8;                      // of that cluster, to derive its node count
+  std::optional<int> gpus;                    // world size; wins over the files' launcher counts (warned when they differ)
+  std::optional<int> sequence_length;         // when the files do not give it (DeepSpeed)
+  std::optional<Json> model;                  // catalog key or inline object; replaces the files' model
 };
 
 struct ImportedJob {

@@ -48,17 +48,18 @@ std::optional<long long> int_key(const Json& c, const char* key, const std::stri
   return std::nullopt;
 }
 
-bool enabled(const Json& c, const char* key) {
-  return c.contains(key) && c[key].is_object() && c[key].value("enabled", false) == true;
-}
+bool enabled(const Json& c, const char* key) { return c.contains(key) && c[key].is_object() && c[key].value("enabled", false) == true; }
 
 Offload read_offload(const Json& z, const char* key, bool optimizer, const std::string& file, ImportResult& out) {
   Offload o;
   if (!z.contains(key) || !z[key].is_object()) return o;
   const std::string device = z[key].value("device", "none");
-  if (device == "cpu") o.device = OffloadDevice::kCpu;
-  else if (device == "nvme") o.device = OffloadDevice::kNvme;
-  else if (device != "none") out.errors.push_back(file + ": /zero_optimization/" + key + "/device: expected none, cpu or nvme (got \"" + device + "\")");
+  if (device == "cpu")
+    o.device = OffloadDevice::kCpu;
+  else if (device == "nvme")
+    o.device = OffloadDevice::kNvme;
+  else if (device != "none")
+    out.errors.push_back(file + ": /zero_optimization/" + key + "/device: expected none, cpu or nvme (got \"" + device + "\")");
   if (o.device != OffloadDevice::kNone) o.fraction = optimizer ? z[key].value("ratio", 1.0) : 1.0;
   return o;
 }
@@ -77,8 +78,10 @@ ImportResult import_deepspeed(const std::vector<InputFile>& files, const ImportO
     switch (classify(f)) {
       case Kind::kConfig: {
         Json j = Json::parse(f.content, nullptr, false);
-        if (j.is_discarded() || !j.is_object()) out.errors.push_back(f.name + ": not a JSON object");
-        else if (config) out.errors.push_back(f.name + ": a second DeepSpeed config (already read " + config_file + ")");
+        if (j.is_discarded() || !j.is_object())
+          out.errors.push_back(f.name + ": not a JSON object");
+        else if (config)
+          out.errors.push_back(f.name + ": a second DeepSpeed config (already read " + config_file + ")");
         else {
           config = std::move(j);
           config_file = f.name;
@@ -127,8 +130,10 @@ ImportResult import_deepspeed(const std::vector<InputFile>& files, const ImportO
     with_world.gpus = 1;
     with_world.sequence_length = 1;
     auto m = import_megatron(launches, with_world);
-    if (m.ok()) job.model = m.job->model;
-    else out.errors.insert(out.errors.end(), m.errors.begin(), m.errors.end());
+    if (m.ok())
+      job.model = m.job->model;
+    else
+      out.errors.insert(out.errors.end(), m.errors.begin(), m.errors.end());
   } else if (!options.model) {
     out.errors.push_back("a DeepSpeed config holds no model: give the model (--model KEY or FILE)");
   }
@@ -142,8 +147,8 @@ ImportResult import_deepspeed(const std::vector<InputFile>& files, const ImportO
     const long long autotp = c["tensor_parallel"].value("autotp_size", 0LL);
     if (autotp > 0) p.tp = static_cast<int>(autotp);
   }
-  p.pp = static_cast<int>(launch_int("--pipeline-model-parallel-size").value_or(
-      launch_int("--pipeline-parallel-size").value_or(launch_int("-p").value_or(1))));
+  p.pp = static_cast<int>(
+      launch_int("--pipeline-model-parallel-size").value_or(launch_int("--pipeline-parallel-size").value_or(launch_int("-p").value_or(1))));
   p.sequence_parallel = false;
   p.expert_tp = 1;
 
@@ -152,10 +157,12 @@ ImportResult import_deepspeed(const std::vector<InputFile>& files, const ImportO
   bool overlap_comm = false;
   if (c.contains("zero_optimization")) {
     const Json& z = c["zero_optimization"];
-    if (!z.is_object()) out.errors.push_back(config_file + ": /zero_optimization: expected an object");
+    if (!z.is_object())
+      out.errors.push_back(config_file + ": /zero_optimization: expected an object");
     else {
       stage = z.value("stage", 0);
-      if (stage < 0 || stage > 3) out.errors.push_back(config_file + ": /zero_optimization/stage: expected 0..3 (got " + std::to_string(stage) + ")");
+      if (stage < 0 || stage > 3)
+        out.errors.push_back(config_file + ": /zero_optimization/stage: expected 0..3 (got " + std::to_string(stage) + ")");
       overlap_comm = z.value("overlap_comm", stage == 3);  // default true iff stage 3 (overlap_comm_valid)
       p.optimizer_offload = read_offload(z, "offload_optimizer", true, config_file, out);
       p.param_offload = read_offload(z, "offload_param", false, config_file, out);
@@ -182,10 +189,12 @@ ImportResult import_deepspeed(const std::vector<InputFile>& files, const ImportO
   const bool checkpoint_flags = launch.has("--checkpoint-activations") || (granularity && *granularity == "full");
   if (checkpoint_flags && launch.has("--deepspeed-activation-checkpointing")) {
     p.recompute = Recompute::kFull;
-    const Json* block = c.contains("activation_checkpointing") && c["activation_checkpointing"].is_object() ? &c["activation_checkpointing"] : nullptr;
+    const Json* block =
+        c.contains("activation_checkpointing") && c["activation_checkpointing"].is_object() ? &c["activation_checkpointing"] : nullptr;
     if (block && block->value("cpu_checkpointing", false)) p.activation_offload = {OffloadDevice::kCpu, 1.0};
   } else if (c.contains("activation_checkpointing")) {
-    out.warnings.push_back(config_file + ": /activation_checkpointing only configures deepspeed.checkpointing; no launch flag "
+    out.warnings.push_back(config_file +
+                           ": /activation_checkpointing only configures deepspeed.checkpointing; no launch flag "
                            "(--checkpoint-activations --deepspeed-activation-checkpointing) says the model calls it: read as no recompute");
   }
   p.grad_reduce_bf16 = c.value("communication_data_type", "") == "bf16";
@@ -203,10 +212,14 @@ ImportResult import_deepspeed(const std::vector<InputFile>& files, const ImportO
     for (auto [given, from] : {std::pair{hostfile_world ? std::optional<long long>(*hostfile_world) : std::nullopt, "the hostfile"},
                                std::pair{launched, "the launch line"}})
       if (given && *given != *world)
-        out.warnings.push_back(std::string(from) + " gives " + std::to_string(*given) + " GPUs; --gpus " + std::to_string(*world) + " is used");
-  } else if (hostfile_world) world = *hostfile_world;
-  else if (launched) world = *launched;
-  else if (train && micro && gas && *train % (*micro * *gas) == 0) world = *train / (*micro * *gas) * p.tp * p.pp;
+        out.warnings.push_back(std::string(from) + " gives " + std::to_string(*given) + " GPUs; --gpus " + std::to_string(*world) +
+                               " is used");
+  } else if (hostfile_world)
+    world = *hostfile_world;
+  else if (launched)
+    world = *launched;
+  else if (train && micro && gas && *train % (*micro * *gas) == 0)
+    world = *train / (*micro * *gas) * p.tp * p.pp;
   if (!world) {
     out.errors.push_back("cannot tell the number of GPUs: give a hostfile, the launch line or --gpus");
     return out;
@@ -225,7 +238,8 @@ ImportResult import_deepspeed(const std::vector<InputFile>& files, const ImportO
   if (!train) train = *micro * *gas * p.dp;
   if (*train != *micro * *gas * p.dp)
     out.errors.push_back(config_file + ": train_batch_size " + std::to_string(*train) + " != train_micro_batch_size_per_gpu " +
-                         std::to_string(*micro) + " * gradient_accumulation_steps " + std::to_string(*gas) + " * DP " + std::to_string(p.dp));
+                         std::to_string(*micro) + " * gradient_accumulation_steps " + std::to_string(*gas) + " * DP " +
+                         std::to_string(p.dp));
   p.micro_batch = static_cast<int>(*micro);
   t.global_batch = *train;
 
@@ -234,7 +248,9 @@ ImportResult import_deepspeed(const std::vector<InputFile>& files, const ImportO
   if (!seq) out.errors.push_back("no sequence length: not in the launch line (--seq-length); give --seq-length");
   t.sequence_length = static_cast<int>(seq.value_or(2048));
   // bf16 (alias bfloat16) or fp16, else fp32 (§2.3).
-  t.precision = (enabled(c, "bf16") || enabled(c, "bfloat16")) ? Precision::kBf16 : enabled(c, "fp16") ? Precision::kFp16 : Precision::kFp32;
+  t.precision = (enabled(c, "bf16") || enabled(c, "bfloat16")) ? Precision::kBf16
+                : enabled(c, "fp16")                           ? Precision::kFp16
+                                                               : Precision::kFp32;
   if (c.contains("optimizer") && c["optimizer"].is_object() && c["optimizer"].value("type", "") == "SGD") t.optimizer = Optimizer::kSgd;
   if (out.errors.empty()) out.job = job;
   return out;

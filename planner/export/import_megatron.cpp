@@ -15,9 +15,9 @@ namespace {
 // torchrun's own flags (docs.pytorch.org/docs/stable/elastic/run.html; docs/interfaces.md §1.4).
 bool is_torchrun_flag(const std::string& f) {
   static constexpr std::string_view kTorchrun[] = {
-      "--nproc_per_node", "--nproc-per-node", "--nnodes", "--node_rank", "--node-rank", "--master_addr", "--master-addr",
-      "--master_port", "--master-port", "--rdzv_backend", "--rdzv-backend", "--rdzv_endpoint", "--rdzv-endpoint",
-      "--rdzv_id", "--rdzv-id", "--standalone", "--max_restarts", "--max-restarts"};
+      "--nproc_per_node", "--nproc-per-node", "--nnodes",      "--node_rank",    "--node-rank",    "--master_addr",
+      "--master-addr",    "--master_port",    "--master-port", "--rdzv_backend", "--rdzv-backend", "--rdzv_endpoint",
+      "--rdzv-endpoint",  "--rdzv_id",        "--rdzv-id",     "--standalone",   "--max_restarts", "--max-restarts"};
   for (auto t : kTorchrun)
     if (f == t) return true;
   return false;
@@ -104,7 +104,8 @@ ModelSpec read_model_flags(Reader& r) {
   if (norm != "LayerNorm" && norm != "RMSNorm") r.error("--normalization: expected LayerNorm or RMSNorm (got \"" + norm + "\")");
   m.layernorm = norm == "LayerNorm";
   const std::string pos = r.text("--position-embedding-type", "learned_absolute");
-  if (pos != "learned_absolute" && pos != "rope") r.error("--position-embedding-type: trainplan models learned_absolute and rope (got \"" + pos + "\")");
+  if (pos != "learned_absolute" && pos != "rope")
+    r.error("--position-embedding-type: trainplan models learned_absolute and rope (got \"" + pos + "\")");
   m.learned_positions = pos == "learned_absolute";
   m.mtp_layers = static_cast<int>(r.integer("--mtp-num-layers", 0));
   // RoPE (arguments.py d98e8a64): --rotary-base (default 10000); Llama-3 scaling with
@@ -131,16 +132,20 @@ ModelSpec read_model_flags(Reader& r) {
     e.router_bias = r.has("--moe-router-enable-expert-bias");
     // --moe-router-score-function: softmax (default) or sigmoid; --moe-aux-loss-coeff (default 0).
     const std::string score = r.text("--moe-router-score-function", "softmax");
-    if (score == "sigmoid") e.score = RouterScore::kSigmoid;
-    else if (score != "softmax") r.error("--moe-router-score-function: trainplan models softmax and sigmoid (got \"" + score + "\")");
+    if (score == "sigmoid")
+      e.score = RouterScore::kSigmoid;
+    else if (score != "softmax")
+      r.error("--moe-router-score-function: trainplan models softmax and sigmoid (got \"" + score + "\")");
     e.aux_loss_coeff = r.number("--moe-aux-loss-coeff").value_or(0.0);
     if (r.has("--moe-layer-freq")) {
       // "([0]*D+[1]*M)": the first D layers dense (§1.2); other patterns are not modelled.
       const std::regex pattern(R"(\(?\[0\]\*(\d+)\+\[1\]\*(\d+)\)?)");
       std::smatch match;
       const std::string freq = r.text("--moe-layer-freq");
-      if (std::regex_match(freq, match, pattern)) e.dense_layers = std::stoi(match[1]);
-      else if (freq != "1") r.error("--moe-layer-freq: expected \"([0]*D+[1]*M)\" or 1 (got \"" + freq + "\")");
+      if (std::regex_match(freq, match, pattern))
+        e.dense_layers = std::stoi(match[1]);
+      else if (freq != "1")
+        r.error("--moe-layer-freq: expected \"([0]*D+[1]*M)\" or 1 (got \"" + freq + "\")");
     }
     m.moe = e;
   }
@@ -212,11 +217,16 @@ ImportResult import_megatron(const std::vector<InputFile>& files, const ImportOp
       s = "optim_grads_params";
       r.warn("--use-megatron-fsdp without --data-parallel-sharding-strategy: assumed optim_grads_params (the default on main)");
     }
-    if (s == "no_shard") p.zero = 0;
-    else if (s == "optim") p.zero = 1;
-    else if (s == "optim_grads") p.zero = 2;
-    else if (s == "optim_grads_params") p.zero = 3;
-    else r.error("--data-parallel-sharding-strategy: expected no_shard, optim, optim_grads or optim_grads_params (got \"" + s + "\")");
+    if (s == "no_shard")
+      p.zero = 0;
+    else if (s == "optim")
+      p.zero = 1;
+    else if (s == "optim_grads")
+      p.zero = 2;
+    else if (s == "optim_grads_params")
+      p.zero = 3;
+    else
+      r.error("--data-parallel-sharding-strategy: expected no_shard, optim, optim_grads or optim_grads_params (got \"" + s + "\")");
     sharded = p.zero >= 1;
   } else if (r.has("--use-distributed-optimizer")) {
     p.zero = 1;
@@ -231,7 +241,8 @@ ImportResult import_megatron(const std::vector<InputFile>& files, const ImportOp
     p.optimizer_offload.fraction = r.number("--optimizer-offload-fraction").value_or(1.0);  // default 1.0 (§1.2)
   }
   const std::string granularity = r.has("--recompute-activations") ? "selective" : r.text("--recompute-granularity");
-  if (granularity == "selective") p.recompute = Recompute::kSelective;
+  if (granularity == "selective")
+    p.recompute = Recompute::kSelective;
   else if (granularity == "full") {
     p.recompute = Recompute::kFull;
     // block: the first N layers of each stage; uniform: every layer, in chunks of N.
@@ -275,11 +286,15 @@ ImportResult import_megatron(const std::vector<InputFile>& files, const ImportOp
   t.sequence_length = static_cast<int>(seq.value_or(2048));
   // GBS defaults to MBS*DP (§1.2).
   t.global_batch = r.integer("--global-batch-size", static_cast<long long>(p.micro_batch) * p.dp);
-  t.precision = r.has("--fp8-format") ? Precision::kFp8 : r.has("--bf16") ? Precision::kBf16 : r.has("--fp16") ? Precision::kFp16 : Precision::kFp32;
+  t.precision = r.has("--fp8-format") ? Precision::kFp8
+                : r.has("--bf16")     ? Precision::kBf16
+                : r.has("--fp16")     ? Precision::kFp16
+                                      : Precision::kFp32;
   t.optimizer = r.text("--optimizer", "adam") == "sgd" ? Optimizer::kSgd : Optimizer::kAdam;
   // --use-precision-aware-optimizer keeps the master weights of bf16 weights as 16-bit remainders
   // (megatron.cpp); with --optimizer-cpu-offload it is the offload's requirement and read as such.
-  p.param_remainders = r.has("--use-precision-aware-optimizer") && p.optimizer_offload.device == OffloadDevice::kNone && remainders_possible(t);
+  p.param_remainders =
+      r.has("--use-precision-aware-optimizer") && p.optimizer_offload.device == OffloadDevice::kNone && remainders_possible(t);
   if (!options.model) job.model = model;
   if (out.errors.empty()) out.job = job;
   return out;

@@ -9,8 +9,10 @@ Json job_to_json(const ImportedJob& job, const ImportOptions& options) {
   std::string from;
   for (const auto& s : job.sources) from += (from.empty() ? "" : ", ") + s;
   j["description"] = "Imported by trainplan import from " + from;
-  if (options.model) j["model"] = *options.model;
-  else if (job.model) j["model"] = model_to_json(*job.model);
+  if (options.model)
+    j["model"] = *options.model;
+  else if (job.model)
+    j["model"] = model_to_json(*job.model);
   const int per_node = options.gpus_per_node > 0 ? options.gpus_per_node : 1;
   j["cluster"] = {{"base", options.cluster}, {"nodes", (job.world + per_node - 1) / per_node}};
   j["training"] = training_to_json(job.training);

@@ -148,10 +148,13 @@ MegatronArgGroup parallel_args(const JobSpec& job, Refusals& r) {
   }
   // SP is forced off at TP 1 (arguments.py L919-928): drop it with a note.
   if (p.sequence_parallel && p.tp > 1) add(g, "--sequence-parallel");
-  if (p.sequence_parallel && p.tp == 1) r.notes.push_back("sequence parallelism dropped: Megatron turns it off at tp 1 (arguments.py L919-928)");
+  if (p.sequence_parallel && p.tp == 1)
+    r.notes.push_back("sequence parallelism dropped: Megatron turns it off at tp 1 (arguments.py L919-928)");
   if (p.tp_comm_overlap) add(g, "--tp-comm-overlap");
   if (!p.tp_grad_overlap && p.tp > 1)
-    r.notes.push_back("tp_grad_overlap off (synchronous backward TP collectives) is Megatron-LM before 2022; current releases always overlap: not written");
+    r.notes.push_back(
+        "tp_grad_overlap off (synchronous backward TP collectives) is Megatron-LM before 2022; current releases always overlap: not "
+        "written");
   // Uneven stages (§1.2).
   if (p.first_stage_layers > 0) add(g, "--decoder-first-pipeline-num-layers", num(p.first_stage_layers));
   if (p.last_stage_layers > 0) add(g, "--decoder-last-pipeline-num-layers", num(p.last_stage_layers));
@@ -194,7 +197,9 @@ MegatronArgGroup data_parallel_args(const JobSpec& job, Refusals& r) {
     // The precision-aware optimizer runs in the distributed optimizer (rules.cpp); at dp*cp 1 it
     // shards over one rank, the same plan as ZeRO 0.
     add(g, "--use-distributed-optimizer");
-    r.notes.push_back("--use-distributed-optimizer written for the precision-aware optimizer (master_params remainder); at dp*cp 1 it is the same plan as zero 0");
+    r.notes.push_back(
+        "--use-distributed-optimizer written for the precision-aware optimizer (master_params remainder); at dp*cp 1 it is the same plan "
+        "as zero 0");
   }
   if (p.overlap_grad_reduce) add(g, "--overlap-grad-reduce");
   // --overlap-param-gather needs the distributed optimizer (or Megatron-FSDP) and
@@ -248,7 +253,8 @@ std::string launch_script(const JobSpec& job, const std::vector<MegatronArgGroup
   const PlanSpec& p = job.plan;
   std::string s;
   s += "#!/bin/bash\n";
-  s += "# Megatron-LM pretrain_gpt.py for " + job.model.name + " on " + num(p.gpus()) + " GPUs (" + job.cluster.name + "), written by trainplan.\n";
+  s += "# Megatron-LM pretrain_gpt.py for " + job.model.name + " on " + num(p.gpus()) + " GPUs (" + job.cluster.name +
+       "), written by trainplan.\n";
   s += "# Targets " + target_version(job, ExportFormat::kMegatron) + ".\n";
   s += "# tp " + num(p.tp) + ", pp " + num(p.pp) + ", vpp " + num(p.virtual_stages) + ", cp " + num(p.cp) + ", ep " + num(p.ep) + ", dp " +
        num(p.dp) + "; " + num(job.micro_batches()) + " micro-batches of " + num(p.micro_batch) + " per step.\n";

@@ -45,11 +45,12 @@ void check_bridge(const JobSpec& job, const BridgeRecipe& recipe, Refusals& r) {
   // Megatron-Bridge wraps with Megatron-Core DDP or Megatron-FSDP only.
   r.need(p.fsdp == Fsdp::kNone || p.pp == 1, "FSDP with pipeline parallelism is not exported for Megatron-Bridge");
   r.need(recipe.comm_overlap || !p.tp_comm_overlap,
-         std::string(recipe.function) + " sets no CommOverlapConfig (comm_overlap stays None from _pretrain_common): an override cannot turn TP "
-         "communication overlap on");
+         std::string(recipe.function) +
+             " sets no CommOverlapConfig (comm_overlap stays None from _pretrain_common): an override cannot turn TP "
+             "communication overlap on");
   // The vanilla GPTModelProvider has no multi-latent attention; DeepSeek's recipe does.
-  r.need(!job.model.mla || !recipe.model_key.empty(), "multi-latent attention needs a Megatron-Bridge recipe of that model; " +
-                                                          job.model.key + " has none (vanilla GPT has no MLA)");
+  r.need(!job.model.mla || !recipe.model_key.empty(),
+         "multi-latent attention needs a Megatron-Bridge recipe of that model; " + job.model.key + " has none (vanilla GPT has no MLA)");
 }
 
 std::vector<std::string> overrides(const JobSpec& job, const BridgeRecipe& recipe, Refusals& r) {
@@ -97,7 +98,8 @@ std::vector<std::string> overrides(const JobSpec& job, const BridgeRecipe& recip
   set("model.virtual_pipeline_model_parallel_size", p.virtual_stages > 1 ? num(p.virtual_stages) : "null");
   set("model.context_parallel_size", num(p.cp));
   set("model.sequence_parallel", boolean(p.sequence_parallel && p.tp > 1));
-  if (p.sequence_parallel && p.tp == 1) r.notes.push_back("sequence parallelism dropped: Megatron turns it off at tp 1 (arguments.py L919-928)");
+  if (p.sequence_parallel && p.tp == 1)
+    r.notes.push_back("sequence parallelism dropped: Megatron turns it off at tp 1 (arguments.py L919-928)");
   set("model.expert_model_parallel_size", num(p.ep));
   set("model.expert_tensor_parallel_size", num(m.moe ? p.expert_tp : p.tp));
   // Uneven stages: TransformerConfig num_layers_in_first/last_pipeline_stage (arguments.py
@@ -136,7 +138,9 @@ std::vector<std::string> overrides(const JobSpec& job, const BridgeRecipe& recip
     set("comm_overlap.overlap_param_gather", boolean(overlap_param_gather));
   }
   if (!p.tp_grad_overlap && p.tp > 1)
-    r.notes.push_back("tp_grad_overlap off (synchronous backward TP collectives) is Megatron-LM before 2022; current releases always overlap: not written");
+    r.notes.push_back(
+        "tp_grad_overlap off (synchronous backward TP collectives) is Megatron-LM before 2022; current releases always overlap: not "
+        "written");
   // Batch and run length (§4 cfg.train.*).
   set("train.global_batch_size", num(job.training.global_batch));
   set("train.micro_batch_size", num(p.micro_batch));
@@ -165,8 +169,10 @@ std::vector<std::string> overrides(const JobSpec& job, const BridgeRecipe& recip
   }
   // Required with CPU offload (arguments.py); keeps master weights as 16-bit remainders (megatron.cpp).
   if (p.optimizer_offload.device == OffloadDevice::kCpu || p.param_remainders) set("optimizer.use_precision_aware_optimizer", "true");
-  if (const char* mp = precision_recipe(job.training.precision)) set("mixed_precision", mp);
-  else r.notes.push_back("fp32 training: no mixed_precision recipe");
+  if (const char* mp = precision_recipe(job.training.precision))
+    set("mixed_precision", mp);
+  else
+    r.notes.push_back("fp32 training: no mixed_precision recipe");
   return o;
 }
 
@@ -177,7 +183,8 @@ std::vector<std::string> overrides(const JobSpec& job, const BridgeRecipe& recip
 // gpt3_175b_pretrain_32gpu_h100_bf16_config does (gpt/h100/gpt3_175b.py; get_mixed_precision_config
 // takes a name or a config, mixed_precision.py L432).
 std::string training_script(const JobSpec& job, const BridgeRecipe& recipe) {
-  std::string s = "# Written by trainplan: Megatron-Bridge pre-training from " + std::string(recipe.function) + " (" + std::string(recipe.module) + ")\n";
+  std::string s = "# Written by trainplan: Megatron-Bridge pre-training from " + std::string(recipe.function) + " (" +
+                  std::string(recipe.module) + ")\n";
   s += "# with the overrides given on the command line (overrides.txt).\n";
   s += "import sys\n\n";
   s += "from " + std::string(recipe.module) + " import " + std::string(recipe.function) + " as recipe\n";
@@ -196,7 +203,8 @@ std::string training_script(const JobSpec& job, const BridgeRecipe& recipe) {
   // bf16_with_fp8_delayed_scaling_mixed turns fp8_param_gather on (mixed_precision.py L217-232);
   // the plan says whether the compute weights are fp8 only (__setattr__ keeps fp8_param in step).
   if (job.training.precision == Precision::kFp8) {
-    s += "    # Compute weights " + std::string(job.plan.fp8_param_gather ? "kept and gathered in fp8 only" : "kept in bf16 and gathered in bf16") +
+    s += "    # Compute weights " +
+         std::string(job.plan.fp8_param_gather ? "kept and gathered in fp8 only" : "kept in bf16 and gathered in bf16") +
          " (the plan's fp8_param_gather).\n";
     s += "    cfg.mixed_precision.fp8_param_gather = " + std::string(job.plan.fp8_param_gather ? "True" : "False") + "\n";
   }
@@ -220,17 +228,20 @@ ExportResult export_nemo(const JobSpec& job) {
   if (job.plan.fsdp == Fsdp::kFullShard) r.notes.push_back("FSDP full shard written as Megatron-FSDP optim_grads_params (ZeRO-3)");
   auto o = overrides(job, recipe, r);
   const PlanSpec& p = job.plan;
-  std::string text = "# Megatron-Bridge ConfigContainer overrides for " + job.model.name + ", written by trainplan (docs/interfaces.md §4).\n";
+  std::string text =
+      "# Megatron-Bridge ConfigContainer overrides for " + job.model.name + ", written by trainplan (docs/interfaces.md §4).\n";
   text += "# Targets " + target_version(job, ExportFormat::kNemo) + ". Applied to " + std::string(recipe.function) + " (" +
-          std::string(recipe.module) + (recipe.model_key.empty() ? ", the generic GPT recipe: Megatron-Bridge has none for this model" : "") +
+          std::string(recipe.module) +
+          (recipe.model_key.empty() ? ", the generic GPT recipe: Megatron-Bridge has none for this model" : "") +
           ") by pretrain_cli_overrides.py.\n";
   for (const auto& line : o) text += line + "\n";
   std::string launch = "#!/bin/bash\n";
-  launch += "# Megatron-Bridge launch for " + job.model.name + " on " + num(p.gpus()) + " GPUs (" + job.cluster.name + "), written by trainplan.\n";
+  launch += "# Megatron-Bridge launch for " + job.model.name + " on " + num(p.gpus()) + " GPUs (" + job.cluster.name +
+            "), written by trainplan.\n";
   launch += "# Run once per node with NODE_RANK = 0.." + num(nodes_used(job) - 1) + "; the overrides are those of overrides.txt.\n";
   launch += "set -euo pipefail\n\n";
   launch += uses_fsdp_flags(p) ? "unset CUDA_DEVICE_MAX_CONNECTIONS  # Megatron-FSDP needs it unset or > 1\n"
-                                : "export CUDA_DEVICE_MAX_CONNECTIONS=1\n";
+                               : "export CUDA_DEVICE_MAX_CONNECTIONS=1\n";
   launch += "NODE_RANK=${NODE_RANK:-0}\nMASTER_ADDR=${MASTER_ADDR:-localhost}\n\n";
   launch += "python -m torch.distributed.run --nproc_per_node " + num(gpus_per_node_used(job)) + " --nnodes " + num(nodes_used(job)) +
             " --node_rank $NODE_RANK --master_addr $MASTER_ADDR --master_port 29500 \\\n";

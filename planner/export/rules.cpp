@@ -1,7 +1,7 @@
 #include "planner/export/rules.hpp"
 
-#include <cmath>
 #include <array>
+#include <cmath>
 #include <cstdio>
 
 namespace trainplan::exporter {
@@ -89,8 +89,8 @@ void check_common(const JobSpec& job, Refusals& r) {
   } else {
     r.need(uneven == 0, "uneven first/last stage layers need pp > 1");
   }
-  r.need(p.ep == 1 || (m.moe && m.moe->experts % p.ep == 0), "ep " + num(p.ep) + " does not divide the experts (" +
-                                                                 num(m.moe ? m.moe->experts : 1) + ")");
+  r.need(p.ep == 1 || (m.moe && m.moe->experts % p.ep == 0),
+         "ep " + num(p.ep) + " does not divide the experts (" + num(m.moe ? m.moe->experts : 1) + ")");
 }
 
 void check_megatron(const JobSpec& job, Refusals& r) {
@@ -98,7 +98,8 @@ void check_megatron(const JobSpec& job, Refusals& r) {
   const ModelSpec& m = job.model;
   const long long world = p.gpus();
   // num_attention_heads % TP, num_query_groups % TP (transformer_config.py main L1446, L1462).
-  r.need(m.heads % p.tp == 0, "tp " + num(p.tp) + " does not divide the " + num(m.heads) + " attention heads (transformer_config.py L1446)");
+  r.need(m.heads % p.tp == 0,
+         "tp " + num(p.tp) + " does not divide the " + num(m.heads) + " attention heads (transformer_config.py L1446)");
   r.need(m.mla || m.kv_heads % p.tp == 0,
          "tp " + num(p.tp) + " does not divide the " + num(m.kv_heads) + " query groups (transformer_config.py L1462)");
   // CP > 1: seq_length % (2*CP) == 0 (arguments.py L843).
@@ -107,8 +108,8 @@ void check_megatron(const JobSpec& job, Refusals& r) {
   // Experts: world % (ETP*EP*PP) == 0 (parallel_state.py main L874-884); EP is carved out of DP*CP.
   if (m.moe) {
     const long long etp_ep_pp = static_cast<long long>(p.expert_tp) * p.ep * p.pp;
-    r.need(world % etp_ep_pp == 0, "world " + num(world) + " is not a multiple of expert_tp*ep*pp = " + num(etp_ep_pp) +
-                                       " (parallel_state.py L874-884)");
+    r.need(world % etp_ep_pp == 0,
+           "world " + num(world) + " is not a multiple of expert_tp*ep*pp = " + num(etp_ep_pp) + " (parallel_state.py L874-884)");
   }
   // First/last-stage layer counts are whole virtual stages (transformer_config.py __post_init__,
   // "number of layers at first stage ... must be divisible by virtual pipeline parallel degree").
@@ -122,24 +123,27 @@ void check_megatron(const JobSpec& job, Refusals& r) {
   // (transformer_config.py __post_init__).
   r.need(!m.moe || !m.moe->router_bias || m.moe->score == RouterScore::kSigmoid,
          "an expert-bias router needs sigmoid scores (transformer_config.py: expert bias supports sigmoid and sqrtsoftplus)");
-  r.need(!m.moe || !m.linear_bias || p.expert_tp == 1, "biased MoE linear layers need expert_tp 1 (transformer_config.py: Bias in MoE only with ETP 1)");
+  r.need(!m.moe || !m.linear_bias || p.expert_tp == 1,
+         "biased MoE linear layers need expert_tp 1 (transformer_config.py: Bias in MoE only with ETP 1)");
   // Megatron has 1F1B and its interleaved form only (megatron/core/pipeline_parallel/schedules.py).
   r.need(p.pp == 1 || p.schedule == Schedule::k1F1B || p.schedule == Schedule::kInterleaved,
          std::string("Megatron-LM has no \"") + schedule_name(p.schedule) + "\" pipeline schedule (only 1F1B and interleaved 1F1B)");
   // With VPP, PP > 2 unless P2P overlap is on (arguments.py L602-612).
-  r.need(p.virtual_stages == 1 || p.pp > 2 || p.overlap_p2p,
-         "interleaved schedule with pp <= 2 needs overlap_p2p (arguments.py L602-612)");
+  r.need(p.virtual_stages == 1 || p.pp > 2 || p.overlap_p2p, "interleaved schedule with pp <= 2 needs overlap_p2p (arguments.py L602-612)");
   // --tp-comm-overlap requires --sequence-parallel (arguments.py L930).
-  r.need(!p.tp_comm_overlap || (p.tp > 1 && p.sequence_parallel), "tp_comm_overlap needs sequence parallelism at tp > 1 (arguments.py L930)");
+  r.need(!p.tp_comm_overlap || (p.tp > 1 && p.sequence_parallel),
+         "tp_comm_overlap needs sequence parallelism at tp > 1 (arguments.py L930)");
   // Offload: only the optimizer state has flags (--optimizer-cpu-offload, --optimizer-offload-fraction).
-  r.need(p.optimizer_offload.device != OffloadDevice::kNvme, "Megatron-LM cannot offload the optimizer state to NVMe (only --optimizer-cpu-offload)");
+  r.need(p.optimizer_offload.device != OffloadDevice::kNvme,
+         "Megatron-LM cannot offload the optimizer state to NVMe (only --optimizer-cpu-offload)");
   r.need(p.param_offload.device == OffloadDevice::kNone, "Megatron-LM has no parameter offload flag");
   r.need(p.activation_offload.device == OffloadDevice::kNone, "activation offload is not exported for Megatron-LM");
   // FSDP2 (--use-torch-fsdp2): PP = 1, EP = 1, no distributed optimizer (arguments.py L634-640).
   // It also asserts untied embeddings and no fp16 (arguments.py d98e8a64, "if args.use_torch_fsdp2:").
   if (p.fsdp == Fsdp::kFullShard) {
     r.need(p.pp == 1 && p.ep == 1, "PyTorch FSDP2 (--use-torch-fsdp2) needs pp 1 and ep 1 (arguments.py L634-640)");
-    r.need(!m.tied_embeddings, "--use-torch-fsdp2 requires --untie-embeddings-and-output-weights: this model ties them (arguments.py validate_args)");
+    r.need(!m.tied_embeddings,
+           "--use-torch-fsdp2 requires --untie-embeddings-and-output-weights: this model ties them (arguments.py validate_args)");
     r.need(job.training.precision != Precision::kFp16, "--use-torch-fsdp2 does not support fp16 (arguments.py validate_args)");
   }
   r.need(p.fsdp != Fsdp::kHybridShard, "hybrid-shard FSDP is not exported for Megatron-LM");
@@ -153,7 +157,8 @@ void check_megatron(const JobSpec& job, Refusals& r) {
   // --optimizer-cpu-offload the hybrid optimizer keeps whole fp32 master weights instead.
   r.need(!p.param_remainders || (p.fsdp == Fsdp::kNone && (p.zero >= 1 || static_cast<long long>(p.dp) * p.cp == 1)),
          "master_params remainder is Megatron-Core's precision-aware optimizer, which runs in the distributed optimizer: needs zero 1-3 "
-         "(or dp*cp 1), not zero 0 over " + std::to_string(static_cast<long long>(p.dp) * p.cp) + " ranks or torch FSDP2");
+         "(or dp*cp 1), not zero 0 over " +
+             std::to_string(static_cast<long long>(p.dp) * p.cp) + " ranks or torch FSDP2");
   r.need(!p.param_remainders || p.optimizer_offload.device == OffloadDevice::kNone,
          "master_params remainder with optimizer offload: Megatron's HybridDeviceOptimizer keeps whole fp32 master weights "
          "(cpu_offloading/hybrid_optimizer.py); set master_params fp32");

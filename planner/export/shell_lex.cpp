@@ -96,12 +96,16 @@ class Lexer {
     if (cur_.parts.empty() || cur_.parts.back().quote != quote) cur_.parts.push_back({"", quote});
     cur_.parts.back().text += text;
   }
-  void count_lines(size_t from, size_t to) { line_ += static_cast<int>(std::count(s_.begin() + static_cast<long>(from), s_.begin() + static_cast<long>(to), '\n')); }
+  void count_lines(size_t from, size_t to) {
+    line_ += static_cast<int>(std::count(s_.begin() + static_cast<long>(from), s_.begin() + static_cast<long>(to), '\n'));
+  }
 
   void flush() {
     if (!in_word_) return;
-    if (drop_next_word_) drop_next_word_ = false;
-    else out_.push_back(std::move(cur_));
+    if (drop_next_word_)
+      drop_next_word_ = false;
+    else
+      out_.push_back(std::move(cur_));
     in_word_ = false;
   }
   void op(const char* name, size_t length) {
@@ -136,8 +140,10 @@ class Lexer {
     for (++i_; i_ < s_.size() && s_[i_] != '"';) {
       const char c = s_[i_];
       if (c == '\\' && i_ + 1 < s_.size() && std::string_view("$`\"\\\n").find(s_[i_ + 1]) != std::string_view::npos) {
-        if (s_[i_ + 1] != '\n') add(s_[i_ + 1], '\'');
-        else ++line_;
+        if (s_[i_ + 1] != '\n')
+          add(s_[i_ + 1], '\'');
+        else
+          ++line_;
         i_ += 2;
         add("", '"');
       } else if ((c == '$' && (peek(1) == '(' || peek(1) == '{')) || c == '`') {
@@ -162,7 +168,8 @@ class Lexer {
   // "NAME=(" or "NAME+=(" opens an array assignment (§6.7); any other "(" is an operator.
   void open_paren() {
     const std::string word = in_word_ ? cur_.plain() : "";
-    const bool array = word.size() >= 2 && word.back() == '=' && std::all_of(word.begin(), word.end() - (word.ends_with("+=") ? 2 : 1), is_name_char);
+    const bool array =
+        word.size() >= 2 && word.back() == '=' && std::all_of(word.begin(), word.end() - (word.ends_with("+=") ? 2 : 1), is_name_char);
     if (array) {
       cur_.array_open = true;
       flush();
@@ -174,7 +181,8 @@ class Lexer {
   // [n]>file, >>file, >&n, &>file, <file, <<WORD heredoc: the operator and its target are dropped.
   void redirection() {
     const std::string fd = in_word_ ? cur_.plain() : "";
-    if (!fd.empty() && std::all_of(fd.begin(), fd.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; })) in_word_ = false;
+    if (!fd.empty() && std::all_of(fd.begin(), fd.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }))
+      in_word_ = false;
     flush();
     const bool heredoc = s_[i_] == '<' && peek(1) == '<';
     while (i_ < s_.size() && (s_[i_] == '>' || s_[i_] == '<' || s_[i_] == '&' || s_[i_] == '-')) ++i_;

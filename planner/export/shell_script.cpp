@@ -41,8 +41,10 @@ class Fields {
   void elements(const std::vector<std::string>& e, bool quoted) {
     for (size_t k = 0; k < e.size(); ++k) {
       if (k > 0) end_field();
-      if (quoted) literal(e[k]);
-      else split(e[k]);
+      if (quoted)
+        literal(e[k]);
+      else
+        split(e[k]);
     }
   }
   std::vector<std::string> finish() {
@@ -80,8 +82,7 @@ std::optional<long long> to_int(const std::string& s) {
     size_t used = 0;
     const long long v = std::stoll(s, &used);
     if (used == s.size()) return v;
-  } catch (...) {
-  }
+  } catch (...) {}
   return std::nullopt;
 }
 
@@ -315,8 +316,10 @@ class Shell {
     }
     auto& v = vars_[name];
     if (!append) v.clear();
-    if (append && !w.array_open && !v.empty()) v[0] += value[0];
-    else v.insert(v.end(), value.begin(), value.end());
+    if (append && !w.array_open && !v.empty())
+      v[0] += value[0];
+    else
+      v.insert(v.end(), value.begin(), value.end());
   }
 
   // ---- expansion (§3.5.3) --------------------------------------------------------------------
@@ -397,7 +400,8 @@ class Shell {
       j = close == std::string::npos ? inner.size() : close + 1;
     }
     std::optional<std::vector<std::string>> value =
-        std::isdigit(static_cast<unsigned char>(name.empty() ? 'x' : name[0])) || name == "@" || name == "*" ? std::nullopt : lookup(name, index);
+        std::isdigit(static_cast<unsigned char>(name.empty() ? 'x' : name[0])) || name == "@" || name == "*" ? std::nullopt
+                                                                                                             : lookup(name, index);
     const bool all = index == "@" || index == "*";
     const std::string op = inner.substr(j);
     if (!op.empty()) {
@@ -430,9 +434,12 @@ class Shell {
 
   static void put(const std::optional<std::vector<std::string>>& v, bool quoted, bool all, Fields& f) {
     if (!v) return;
-    if (all) f.elements(*v, quoted);
-    else if (quoted) f.literal(join(*v));
-    else f.split(join(*v));
+    if (all)
+      f.elements(*v, quoted);
+    else if (quoted)
+      f.literal(join(*v));
+    else
+      f.split(join(*v));
   }
 
   // A variable's value: all elements for index @ / *, one element for a number.
@@ -492,13 +499,17 @@ class Shell {
     Status out = Status::kTrue;
     auto close = [&] {
       const Status s = primary(cur);
-      if (s == Status::kFalse) out = Status::kFalse;
-      else if (s == Status::kUnknown && out == Status::kTrue) out = Status::kUnknown;
+      if (s == Status::kFalse)
+        out = Status::kFalse;
+      else if (s == Status::kUnknown && out == Status::kTrue)
+        out = Status::kUnknown;
       cur.clear();
     };
     for (const auto& w : a) {
-      if (w == "&&" || w == "-a") close();
-      else cur.push_back(w);
+      if (w == "&&" || w == "-a")
+        close();
+      else
+        cur.push_back(w);
     }
     close();
     return out;

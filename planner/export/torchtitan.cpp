@@ -49,23 +49,29 @@ Degrees data_parallel_degrees(const JobSpec& job) {
 void check_torchtitan(const JobSpec& job, const Degrees& d, Refusals& r) {
   const PlanSpec& p = job.plan;
   const TorchtitanFlavor* f = find_torchtitan_flavor(job.model);
-  r.need(f != nullptr, "no torchtitan v0.2.2 flavor has this model's shape (registered: " + torchtitan_flavor_list() +
-                           "); a TOML cannot define a model");
+  r.need(f != nullptr,
+         "no torchtitan v0.2.2 flavor has this model's shape (registered: " + torchtitan_flavor_list() + "); a TOML cannot define a model");
   r.need(!f || f->pipelining || p.pp == 1, std::string("torchtitan v0.2.2's ") + (f ? f->family : "") +
                                                " TrainSpec has no pipelining_fn: no pipeline parallelism (pp " + num(p.pp) + ")");
-  r.need(job.model.mtp_layers == 0, "torchtitan v0.2.2 builds no multi-token prediction layers (the model has " + num(job.model.mtp_layers) + ")");
+  r.need(job.model.mtp_layers == 0,
+         "torchtitan v0.2.2 builds no multi-token prediction layers (the model has " + num(job.model.mtp_layers) + ")");
   const Precision prec = job.training.precision;
   r.need(prec == Precision::kBf16 || prec == Precision::kFp32 || prec == Precision::kFp8,
-         std::string("torchtitan mixed_precision_param is bfloat16 or float32 (fp8 through the float8 converter), not ") + precision_name(prec));
+         std::string("torchtitan mixed_precision_param is bfloat16 or float32 (fp8 through the float8 converter), not ") +
+             precision_name(prec));
   r.need(prec != Precision::kFp8 || !job.model.moe,
-         "torchtitan's fp8 grouped GEMMs for MoE experts are a prototype (quantize.grouped_mm.float8, torchao nightly): fp8 MoE is not exported");
+         "torchtitan's fp8 grouped GEMMs for MoE experts are a prototype (quantize.grouped_mm.float8, torchao nightly): fp8 MoE is not "
+         "exported");
   // v0.2.2 job_config.py: mixed_precision_reduce: Literal["float32"].
-  r.need(!p.grad_reduce_bf16, "torchtitan v0.2.2 reduces gradients in float32 only (mixed_precision_reduce: Literal[\"float32\"]); the plan reduces in bf16");
+  r.need(!p.grad_reduce_bf16,
+         "torchtitan v0.2.2 reduces gradients in float32 only (mixed_precision_reduce: Literal[\"float32\"]); the plan reduces in bf16");
   r.need(job.training.optimizer == Optimizer::kAdam, "torchtitan builds Adam/AdamW optimizers only");
   r.need(!p.fp8_param_gather || p.effective_zero() == 3,
          "torchtitan gathers fp8 parameters only under FSDP (quantize.linear.float8.enable_fsdp_float8_all_gather); the plan gathers them "
-         "with ZeRO " + std::to_string(p.zero));
-  r.need(!p.param_remainders, "torchtitan's optimizers keep whole fp32 parameters: no 16-bit remainder store (master_params \"remainder\")");
+         "with ZeRO " +
+             std::to_string(p.zero));
+  r.need(!p.param_remainders,
+         "torchtitan's optimizers keep whole fp32 parameters: no 16-bit remainder store (master_params \"remainder\")");
   r.need(!(p.zero == 1 && p.fsdp == Fsdp::kNone && p.dp > 1),
          "torchtitan has no ZeRO-1: FSDP2 shards gradients too (ZeRO-2), a different plan from the one evaluated");
   // torchtitan/models/llama3/infra/parallelize.py: "DDP has not supported > 1D parallelism".
@@ -76,18 +82,21 @@ void check_torchtitan(const JobSpec& job, const Degrees& d, Refusals& r) {
   // ETP in {1, TP} (v0.2.2 job_config.py); EP borrows from dp_shard*cp (*tp when ETP 1) (parallel_dims.py).
   r.need(p.expert_tp == 1 || p.expert_tp == p.tp, "torchtitan expert_tensor_parallel_degree is 1 or tp (got " + num(p.expert_tp) + ")");
   const long long borrow = static_cast<long long>(d.shard) * p.cp * (p.expert_tp == 1 ? p.tp : 1);
-  r.need(p.ep == 1 || borrow % p.ep == 0, "torchtitan expert parallelism borrows from dp_shard*cp" + std::string(p.expert_tp == 1 ? "*tp" : "") +
-                                              " = " + num(borrow) + ", which ep " + num(p.ep) + " does not divide (parallel_dims.py)");
+  r.need(p.ep == 1 || borrow % p.ep == 0, "torchtitan expert parallelism borrows from dp_shard*cp" +
+                                              std::string(p.expert_tp == 1 ? "*tp" : "") + " = " + num(borrow) + ", which ep " + num(p.ep) +
+                                              " does not divide (parallel_dims.py)");
   r.need(p.pp == 1 || p.schedule != Schedule::kZeroBubble,
          "torchtitan's zero-bubble schedules (InterleavedZeroBubble, ZBVZeroBubble) need several stages per rank");
   r.need(p.virtual_stages == 1 || (p.first_stage_layers == 0 && p.last_stage_layers == 0),
          "uneven first/last stages with virtual stages are not exported for torchtitan");
-  r.need(p.recompute != Recompute::kFull || p.recompute_layers == 0, "torchtitan full activation checkpointing covers every layer (no recompute_layers)");
+  r.need(p.recompute != Recompute::kFull || p.recompute_layers == 0,
+         "torchtitan full activation checkpointing covers every layer (no recompute_layers)");
   // FSDP2 CPUOffloadPolicy moves parameters, gradients and optimizer state together (§3 enable_cpu_offload).
   const bool any_offload = p.optimizer_offload.device != OffloadDevice::kNone || p.param_offload.device != OffloadDevice::kNone;
   const bool full_cpu_offload = p.optimizer_offload.device == OffloadDevice::kCpu && p.optimizer_offload.fraction >= 1.0 &&
                                 p.param_offload.device == OffloadDevice::kCpu && p.param_offload.fraction >= 1.0;
-  r.need(!any_offload || full_cpu_offload, "torchtitan enable_cpu_offload moves all parameters and optimizer state to CPU: no partial or NVMe offload");
+  r.need(!any_offload || full_cpu_offload,
+         "torchtitan enable_cpu_offload moves all parameters and optimizer state to CPU: no partial or NVMe offload");
   r.need(p.activation_offload.device == OffloadDevice::kNone, "torchtitan has no activation offload");
 }
 
@@ -154,8 +163,9 @@ std::string toml(const JobSpec& job, const Degrees& d, const TorchtitanFlavor& f
   const long long local = p.pp > 1 ? job.training.global_batch / p.dp : p.micro_batch;
   std::string s;
   s += "# torchtitan v0.2.2 job config (torchtitan/config/job_config.py), written by trainplan.\n";
-  s += "# " + job.model.name + " on " + num(p.gpus()) + " GPUs (" + job.cluster.name + "): dp_replicate*dp_shard*cp*tp*pp = " +
-       num(d.replicate) + "*" + num(d.shard) + "*" + num(p.cp) + "*" + num(p.tp) + "*" + num(p.pp) + " = " + num(p.gpus()) + "\n\n";
+  s += "# " + job.model.name + " on " + num(p.gpus()) + " GPUs (" + job.cluster.name +
+       "): dp_replicate*dp_shard*cp*tp*pp = " + num(d.replicate) + "*" + num(d.shard) + "*" + num(p.cp) + "*" + num(p.tp) + "*" +
+       num(p.pp) + " = " + num(p.gpus()) + "\n\n";
   s += "[job]\ndump_folder = \"./outputs\"\ndescription = " + quoted(job.model.name + " (trainplan export)") + "\n\n";
   s += "[model]\nname = " + quoted(f.family) + "\nflavor = " + quoted(f.flavor) + "\nhf_assets_path = " + quoted(f.assets) + "\n";
   // float8 training: swap nn.Linear for torchao Float8Linear (v0.2.2 docs/float8.md; the converter
@@ -201,8 +211,10 @@ std::string launch(const JobSpec& job, const Degrees& d) {
     overrides += " \\\n    --parallelism." + o.key + " " + v;
   }
   std::string s = "#!/bin/bash\n";
-  s += "# torchtitan launch, written by trainplan, for " + target_version(job, ExportFormat::kTorchtitan) + ". The dotted overrides repeat\n";
-  s += "# the TOML's [parallelism] degrees (docs/debugging.md). torchtitan main has no TOML job files (--module/--config): this is v0.2.2's form.\n";
+  s += "# torchtitan launch, written by trainplan, for " + target_version(job, ExportFormat::kTorchtitan) +
+       ". The dotted overrides repeat\n";
+  s += "# the TOML's [parallelism] degrees (docs/debugging.md). torchtitan main has no TOML job files (--module/--config): this is "
+       "v0.2.2's form.\n";
   s += "set -euo pipefail\n\n";
   if (nodes_used(job) == 1) {
     s += "CONFIG_FILE=./torchtitan.toml NGPU=" + num(gpus_per_node_used(job)) + " ./run_train.sh" + overrides + "\n";
@@ -236,11 +248,14 @@ ExportResult export_torchtitan(const JobSpec& job) {
   if (job.training.token_budget <= 0) r.notes.push_back("no token budget: steps = " + num(kDefaultTrainIters) + " is a placeholder");
   const TorchtitanFlavor& f = *find_torchtitan_flavor(job.model);
   if (job.training.precision == Precision::kFp8)
-    r.notes.push_back("fp8: torchao Float8Linear with dynamic tensorwise scaling (Megatron's default recipe is delayed scaling); the output layer "
-                      "(filter_fqns) and linears with a dimension not divisible by 16 stay bf16");
+    r.notes.push_back(
+        "fp8: torchao Float8Linear with dynamic tensorwise scaling (Megatron's default recipe is delayed scaling); the output layer "
+        "(filter_fqns) and linears with a dimension not divisible by 16 stay bf16");
   if (job.model.moe)
-    r.notes.push_back("torchtitan balances experts with a bias update (MoEArgs load_balance_coeff 1e-3, models/moe/moe.py) and no auxiliary "
-                      "loss: the model's aux-loss coefficient " + format_number(job.model.moe->aux_loss_coeff) + " is not written");
+    r.notes.push_back(
+        "torchtitan balances experts with a bias update (MoEArgs load_balance_coeff 1e-3, models/moe/moe.py) and no auxiliary "
+        "loss: the model's aux-loss coefficient " +
+        format_number(job.model.moe->aux_loss_coeff) + " is not written");
   out.files.push_back({"torchtitan.toml", toml(job, d, f), false});
   out.files.push_back({"launch.sh", launch(job, d), true});
   out.notes = r.notes;

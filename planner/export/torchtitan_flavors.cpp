@@ -26,22 +26,60 @@ constexpr TorchtitanFlavor kFlavors[] = {
     {"qwen3", "8B", "./assets/hf/Qwen3-8B", 36, 4096, 32, 8, 128, 12288, 151936, false, 0, 0, 0, 0, 0, R::kSoftmax, 0, 0, false},
     {"qwen3", "14B", "./assets/hf/Qwen3-14B", 40, 5120, 40, 8, 128, 17408, 151936, false, 0, 0, 0, 0, 0, R::kSoftmax, 0, 0, false},
     {"qwen3", "32B", "./assets/hf/Qwen3-32B", 64, 5120, 64, 8, 128, 25600, 151936, false, 0, 0, 0, 0, 0, R::kSoftmax, 0, 0, false},
-    {"qwen3", "30B-A3B", "./assets/hf/Qwen3-30B-A3B", 48, 2048, 32, 4, 128, 6144, 151936, false, 128, 8, 0, 0, 768, R::kSoftmax, 0, 0, false},
-    {"qwen3", "235B-A22B", "./assets/hf/Qwen3-235B-A22B", 94, 4096, 64, 4, 128, 12288, 151936, false, 128, 8, 0, 0, 1536, R::kSoftmax, 0, 0,
-     false},
-    {"deepseek_v3", "16B", "./assets/hf/deepseek-moe-16b-base", 27, 2048, 16, 0, 192, 10944, 102400, false, 64, 6, 2, 1, 1408, R::kSoftmax, 0,
-     512, true},
-    {"deepseek_v3", "236B", "./assets/hf/DeepSeek-V2", 60, 5120, 128, 0, 192, 12288, 102400, false, 160, 6, 2, 1, 1536, R::kSoftmax, 1536, 512,
+    {"qwen3", "30B-A3B", "./assets/hf/Qwen3-30B-A3B", 48, 2048, 32, 4, 128, 6144, 151936, false, 128, 8, 0, 0, 768, R::kSoftmax, 0,
+     0,       false},
+    {"qwen3", "235B-A22B", "./assets/hf/Qwen3-235B-A22B", 94, 4096, 64, 4, 128, 12288, 151936, false, 128, 8, 0, 0, 1536, R::kSoftmax, 0,
+     0,       false},
+    {"deepseek_v3",
+     "16B",
+     "./assets/hf/deepseek-moe-16b-base",
+     27,
+     2048,
+     16,
+     0,
+     192,
+     10944,
+     102400,
+     false,
+     64,
+     6,
+     2,
+     1,
+     1408,
+     R::kSoftmax,
+     0,
+     512,
      true},
-    {"deepseek_v3", "671B", "./assets/hf/DeepSeek-V3.1-Base", 61, 7168, 128, 0, 192, 18432, 129280, false, 256, 8, 1, 3, 2048, R::kSigmoid,
-     1536, 512, true},
+    {"deepseek_v3", "236B", "./assets/hf/DeepSeek-V2", 60, 5120, 128, 0, 192, 12288, 102400, false, 160, 6, 2, 1, 1536, R::kSoftmax, 1536,
+     512,           true},
+    {"deepseek_v3",
+     "671B",
+     "./assets/hf/DeepSeek-V3.1-Base",
+     61,
+     7168,
+     128,
+     0,
+     192,
+     18432,
+     129280,
+     false,
+     256,
+     8,
+     1,
+     3,
+     2048,
+     R::kSigmoid,
+     1536,
+     512,
+     true},
 };
 
 bool moe_matches(const ModelSpec& m, const TorchtitanFlavor& f) {
   if (!m.moe) return f.experts == 0;
   const MoeSpec& e = *m.moe;
   return f.experts == e.experts && f.top_k == e.top_k && f.expert_ffn == e.expert_ffn_hidden && f.dense_layers == e.dense_layers &&
-         f.score == e.score && static_cast<long long>(f.shared) * f.expert_ffn == static_cast<long long>(e.shared_experts) * e.shared_ffn_hidden;
+         f.score == e.score &&
+         static_cast<long long>(f.shared) * f.expert_ffn == static_cast<long long>(e.shared_experts) * e.shared_ffn_hidden;
 }
 
 bool mla_matches(const ModelSpec& m, const TorchtitanFlavor& f) {
@@ -59,8 +97,8 @@ const TorchtitanFlavor* find_torchtitan_flavor(const ModelSpec& m) {
   for (const auto& f : kFlavors) {
     const bool dense_width = !m.moe || m.moe->dense_layers > 0;
     if (f.layers == m.layers && f.hidden == m.hidden && f.heads == m.heads && (m.mla || f.kv_heads == m.kv_heads) &&
-        (m.mla || f.head_dim == m.head_dim) && (!dense_width || f.ffn == m.ffn_hidden) && f.vocab == m.vocab && f.tied == m.tied_embeddings &&
-        moe_matches(m, f) && mla_matches(m, f))
+        (m.mla || f.head_dim == m.head_dim) && (!dense_width || f.ffn == m.ffn_hidden) && f.vocab == m.vocab &&
+        f.tied == m.tied_embeddings && moe_matches(m, f) && mla_matches(m, f))
       return &f;
   }
   return nullptr;

@@ -17,11 +17,11 @@ struct TorchtitanFlavor {
   int layers;
   long long hidden;
   int heads;
-  int kv_heads;     // 0 with MLA
+  int kv_heads;  // 0 with MLA
   int head_dim;
-  long long ffn;    // dense layers' width (unused when every layer is MoE)
+  long long ffn;  // dense layers' width (unused when every layer is MoE)
   long long vocab;
-  bool tied;        // enable_weight_tying
+  bool tied;  // enable_weight_tying
   // MoE (experts 0: dense): MoEArgs num_experts, top_k, num_shared_experts, score_func; the first
   // dense_layers layers are dense (n_dense_layers).
   int experts = 0, top_k = 0, shared = 0, dense_layers = 0;

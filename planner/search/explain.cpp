@@ -82,15 +82,16 @@ Json trust(const PlanProblem& problem, const ObjectiveContext& ctx, const Candid
   t["lead_within_band"] = inside;
   t["lead_from_extrapolation"] = unvalidated;
   if (inside) summary += "; the winner's lead over the runner-up is inside the winner's 80% band, so the two are not told apart";
-  if (unvalidated) summary += "; the runner-up is inside the validated envelope and the winner is not, so the lead rests on unvalidated physics";
+  if (unvalidated)
+    summary += "; the runner-up is inside the validated envelope and the winner is not, so the lead rests on unvalidated physics";
   return t;
 }
 
 }  // namespace
 
 std::vector<std::pair<const char*, double>> breakdown_terms(const TimeBreakdown& b) {
-  return {{"compute", b.compute.si()}, {"recompute", b.recompute.si()}, {"tp_comm", b.tp_comm.si()}, {"cp_comm", b.cp_comm.si()},
-          {"ep_comm", b.ep_comm.si()}, {"pp_comm", b.pp_comm.si()},     {"dp_comm", b.dp_comm.si()}, {"bubble", b.bubble.si()},
+  return {{"compute", b.compute.si()},     {"recompute", b.recompute.si()}, {"tp_comm", b.tp_comm.si()}, {"cp_comm", b.cp_comm.si()},
+          {"ep_comm", b.ep_comm.si()},     {"pp_comm", b.pp_comm.si()},     {"dp_comm", b.dp_comm.si()}, {"bubble", b.bubble.si()},
           {"optimizer", b.optimizer.si()}, {"offload", b.offload.si()}};
 }
 
@@ -133,7 +134,8 @@ Json explain_winner(const PlanProblem& problem, const Calibration& cal, const Ob
     Json diff = Json::object();
     const auto rterms = breakdown_terms(er->breakdown);
     for (size_t i = 0; i < terms.size(); ++i)
-      if (std::fabs(rterms[i].second - terms[i].second) > 1e-9 * std::max(1.0, step)) diff[terms[i].first] = r4(rterms[i].second - terms[i].second);
+      if (std::fabs(rterms[i].second - terms[i].second) > 1e-9 * std::max(1.0, step))
+        diff[terms[i].first] = r4(rterms[i].second - terms[i].second);
     ru["breakdown_change_s"] = diff;
     Json ks = Json::array();
     std::string differs;
@@ -174,22 +176,23 @@ Json explain_winner(const PlanProblem& problem, const Calibration& cal, const Ob
     }
     ru["knobs"] = ks;
     out["runner_up"] = ru;
-    std::snprintf(buf, sizeof buf, "; the runner-up differs in %s and is %.3g%% %s", differs.empty() ? "nothing but the batch" : differs.c_str(),
+    std::snprintf(buf, sizeof buf, "; the runner-up differs in %s and is %.3g%% %s",
+                  differs.empty() ? "nothing but the batch" : differs.c_str(),
                   std::fabs(100.0 * (r.tokens_per_s - w.tokens_per_s) / std::max(w.tokens_per_s, 1e-300)),
                   r.tokens_per_s <= w.tokens_per_s ? "slower" : "faster (ranked lower by the objective)");
     summary += buf;
     // Wall-time objectives weigh goodput (model/goodput.hpp): a faster runner-up on more GPUs can
     // lose more of its wall time to failures, restarts and checkpoints.
     if (r.tokens_per_s > w.tokens_per_s && r.goodput < w.goodput) {
-      std::snprintf(buf, sizeof buf, "; the runner-up steps faster but keeps %.2f%% of its wall time for training against the winner's %.2f%% "
+      std::snprintf(buf, sizeof buf,
+                    "; the runner-up steps faster but keeps %.2f%% of its wall time for training against the winner's %.2f%% "
                     "(failures, restarts and checkpoints grow with GPUs), so the winner trades throughput for goodput",
                     100 * r.goodput, 100 * w.goodput);
       summary += buf;
       out["runner_up"]["goodput_traded"] = true;
     }
   }
-  if (ctx.uncertainty)
-    out["trust"] = trust(problem, ctx, w, ew, ranked.size() >= 2 ? &ranked[1] : nullptr, er ? &*er : nullptr, summary);
+  if (ctx.uncertainty) out["trust"] = trust(problem, ctx, w, ew, ranked.size() >= 2 ? &ranked[1] : nullptr, er ? &*er : nullptr, summary);
   out["objective"] = objective_name(ctx.objective);
   out["summary"] = summary;
   return out;

@@ -65,8 +65,7 @@ ObjectiveContext make_objective_context(Objective o, const PlanProblem& problem)
 std::optional<std::string> objective_missing_input(const ObjectiveContext& ctx) {
   if (ctx.objective == Objective::kCost && ctx.price_per_gpu_hour <= 0)
     return "the cost objective needs the GPU's price_per_hour (set it in the cluster's GPU spec)";
-  if (ctx.objective == Objective::kTimeToTrain && ctx.token_budget <= 0)
-    return "the time-to-train objective needs training.token_budget";
+  if (ctx.objective == Objective::kTimeToTrain && ctx.token_budget <= 0) return "the time-to-train objective needs training.token_budget";
   if (ctx.objective == Objective::kFewestGpus && ctx.deadline_days > 0 && ctx.token_budget <= 0)
     return "a deadline needs training.token_budget";
   return std::nullopt;
@@ -98,8 +97,8 @@ bool meets_deadline(const ObjectiveContext& ctx, double tps, double goodput) {
 }
 
 double objective_goodput(const ObjectiveContext& ctx, int gpus) {
-  const bool wall = ctx.objective == Objective::kCost || ctx.objective == Objective::kTimeToTrain ||
-                    (ctx.deadline_days > 0 && ctx.token_budget > 0);
+  const bool wall =
+      ctx.objective == Objective::kCost || ctx.objective == Objective::kTimeToTrain || (ctx.deadline_days > 0 && ctx.token_budget > 0);
   return wall ? goodput(ctx.goodput, gpus).fraction : 1.0;
 }
 
@@ -144,10 +143,22 @@ Json objective_json(const ObjectiveContext& ctx, const Candidate& c) {
   const Goodput g = goodput(ctx.goodput, c.gpus);
   const double useful = c.tokens_per_s * g.fraction;
   switch (ctx.objective) {
-    case Objective::kThroughput: j["value"] = r4(c.tokens_per_s); j["unit"] = "tokens/s"; break;
-    case Objective::kCost: j["value"] = r4(c.primary); j["unit"] = "USD per million tokens"; break;
-    case Objective::kTimeToTrain: j["value"] = r4(c.primary); j["unit"] = "days"; break;
-    case Objective::kFewestGpus: j["value"] = c.gpus; j["unit"] = "GPUs"; break;
+    case Objective::kThroughput:
+      j["value"] = r4(c.tokens_per_s);
+      j["unit"] = "tokens/s";
+      break;
+    case Objective::kCost:
+      j["value"] = r4(c.primary);
+      j["unit"] = "USD per million tokens";
+      break;
+    case Objective::kTimeToTrain:
+      j["value"] = r4(c.primary);
+      j["unit"] = "days";
+      break;
+    case Objective::kFewestGpus:
+      j["value"] = c.gpus;
+      j["unit"] = "GPUs";
+      break;
   }
   if (ctx.ranking == Ranking::kConservative && ctx.uncertainty) {
     j["ranked_by"] = "conservative";

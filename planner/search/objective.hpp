@@ -64,9 +64,7 @@ ObjectiveContext make_objective_context(Objective o, const PlanProblem& problem)
 ObjectiveContext make_objective_context(Objective o, const PlanProblem& problem, const UncertaintyModel* u, Ranking ranking,
                                         bool within_envelope);
 // Whether the search must count every plan's extrapolation flags.
-inline bool needs_flags(const ObjectiveContext& c) {
-  return c.uncertainty && (c.within_envelope || c.ranking == Ranking::kConservative);
-}
+inline bool needs_flags(const ObjectiveContext& c) { return c.uncertainty && (c.within_envelope || c.ranking == Ranking::kConservative); }
 // The problem's data the objective needs, or a message naming what is missing.
 std::optional<std::string> objective_missing_input(const ObjectiveContext& ctx);
 
@@ -79,7 +77,7 @@ struct Candidate {
   double peak_memory_gib = 0;
   double headroom_gib = 0;  // GPU memory minus the peak
   int gpus = 0;
-  int flags = 0;  // extrapolation flags (counted only when needs_flags)
+  int flags = 0;       // extrapolation flags (counted only when needs_flags)
   double goodput = 1;  // goodput(ctx.goodput, gpus).fraction; filled by score()
   double primary = 0, secondary = 0;
 };

@@ -6,9 +6,7 @@
 
 namespace trainplan::planner {
 
-bool KnobFilter::allows(int v) const {
-  return allowed_.empty() || std::find(allowed_.begin(), allowed_.end(), v) != allowed_.end();
-}
+bool KnobFilter::allows(int v) const { return allowed_.empty() || std::find(allowed_.begin(), allowed_.end(), v) != allowed_.end(); }
 
 void apply_fixed_knobs(const SearchSettings& s, PlanSpec& plan) {
   for (const KnobDecl& k : kPlanKnobs)
@@ -75,8 +73,9 @@ SearchSettings read_search_settings(const Node& node) {
   s.allow_tp_across_nodes = r.boolean("allow_tp_across_nodes", false);
   s.max_micro_batch = r.integer("max_micro_batch", 8, 1);
   if (s.max_micro_batch > kMaxMicroBatch)
-    node.at("max_micro_batch").error("expected at most " + std::to_string(kMaxMicroBatch) + " sequences per micro-batch (got " +
-                                     std::to_string(s.max_micro_batch) + ")");
+    node.at("max_micro_batch")
+        .error("expected at most " + std::to_string(kMaxMicroBatch) + " sequences per micro-batch (got " +
+               std::to_string(s.max_micro_batch) + ")");
   s.min_cp_sequence = r.integer("min_cp_sequence", 1024, 1);
   s.max_virtual_stages = r.integer("max_virtual_stages", 8, 1);
   s.offload = r.boolean("offload", true);
@@ -87,7 +86,8 @@ SearchSettings read_search_settings(const Node& node) {
       k.set(s.fixed, read_knob(r, k.name, k));
     }
   }
-  if (s.max_gpus > 0 && s.min_gpus > s.max_gpus) node.at("min_gpus").error("expected min_gpus <= max_gpus (" + std::to_string(s.max_gpus) + ")");
+  if (s.max_gpus > 0 && s.min_gpus > s.max_gpus)
+    node.at("min_gpus").error("expected min_gpus <= max_gpus (" + std::to_string(s.max_gpus) + ")");
   r.finish();
   return s;
 }
@@ -107,7 +107,8 @@ std::optional<PlanProblem> load_problem_file(const std::string& path, const Cata
   if (auto s = r.child("search")) p.search = read_search_settings(*s);
   r.child("description");
   p.training.date = read_date(r);
-  if (r.has("plan")) root.at("plan").error("a plan problem leaves the plan free; use \"search\" to fix knobs (or run `trainplan predict` on a job)");
+  if (r.has("plan"))
+    root.at("plan").error("a plan problem leaves the plan free; use \"search\" to fix knobs (or run `trainplan predict` on a job)");
   r.child("plan");
   r.finish();
   if (!diag.ok()) return std::nullopt;

@@ -14,7 +14,6 @@
 
 namespace trainplan::planner {
 
-
 struct ReportOptions {
   int top = 10;
   bool timings = false;

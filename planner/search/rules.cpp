@@ -33,31 +33,38 @@ std::optional<RuleViolation> check_rules(const PlanProblem& problem, const PlanS
   if (m.heads % p.tp != 0) return fail(Rule::kHeadsByTp, "tp " + s(p.tp) + " does not divide the " + s(m.heads) + " attention heads");
   if (m.kv_heads % p.tp != 0) return fail(Rule::kKvHeadsByTp, "tp " + s(p.tp) + " does not divide the " + s(m.kv_heads) + " KV heads");
   if (!problem.search.allow_tp_across_nodes && p.tp > problem.cluster.node.scale_up_domain)
-    return fail(Rule::kTpInScaleUp, "tp " + s(p.tp) + " exceeds the scale-up domain of " + s(problem.cluster.node.scale_up_domain) + " GPUs");
+    return fail(Rule::kTpInScaleUp,
+                "tp " + s(p.tp) + " exceeds the scale-up domain of " + s(problem.cluster.node.scale_up_domain) + " GPUs");
   if (p.sequence_parallel && p.tp == 1) return fail(Rule::kSequenceParallelTp, "sequence parallel needs tp > 1");
   {
     const int uneven = (p.first_stage_layers > 0) + (p.last_stage_layers > 0);
     const int rest_layers = m.layers - p.first_stage_layers - p.last_stage_layers;
     const int rest_stages = p.pp - uneven;
     bool ok;
-    if (p.pp == 1) ok = uneven == 0 && m.layers % p.virtual_stages == 0;
-    else if (rest_stages == 0) ok = rest_layers == 0;
-    else ok = rest_layers > 0 && rest_layers % (rest_stages * p.virtual_stages) == 0;
+    if (p.pp == 1)
+      ok = uneven == 0 && m.layers % p.virtual_stages == 0;
+    else if (rest_stages == 0)
+      ok = rest_layers == 0;
+    else
+      ok = rest_layers > 0 && rest_layers % (rest_stages * p.virtual_stages) == 0;
     if (p.pp > m.layers) ok = false;
     if (!ok)
       return fail(Rule::kLayersByStages, "the " + s(m.layers) + " layers do not split over pp " + s(p.pp) + " x " + s(p.virtual_stages) +
-                                             " virtual stages (first " + s(p.first_stage_layers) + ", last " + s(p.last_stage_layers) + ")");
+                                             " virtual stages (first " + s(p.first_stage_layers) + ", last " + s(p.last_stage_layers) +
+                                             ")");
   }
   if (gb % (static_cast<long long>(p.micro_batch) * p.dp) != 0)
-    return fail(Rule::kBatchByMicroBatchDp, "micro_batch x dp (" + s(static_cast<long long>(p.micro_batch) * p.dp) +
-                                                ") does not divide the global batch " + s(gb));
+    return fail(Rule::kBatchByMicroBatchDp,
+                "micro_batch x dp (" + s(static_cast<long long>(p.micro_batch) * p.dp) + ") does not divide the global batch " + s(gb));
   if (p.ep > 1 && (!m.moe || m.moe->experts % p.ep != 0))
-    return fail(Rule::kExpertsByEp, m.moe ? "ep " + s(p.ep) + " does not divide the " + s(m.moe->experts) + " experts" : "ep > 1 on a dense model");
+    return fail(Rule::kExpertsByEp,
+                m.moe ? "ep " + s(p.ep) + " does not divide the " + s(m.moe->experts) + " experts" : "ep > 1 on a dense model");
   if ((static_cast<long long>(p.dp) * p.cp) % p.ep != 0)
     return fail(Rule::kEpDividesDpCp, "ep " + s(p.ep) + " does not divide dp x cp (" + s(static_cast<long long>(p.dp) * p.cp) + ")");
   if (p.tp % p.expert_tp != 0) return fail(Rule::kExpertTpDividesTp, "expert_tp " + s(p.expert_tp) + " does not divide tp " + s(p.tp));
   if (p.cp > 1 && problem.training.sequence_length % (2 * p.cp) != 0)
-    return fail(Rule::kSequenceByCp, "2 x cp (" + s(2 * p.cp) + ") does not divide the sequence length " + s(problem.training.sequence_length));
+    return fail(Rule::kSequenceByCp,
+                "2 x cp (" + s(2 * p.cp) + ") does not divide the sequence length " + s(problem.training.sequence_length));
   const long long gpus = static_cast<long long>(p.tp) * p.pp * p.cp * p.dp;
   if (gpus > problem.max_gpus() || gpus < problem.search.min_gpus)
     return fail(Rule::kGpuCount, s(gpus) + " GPUs outside [" + s(problem.search.min_gpus) + ", " + s(problem.max_gpus()) + "]");
@@ -74,7 +81,8 @@ std::optional<RuleViolation> check_rules(const PlanProblem& problem, const PlanS
   if (p.recompute_layers > 0 && p.recompute != Recompute::kFull)
     return fail(Rule::kRecomputeLayers, "recompute_layers needs full recompute");
   if (gb < problem.batch_min() || gb > problem.batch_max())
-    return fail(Rule::kGlobalBatchRange, "global batch " + s(gb) + " outside [" + s(problem.batch_min()) + ", " + s(problem.batch_max()) + "]");
+    return fail(Rule::kGlobalBatchRange,
+                "global batch " + s(gb) + " outside [" + s(problem.batch_min()) + ", " + s(problem.batch_max()) + "]");
   return std::nullopt;
 }
 

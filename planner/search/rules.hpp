@@ -14,24 +14,24 @@
 namespace trainplan::planner {
 
 enum class Rule {
-  kHeadsByTp,           // tp divides the attention heads
-  kKvHeadsByTp,         // tp divides the KV heads (Megatron divides query groups over TP)
-  kTpInScaleUp,         // tp fits one node's scale-up domain unless allow_tp_across_nodes
-  kSequenceParallelTp,  // sequence parallel only with tp > 1
-  kLayersByStages,      // layers split over pp x virtual stages (uneven first/last allowed)
-  kBatchByMicroBatchDp, // micro_batch x dp divides the global batch
-  kExpertsByEp,         // ep divides the experts (ep 1 for a dense model)
-  kEpDividesDpCp,       // ep divides dp x cp (experts are carved out of data parallelism)
-  kExpertTpDividesTp,   // expert_tp divides tp
-  kSequenceByCp,        // 2 x cp divides the sequence (load-balanced causal CP)
-  kGpuCount,            // min_gpus <= tp x pp x cp x dp <= the GPUs available
-  kScheduleVirtual,     // interleaved <=> virtual_stages > 1, with pp > 1
+  kHeadsByTp,                // tp divides the attention heads
+  kKvHeadsByTp,              // tp divides the KV heads (Megatron divides query groups over TP)
+  kTpInScaleUp,              // tp fits one node's scale-up domain unless allow_tp_across_nodes
+  kSequenceParallelTp,       // sequence parallel only with tp > 1
+  kLayersByStages,           // layers split over pp x virtual stages (uneven first/last allowed)
+  kBatchByMicroBatchDp,      // micro_batch x dp divides the global batch
+  kExpertsByEp,              // ep divides the experts (ep 1 for a dense model)
+  kEpDividesDpCp,            // ep divides dp x cp (experts are carved out of data parallelism)
+  kExpertTpDividesTp,        // expert_tp divides tp
+  kSequenceByCp,             // 2 x cp divides the sequence (load-balanced causal CP)
+  kGpuCount,                 // min_gpus <= tp x pp x cp x dp <= the GPUs available
+  kScheduleVirtual,          // interleaved <=> virtual_stages > 1, with pp > 1
   kInterleavedMicroBatches,  // interleaving needs the micro-batch count divisible by pp (Megatron)
-  kZeroOrFsdp,          // zero and fsdp are exclusive
-  kParamOffloadZero3,   // parameter offload needs ZeRO-3 / FSDP
-  kNvmeAvailable,       // NVMe offload needs NVMe on the nodes
-  kRecomputeLayers,     // recompute_layers only with full recompute
-  kGlobalBatchRange,    // the global batch lies in the problem's range
+  kZeroOrFsdp,               // zero and fsdp are exclusive
+  kParamOffloadZero3,        // parameter offload needs ZeRO-3 / FSDP
+  kNvmeAvailable,            // NVMe offload needs NVMe on the nodes
+  kRecomputeLayers,          // recompute_layers only with full recompute
+  kGlobalBatchRange,         // the global batch lies in the problem's range
 };
 const char* rule_key(Rule r);
 

@@ -4,11 +4,11 @@
 #include <array>
 #include <barrier>
 #include <chrono>
-#include <functional>
 #include <cmath>
-#include <limits>
 #include <condition_variable>
 #include <cstdio>
+#include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -129,9 +129,18 @@ class Worker {
  public:
   Worker(const PlanProblem& p, const Calibration& cal, const Evaluator& ev, const ObjectiveContext& ctx, size_t keep,
          const std::function<bool(const JobSpec&)>& accept)
-      : pareto_(ctx), p_(p), cal_(cal), ev_(ev), ctx_(ctx), keep_(keep), accept_(accept), job_(make_job(p, PlanSpec{}, p.batch_max())),
+      : pareto_(ctx),
+        p_(p),
+        cal_(cal),
+        ev_(ev),
+        ctx_(ctx),
+        keep_(keep),
+        accept_(accept),
+        job_(make_job(p, PlanSpec{}, p.batch_max())),
         usable_(p.cluster.node.gpu.memory * (1.0 - p.search.memory_headroom)),
-        recompute_(recompute_options(p)), plain_(plain_allowed(p)), bound_(p, cal) {}
+        recompute_(recompute_options(p)),
+        plain_(plain_allowed(p)),
+        bound_(p, cal) {}
 
   // Walks the plans of one group (task, dp); stops early (returns false) when `stop` is raised.
   // With `th` set, plans whose step-time bound cannot enter the top K are skipped ("bound").
@@ -331,8 +340,10 @@ class Worker {
       *csv_ += ch;
     }
     *csv_ += '"';
-    if (e) std::snprintf(buf, sizeof buf, ",%.6g,%.6g,%.4g,%.4g\n", e->step_time.si(), e->tokens_per_s, e->mfu_pct, e->peak_memory / GiB(1));
-    else std::snprintf(buf, sizeof buf, ",,,,\n");
+    if (e)
+      std::snprintf(buf, sizeof buf, ",%.6g,%.6g,%.4g,%.4g\n", e->step_time.si(), e->tokens_per_s, e->mfu_pct, e->peak_memory / GiB(1));
+    else
+      std::snprintf(buf, sizeof buf, ",,,,\n");
     *csv_ += buf;
   }
 
@@ -420,7 +431,8 @@ std::vector<Group> make_groups(const PlanProblem& p, const Calibration& cal, con
               if (it == sums.end()) it = sums.emplace(key, bound.stage_sums(t, sp, tpo, mb, {Recompute::kNone, 0})).first;
               double lb = std::numeric_limits<double>::infinity();
               for (const ScheduleOption& so : schedules) lb = std::min(lb, StepBound::step_lower_bound(t, it->second, so, m_mb, p2p));
-              const ScoreBound b = score_bound(ctx, t.tp * t.cp * t.layout.pp * dp, static_cast<double>(gb) * p.training.sequence_length, lb);
+              const ScoreBound b =
+                  score_bound(ctx, t.tp * t.cp * t.layout.pp * dp, static_cast<double>(gb) * p.training.sequence_length, lb);
               if (first || score_before(b, g.bound)) g.bound = b;
               first = false;
             }
@@ -521,8 +533,10 @@ SearchResult run_search(const PlanProblem& problem, const Calibration& cal, cons
         for (size_t i; (i = next.fetch_add(1)) < round_end;) {
           const Group& g = groups[i];
           bool whole = true;
-          if (cannot_enter(g.bound, th)) workers[w]->skipped_bound_ += g.plans;
-          else whole = workers[w]->run(tasks[g.task], g.dp, th, options.csv ? &csv_parts[i] : nullptr, stop);
+          if (cannot_enter(g.bound, th))
+            workers[w]->skipped_bound_ += g.plans;
+          else
+            whole = workers[w]->run(tasks[g.task], g.dp, th, options.csv ? &csv_parts[i] : nullptr, stop);
           if (options.csv) csv_ready[i] = true;
           published[w].store(workers[w]->evaluated_, std::memory_order_relaxed);
           if (!whole) break;

@@ -69,8 +69,8 @@ struct SearchOptions {
   // a Pareto front over all of them.
   bool prune = true;
   const std::atomic<bool>* cancel = nullptr;  // when it turns true the search stops as at the time limit
-  const Evaluator* evaluator = nullptr;  // nullptr: the analytic evaluator
-  std::ostream* csv = nullptr;          // every evaluated plan, one row each, in a fixed order
+  const Evaluator* evaluator = nullptr;       // nullptr: the analytic evaluator
+  std::ostream* csv = nullptr;                // every evaluated plan, one row each, in a fixed order
   // Trust (model/uncertainty.hpp; objective.hpp): the validated envelope and bands, the ranking by
   // estimate or by the conservative end of the band, and whether to leave out every plan with an
   // extrapolation flag ("outside_envelope" in infeasible_by_reason). The conservative end only
@@ -93,8 +93,8 @@ struct SearchResult {
   long long feasible = 0;
   std::map<std::string, long long> infeasible_by_reason;
   std::map<std::string, long long> skipped;  // plans not evaluated by a dominance argument or the bound
-  std::vector<Candidate> top;     // best first: max(top, 2) plans (the runner-up explains the winner)
-  std::vector<Candidate> pareto;  // of the evaluated plans; pareto_complete: no plan skipped by the bound
+  std::vector<Candidate> top;                // best first: max(top, 2) plans (the runner-up explains the winner)
+  std::vector<Candidate> pareto;             // of the evaluated plans; pareto_complete: no plan skipped by the bound
   bool pareto_complete = true;
   bool complete = true;
   long long tasks = 0;

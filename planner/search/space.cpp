@@ -134,7 +134,8 @@ std::vector<int> micro_batch_candidates(const PlanProblem& p, int dp) {
   // No micro-batch holds more than the largest global batch's share of one replica, which bounds
   // the loop whatever max_micro_batch says.
   const long long most = std::max(1LL, p.batch_max() / std::max(1, dp));
-  const int hi = static_cast<int>(std::min<long long>(most, p.search.filter(Knob::kMicroBatch).free() ? p.search.max_micro_batch : p.search.filter(Knob::kMicroBatch).values().back()));
+  const int hi = static_cast<int>(std::min<long long>(
+      most, p.search.filter(Knob::kMicroBatch).free() ? p.search.max_micro_batch : p.search.filter(Knob::kMicroBatch).values().back()));
   for (int mb = 1; mb <= hi; ++mb)
     if (p.search.filter(Knob::kMicroBatch).allows(mb) && pick_global_batch(p, static_cast<long long>(mb) * dp) > 0) out.push_back(mb);
   return out;
@@ -158,10 +159,13 @@ std::vector<int> tp_overlap_options(const PlanProblem& p, int tp, bool sp) {
 std::vector<std::pair<Recompute, int>> recompute_options(const PlanProblem& p) {
   std::vector<std::pair<Recompute, int>> out;
   const KnobFilter& f = p.search.filter(Knob::kRecompute);
-  if (f.allows(static_cast<int>(Recompute::kNone)) && p.search.filter(Knob::kRecomputeLayers).allows(0)) out.push_back({Recompute::kNone, 0});
-  if (f.allows(static_cast<int>(Recompute::kSelective)) && p.search.filter(Knob::kRecomputeLayers).allows(0)) out.push_back({Recompute::kSelective, 0});
+  if (f.allows(static_cast<int>(Recompute::kNone)) && p.search.filter(Knob::kRecomputeLayers).allows(0))
+    out.push_back({Recompute::kNone, 0});
+  if (f.allows(static_cast<int>(Recompute::kSelective)) && p.search.filter(Knob::kRecomputeLayers).allows(0))
+    out.push_back({Recompute::kSelective, 0});
   if (f.allows(static_cast<int>(Recompute::kFull))) {
-    if (p.search.filter(Knob::kRecomputeLayers).free()) out.push_back({Recompute::kFull, 0});
+    if (p.search.filter(Knob::kRecomputeLayers).free())
+      out.push_back({Recompute::kFull, 0});
     else
       for (int n : p.search.filter(Knob::kRecomputeLayers).values()) out.push_back({Recompute::kFull, n});
   }
@@ -170,7 +174,8 @@ std::vector<std::pair<Recompute, int>> recompute_options(const PlanProblem& p) {
 
 bool plain_allowed(const PlanProblem& p) {
   const int none = static_cast<int>(OffloadDevice::kNone);
-  return p.search.filter(Knob::kOptimizerOffload).allows(none) && p.search.filter(Knob::kParamOffload).allows(none) && p.search.filter(Knob::kActivationOffload).allows(none);
+  return p.search.filter(Knob::kOptimizerOffload).allows(none) && p.search.filter(Knob::kParamOffload).allows(none) &&
+         p.search.filter(Knob::kActivationOffload).allows(none);
 }
 
 std::vector<OffloadVariant> offload_variants(const PlanProblem& p, int effective_zero) {

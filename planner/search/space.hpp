@@ -36,7 +36,7 @@ struct StageLayout {
   int pp = 1;
   int first = 0;  // layers of the first stage; 0: even split
   int last = 0;
-  int middle = 0; // layers of each other stage
+  int middle = 0;  // layers of each other stage
 };
 
 struct Task {

@@ -20,9 +20,7 @@ int env_int(const char* name, int fallback) {
 }
 }  // namespace
 
-bool MpiSession::launched_by_mpi() {
-  return std::getenv("OMPI_COMM_WORLD_SIZE") || std::getenv("PMIX_RANK") || std::getenv("PMI_SIZE");
-}
+bool MpiSession::launched_by_mpi() { return std::getenv("OMPI_COMM_WORLD_SIZE") || std::getenv("PMIX_RANK") || std::getenv("PMI_SIZE"); }
 
 bool MpiSession::built_with_mpi() {
 #ifdef TRAINPLAN_HAVE_MPI

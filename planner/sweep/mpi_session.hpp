@@ -33,7 +33,7 @@ class MpiSession {
 
   [[nodiscard]] bool active() const { return active_; }  // MPI initialised by this session
   [[nodiscard]] int rank() const { return rank_; }
-  [[nodiscard]] int size() const { return size_; }        // ranks that share the work
+  [[nodiscard]] int size() const { return size_; }              // ranks that share the work
   [[nodiscard]] int local_size() const { return local_size_; }  // ranks on this machine
   // A rank with nothing to do (a non-zero rank under mpirun of a build without MPI).
   [[nodiscard]] bool idle() const { return idle_; }

@@ -17,11 +17,16 @@ constexpr const char* kPalette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", 
 std::string esc(const std::string& s) {
   std::string o;
   for (char c : s) {
-    if (c == '<') o += "&lt;";
-    else if (c == '>') o += "&gt;";
-    else if (c == '&') o += "&amp;";
-    else if (c == '"') o += "&quot;";
-    else o += c;
+    if (c == '<')
+      o += "&lt;";
+    else if (c == '>')
+      o += "&gt;";
+    else if (c == '&')
+      o += "&amp;";
+    else if (c == '"')
+      o += "&quot;";
+    else
+      o += c;
   }
   return o;
 }
@@ -71,10 +76,10 @@ std::string draw_axes(const Frame& f, const std::string& xlabel, const std::stri
       s += "<text x=\"" + fmt("%.1f", f.px(x)) + "\" y=\"" + fmt("%.1f", f.y1 + 16) + "\" text-anchor=\"middle\">" + tick_label(x) +
            "</text>\n";
   }
-  s += "<line x1=\"" + fmt("%.1f", f.x0) + "\" y1=\"" + fmt("%.1f", f.y1) + "\" x2=\"" + fmt("%.1f", f.x1) + "\" y2=\"" + fmt("%.1f", f.y1) +
-       "\" stroke=\"#333\"/>\n";
-  s += "<line x1=\"" + fmt("%.1f", f.x0) + "\" y1=\"" + fmt("%.1f", f.y0) + "\" x2=\"" + fmt("%.1f", f.x0) + "\" y2=\"" + fmt("%.1f", f.y1) +
-       "\" stroke=\"#333\"/>\n";
+  s += "<line x1=\"" + fmt("%.1f", f.x0) + "\" y1=\"" + fmt("%.1f", f.y1) + "\" x2=\"" + fmt("%.1f", f.x1) + "\" y2=\"" +
+       fmt("%.1f", f.y1) + "\" stroke=\"#333\"/>\n";
+  s += "<line x1=\"" + fmt("%.1f", f.x0) + "\" y1=\"" + fmt("%.1f", f.y0) + "\" x2=\"" + fmt("%.1f", f.x0) + "\" y2=\"" +
+       fmt("%.1f", f.y1) + "\" stroke=\"#333\"/>\n";
   s += "<text x=\"" + fmt("%.1f", (f.x0 + f.x1) / 2) + "\" y=\"" + fmt("%.1f", f.y1 + 36) + "\" text-anchor=\"middle\">" + esc(xlabel) +
        "</text>\n";
   s += "<text transform=\"translate(" + fmt("%.1f", f.x0 - 58) + "," + fmt("%.1f", (f.y0 + f.y1) / 2) +
@@ -110,14 +115,16 @@ std::string pareto_svg(const Json& report) {
     const bool on = front.count(i) > 0;
     const double x = f.px(p["total"]["days"].get<double>()), y = f.py(p["total"]["usd"].get<double>());
     s += "<circle cx=\"" + fmt("%.1f", x) + "\" cy=\"" + fmt("%.1f", y) + "\" r=\"" + (on ? "5" : "3.5") + "\" fill=\"" +
-         (on ? "#d62728" : "#1f77b4") + "\"><title>" + std::to_string(i) + ": " + esc(p["label"].get<std::string>()) + "</title></circle>\n";
+         (on ? "#d62728" : "#1f77b4") + "\"><title>" + std::to_string(i) + ": " + esc(p["label"].get<std::string>()) +
+         "</title></circle>\n";
     s += "<text x=\"" + fmt("%.1f", x + 6) + "\" y=\"" + fmt("%.1f", y - 4) + "\" font-size=\"9\">" + std::to_string(i) + "</text>\n";
   }
   // Legend: the front's labels.
   double ly = 420;
   s += "<text x=\"80\" y=\"" + fmt("%.0f", ly) + "\" fill=\"#d62728\">Pareto front:</text>\n";
   std::string names;
-  for (const Json& p : report["pareto"]) names += (names.empty() ? "" : "; ") + std::to_string(p["index"].get<int>()) + " " + p["label"].get<std::string>();
+  for (const Json& p : report["pareto"])
+    names += (names.empty() ? "" : "; ") + std::to_string(p["index"].get<int>()) + " " + p["label"].get<std::string>();
   s += "<text x=\"160\" y=\"" + fmt("%.0f", ly) + "\" font-size=\"9\">" + esc(names.substr(0, 160)) + "</text>\n";
   return s + "</svg>\n";
 }
@@ -144,9 +151,9 @@ std::string axis_svg(const Json& effect, const std::vector<std::string>& jobs) {
         const Json& val = values[v]["jobs"][j][keys[panel]];
         if (val.is_null()) continue;
         const double y = f.py(val.get<double>());
-        s += "<rect x=\"" + fmt("%.1f", gx + bar * static_cast<double>(j)) + "\" y=\"" + fmt("%.1f", y) + "\" width=\"" + fmt("%.1f", bar * 0.92) +
-             "\" height=\"" + fmt("%.1f", f.y1 - y) + "\" fill=\"" + kPalette[j % 8] + "\"><title>" + esc(jobs[j]) + ": " +
-             tick_label(val.get<double>()) + "</title></rect>\n";
+        s += "<rect x=\"" + fmt("%.1f", gx + bar * static_cast<double>(j)) + "\" y=\"" + fmt("%.1f", y) + "\" width=\"" +
+             fmt("%.1f", bar * 0.92) + "\" height=\"" + fmt("%.1f", f.y1 - y) + "\" fill=\"" + kPalette[j % 8] + "\"><title>" +
+             esc(jobs[j]) + ": " + tick_label(val.get<double>()) + "</title></rect>\n";
       }
       s += "<text x=\"" + fmt("%.1f", gx + group * 0.4) + "\" y=\"" + fmt("%.1f", f.y1 + 16) + "\" text-anchor=\"middle\">" +
            esc(values[v]["value"].get<std::string>()) + "</text>\n";
@@ -173,7 +180,8 @@ std::vector<std::pair<std::string, std::string>> chart_svgs(const Json& report) 
   out.emplace_back("pareto.svg", pareto_svg(report));
   std::vector<std::string> jobs;
   for (const Json& j : report["sweep"]["jobs"]) jobs.push_back(j["name"].get<std::string>());
-  for (const Json& e : report["axis_effects"]) out.emplace_back("axis-" + file_safe(e["axis"].get<std::string>()) + ".svg", axis_svg(e, jobs));
+  for (const Json& e : report["axis_effects"])
+    out.emplace_back("axis-" + file_safe(e["axis"].get<std::string>()) + ".svg", axis_svg(e, jobs));
   return out;
 }
 

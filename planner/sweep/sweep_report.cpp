@@ -21,8 +21,11 @@ Json describe_sweep(const SweepSpec& spec) {
   s["whole_cluster"] = spec.whole_cluster;
   Json jobs = Json::array();
   for (const auto& j : spec.jobs) {
-    Json o{{"name", j.name}, {"model", j.model.name}, {"global_batch", j.training.global_batch},
-           {"sequence_length", j.training.sequence_length}, {"precision", precision_name(j.training.precision)},
+    Json o{{"name", j.name},
+           {"model", j.model.name},
+           {"global_batch", j.training.global_batch},
+           {"sequence_length", j.training.sequence_length},
+           {"precision", precision_name(j.training.precision)},
            {"token_budget", j.training.token_budget}};
     o["deadline_days"] = j.training.deadline_days > 0 ? Json(round6(j.training.deadline_days)) : Json(nullptr);
     jobs.push_back(o);
@@ -112,7 +115,10 @@ Json sweep_report(const SweepSpec& spec, std::vector<Json> points) {
   Json pareto = Json::array();
   for (int i : pareto_front(inputs)) {
     const Json& p = points.at(static_cast<size_t>(i));
-    pareto.push_back({{"index", i}, {"label", p["label"]}, {"days", p["total"]["days"]}, {"usd", p["total"]["usd"]},
+    pareto.push_back({{"index", i},
+                      {"label", p["label"]},
+                      {"days", p["total"]["days"]},
+                      {"usd", p["total"]["usd"]},
                       {"energy_mwh", p["total"]["energy_mwh"]}});
   }
   Json r;
@@ -157,8 +163,7 @@ void print_table(const Json& report, std::ostream& out) {
         std::snprintf(line, sizeof line, "%-5s %-*s %-12s %6d %-26s %11.0f %6.1f %8.1f %9.2f %12s %9s\n", idx.c_str(), w, hw.c_str(),
                       j["job"].get<std::string>().c_str(), j["gpus"].get<int>(), plan_text(j["plan"]).c_str(),
                       j["tokens_per_s"].get<double>(), j["mfu_pct"].get<double>(), 100 * j["goodput"]["fraction"].get<double>(),
-                      j["days"].get<double>(), num(j["usd"], "%.0f").c_str(),
-                      num(j["energy_mwh"], "%.1f").c_str());
+                      j["days"].get<double>(), num(j["usd"], "%.0f").c_str(), num(j["energy_mwh"], "%.1f").c_str());
       }
       out << line;
       first = false;
@@ -206,8 +211,7 @@ void write_csv(const Json& report, std::ostream& out) {
         out << "," << j["gpus"] << "," << pl["tp"] << "," << pl["pp"] << "," << pl["dp"] << "," << pl["cp"] << "," << pl["ep"] << ","
             << pl["virtual_stages"] << "," << v(pl["zero"]) << "," << pl["micro_batch"] << "," << v(pl["recompute"]) << ","
             << v(j["tokens_per_s"]) << "," << v(j["step_time_s"]) << "," << v(j["mfu_pct"]) << "," << v(j["goodput"]["fraction"]) << ","
-            << v(j["days"]) << "," << v(j["usd"])
-            << "," << v(j["energy_mwh"]);
+            << v(j["days"]) << "," << v(j["usd"]) << "," << v(j["energy_mwh"]);
       } else {
         out << ",,,,,,,,,,,,,,,,,";
       }

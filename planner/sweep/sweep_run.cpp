@@ -94,10 +94,14 @@ Json point_json(const SweepSpec& spec, const HardwarePoint& point, std::vector<J
       continue;
     }
     days += j["days"].get<double>();
-    if (j["usd"].is_null()) has_usd = false;
-    else usd += j["usd"].get<double>();
-    if (j["energy_mwh"].is_null()) has_mwh = false;
-    else mwh += j["energy_mwh"].get<double>();
+    if (j["usd"].is_null())
+      has_usd = false;
+    else
+      usd += j["usd"].get<double>();
+    if (j["energy_mwh"].is_null())
+      has_mwh = false;
+    else
+      mwh += j["energy_mwh"].get<double>();
   }
   p["jobs"] = std::move(jobs);
   p["feasible"] = all;

@@ -63,7 +63,8 @@ std::optional<T> with_unit(const Node& n, Parse parse, const char* example) {
 std::vector<Axis> read_axes(ObjectReader& hw, const Catalog& catalog, std::vector<Node>& budget_nodes) {
   std::vector<Axis> axes;
   // "cluster" is required: it names the GPU, the node and every default the other axes change.
-  if (!hw.has("cluster")) hw.node().at("cluster").error("missing required key; expected a catalog key of configs/clusters, an object, or an array of them");
+  if (!hw.has("cluster"))
+    hw.node().at("cluster").error("missing required key; expected a catalog key of configs/clusters, an object, or an array of them");
   read_axis(hw, "cluster", axes, [&](const Node& n) -> std::optional<AxisValue> {
     const size_t before = n.diag->items().size();
     ClusterSpec c = read_cluster(n, catalog);
@@ -108,7 +109,10 @@ std::vector<Axis> read_axes(ObjectReader& hw, const Catalog& catalog, std::vecto
   });
   read_axis(hw, "nic_rate", axes, [&](const Node& n) -> std::optional<AxisValue> {
     auto v = with_unit<BytesPerSecond>(n, parse_rate, "a rate with a unit such as \"400Gbps\"");
-    if (v && v->si() <= 0) { n.error("expected a positive rate (got " + describe(*n.json) + ")"); v.reset(); }
+    if (v && v->si() <= 0) {
+      n.error("expected a positive rate (got " + describe(*n.json) + ")");
+      v.reset();
+    }
     if (!v) return std::nullopt;
     return AxisValue{text_of(*n.json), [r = *v](ClusterSpec& x) { x.node.nic.bandwidth = r; }};
   });
@@ -147,7 +151,8 @@ std::vector<Axis> read_axes(ObjectReader& hw, const Catalog& catalog, std::vecto
       const BytesPerSecond bw = r.rate("bandwidth");
       r.finish();
       // value(): operator[] on a const json with a missing key is undefined behaviour.
-      return AxisValue{text_of(n.json->value("capacity", Json())) + "@" + text_of(n.json->value("bandwidth", Json())), [cap, bw](ClusterSpec& x) {
+      return AxisValue{text_of(n.json->value("capacity", Json())) + "@" + text_of(n.json->value("bandwidth", Json())),
+                       [cap, bw](ClusterSpec& x) {
                          x.node.nvme_capacity = cap;
                          x.node.nvme_bandwidth = bw;
                        }};
@@ -175,7 +180,8 @@ SweepJob read_job(const Node& n, const Catalog& catalog, const std::string& base
   const Node training = r.required_child("training");
   j.training = read_training(training);
   if (training.json && training.json->is_object() && !training.json->contains("token_budget"))
-    training.at("token_budget").error("missing required key; a sweep reports time-to-train, cost and energy, which need the tokens to train on");
+    training.at("token_budget")
+        .error("missing required key; a sweep reports time-to-train, cost and energy, which need the tokens to train on");
   j.name = r.string("name", j.model.key.empty() ? j.model.name : j.model.key);
   if (auto s = r.child("search")) {
     j.search = planner::read_search_settings(*s);
@@ -200,8 +206,10 @@ std::optional<SweepSpec> load_sweep_json(const Json& doc, const std::string& fil
   s.description = r.string("description", "");
   if (auto o = r.child("objective")) {
     auto parsed = o->json->is_string() ? planner::parse_objective(o->json->get<std::string>()) : std::nullopt;
-    if (parsed) s.objective = *parsed;
-    else o->error("expected one of \"throughput\", \"cost\", \"time-to-train\", \"fewest-gpus\" (got " + describe(*o->json) + ")");
+    if (parsed)
+      s.objective = *parsed;
+    else
+      o->error("expected one of \"throughput\", \"cost\", \"time-to-train\", \"fewest-gpus\" (got " + describe(*o->json) + ")");
   }
   s.whole_cluster = r.boolean("whole_cluster", false);
   planner::SearchSettings shared_search;
@@ -257,17 +265,19 @@ std::optional<SweepSpec> load_sweep_json(const Json& doc, const std::string& fil
       std::string where = s.axes[a].pointer;
       if (s.axes[a].values.size() > 1) where.append("/").append(std::to_string(p.values[a]));
       if (s.axes[a].name == "hourly_budget" && p.cluster.nodes < 0 && reported.insert(where).second)
-        diag.add(file, where, "the budget buys more than " + std::to_string(INT32_MAX) + " GPUs of " + p.cluster.node.gpu.name +
-                                  ", the most a cluster may hold");
+        diag.add(file, where,
+                 "the budget buys more than " + std::to_string(INT32_MAX) + " GPUs of " + p.cluster.node.gpu.name +
+                     ", the most a cluster may hold");
       if (s.axes[a].name == "hourly_budget" && p.cluster.nodes == 0 && reported.insert(where).second)
-        diag.add(file, where, "the budget buys less than one node of " + p.cluster.node.gpu.name + " (" +
-                                  std::to_string(p.cluster.node.gpus_per_node) + " GPUs at " +
-                                  Json(p.cluster.node.gpu.price_usd_per_hour.value_or(0.0)).dump() + " USD/h each)");
+        diag.add(file, where,
+                 "the budget buys less than one node of " + p.cluster.node.gpu.name + " (" + std::to_string(p.cluster.node.gpus_per_node) +
+                     " GPUs at " + Json(p.cluster.node.gpu.price_usd_per_hour.value_or(0.0)).dump() + " USD/h each)");
     }
     if (s.objective == planner::Objective::kCost && !p.cluster.node.gpu.price_usd_per_hour &&
         reported.insert("price:" + p.cluster.node.gpu.key).second)
-      diag.add(file, "/hardware", "the cost objective needs a price for " + p.cluster.node.gpu.name +
-                                      "; add a \"price_per_gpu_hour\" axis or a price_per_hour in the GPU spec");
+      diag.add(file, "/hardware",
+               "the cost objective needs a price for " + p.cluster.node.gpu.name +
+                   "; add a \"price_per_gpu_hour\" axis or a price_per_hour in the GPU spec");
   }
   for (const auto& p : s.points) {
     const GpuSpec& g = p.cluster.node.gpu;

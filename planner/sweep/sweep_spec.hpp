@@ -63,8 +63,8 @@
 #include <vector>
 
 #include "model/calibration.hpp"
-#include "model/uncertainty.hpp"
 #include "model/spec/catalog.hpp"
+#include "model/uncertainty.hpp"
 #include "planner/search/objective.hpp"
 #include "planner/search/problem.hpp"
 
@@ -107,7 +107,7 @@ struct SweepSpec {
   std::vector<Axis> axes;  // in the fixed order; absent axes are left out
   std::vector<HardwarePoint> points;
   std::map<std::string, Calibration> calibrations;  // per GPU key (defaults + the measured file)
-  UncertaintyModel uncertainty;  // configs/calibration/uncertainty.json: every result's band and flags
+  UncertaintyModel uncertainty;                     // configs/calibration/uncertainty.json: every result's band and flags
 
   // "axis=value" for every axis with more than one value; "base" when none varies.
   [[nodiscard]] std::string label(const HardwarePoint& p) const;

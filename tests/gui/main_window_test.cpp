@@ -3,12 +3,12 @@
 // export it; bad files end in messages naming the file and the JSON path, never a crash.
 #include <QAction>
 #include <QComboBox>
-#include <QTabWidget>
 #include <QGroupBox>
 #include <QListWidget>
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QSortFilterProxyModel>
+#include <QTabWidget>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTextBrowser>
@@ -76,7 +76,8 @@ class MainWindowTest : public QObject {
     const gui::PlanRow& r = out->rows[static_cast<size_t>(row)];
 
     // Table: the row shows the plan and its throughput.
-    QCOMPARE(parts.model->data(parts.model->index(row, gui::PlanTableModel::kPlan), Qt::DisplayRole).toString(), gui::plan_summary(r.job.plan));
+    QCOMPARE(parts.model->data(parts.model->index(row, gui::PlanTableModel::kPlan), Qt::DisplayRole).toString(),
+             gui::plan_summary(r.job.plan));
     QCOMPARE(parts.model->data(parts.model->index(row, gui::PlanTableModel::kTokensPerS), gui::PlanTableModel::kSortRole).toDouble(),
              r.eval.tokens_per_s);
     // Trust: the band column holds the row's 80 % band around its throughput, the flag column its
@@ -84,14 +85,16 @@ class MainWindowTest : public QObject {
     // selection's.
     QVERIFY(r.has_band);
     QVERIFY(r.band.tokens_lo < r.eval.tokens_per_s && r.eval.tokens_per_s < r.band.tokens_hi);
-    QCOMPARE(parts.model->data(parts.model->index(row, gui::PlanTableModel::kBand), gui::PlanTableModel::kSortRole).toDouble(), r.band.tokens_lo);
+    QCOMPARE(parts.model->data(parts.model->index(row, gui::PlanTableModel::kBand), gui::PlanTableModel::kSortRole).toDouble(),
+             r.band.tokens_lo);
     QCOMPARE(parts.model->data(parts.model->index(row, gui::PlanTableModel::kFlags), gui::PlanTableModel::kSortRole).toInt(),
              static_cast<int>(r.extrapolation.size()));
     // Cost counts the useful share of wall time only (model/goodput.hpp).
     QVERIFY(r.goodput.fraction > 0.9 && r.goodput.fraction < 1.0);
     const double price = r.job.cluster.node.gpu.price_usd_per_hour.value_or(0.0);
     if (price > 0)
-      QVERIFY(qAbs(r.usd_per_mtok - r.eval.gpus * price / 3600.0 / (r.eval.tokens_per_s * r.goodput.fraction) * 1e6) < 1e-9 * r.usd_per_mtok);
+      QVERIFY(qAbs(r.usd_per_mtok - r.eval.gpus * price / 3600.0 / (r.eval.tokens_per_s * r.goodput.fraction) * 1e6) <
+              1e-9 * r.usd_per_mtok);
     QVERIFY(parts.explanation->toPlainText().contains(QStringLiteral("Goodput.")));
     int front_bands = 0;
     for (const auto& x : out->rows) front_bands += x.pareto && x.has_band;
@@ -130,8 +133,10 @@ class MainWindowTest : public QObject {
       const QString out = dir.filePath(QString::fromUtf8(format));
       const bool ok = w.export_selected(QString::fromUtf8(format), out);
       // A framework may refuse a plan it cannot express; then the message names the format.
-      if (ok) QVERIFY(!QDir(out).entryList(QDir::Files).isEmpty());
-      else QVERIFY(w.last_error().contains(QString::fromUtf8(format)));
+      if (ok)
+        QVERIFY(!QDir(out).entryList(QDir::Files).isEmpty());
+      else
+        QVERIFY(w.last_error().contains(QString::fromUtf8(format)));
       any = any || ok;
     }
     QVERIFY(any);

@@ -64,8 +64,10 @@ class PipelineScheduleTest : public QObject {
     int seen_backward = 0;
     for (const auto& b : t.blocks)
       if (b.stage == 0) {
-        if (b.kind == TimelineBlock::kBackward) ++seen_backward;
-        else QCOMPARE(seen_backward, 0);
+        if (b.kind == TimelineBlock::kBackward)
+          ++seen_backward;
+        else
+          QCOMPARE(seen_backward, 0);
       }
   }
 

@@ -41,8 +41,8 @@ class ScreenshotTest : public QObject {
   }
 
   void job_renders_too() {
-    const QImage img = render({QStringLiteral("--size"), QStringLiteral("1280x800"),
-                               QStringLiteral(CONFIG_DIR "/examples/gpt3-175b-a100-1024.json")});
+    const QImage img =
+        render({QStringLiteral("--size"), QStringLiteral("1280x800"), QStringLiteral(CONFIG_DIR "/examples/gpt3-175b-a100-1024.json")});
     QVERIFY(!img.isNull());
     QCOMPARE(img.size(), QSize(1280, 800));
     QVERIFY(distinct_colours(img) > 300);
@@ -53,8 +53,8 @@ class ScreenshotTest : public QObject {
     for (const char* bad : {"100000x100000", "0x0", "12x", "axb"}) {
       QTemporaryDir dir;
       QProcess gui;
-      gui.start(QStringLiteral(TRAINPLAN_GUI_EXE), {QStringLiteral("--screenshot"), dir.filePath(QStringLiteral("x.png")), QStringLiteral("--size"),
-                                                    QString::fromLatin1(bad)});
+      gui.start(QStringLiteral(TRAINPLAN_GUI_EXE), {QStringLiteral("--screenshot"), dir.filePath(QStringLiteral("x.png")),
+                                                    QStringLiteral("--size"), QString::fromLatin1(bad)});
       QVERIFY(gui.waitForFinished(60000));
       QCOMPARE(gui.exitStatus(), QProcess::NormalExit);
       QCOMPARE(gui.exitCode(), 2);

@@ -68,7 +68,7 @@ TEST(Goodput, AsyncCheckpointsStallForTheHostCopyOnly) {
   in.checkpoint.async = true;
   const Goodput g = goodput(in, 16384);
   EXPECT_NEAR(g.checkpoint_stall.si(), 405e9 * 14 / 16384 / 50e9, 1e-12);  // each GPU's share over PCIe
-  EXPECT_GE(g.interval.si(), g.checkpoint_write.si());  // one drain at a time
+  EXPECT_GE(g.interval.si(), g.checkpoint_write.si());                     // one drain at a time
   GoodputInputs sync = llama3_fleet();
   EXPECT_GT(g.fraction, goodput(sync, 16384).fraction);
   // Meta reports more than 90 % effective training time on this fleet (Dubey et al. 2024 §3.3.4).
@@ -89,7 +89,8 @@ TEST(Goodput, AsyncIntervalRaisedToTheWriteTimeIsLabelled) {
   EXPECT_DOUBLE_EQ(g.interval.si(), g.checkpoint_write.si());
   EXPECT_TRUE(g.interval_drain_bound);
   EXPECT_STREQ(g.interval_label(), "raised to the write time (one async drain at a time)");
-  EXPECT_STREQ(free.interval_label(), free.interval_drain_bound ? "raised to the write time (one async drain at a time)" : "optimal (Daly 2006)");
+  EXPECT_STREQ(free.interval_label(),
+               free.interval_drain_bound ? "raised to the write time (one async drain at a time)" : "optimal (Daly 2006)");
 }
 
 TEST(Goodput, CheckpointHoldsWeightsAndOptimizerState) {
@@ -111,8 +112,10 @@ TEST(Goodput, TimelineReplaysTheStepsSinceTheLastCheckpoint) {
   for (const auto& p : phases) {
     if (p.name == "checkpoint") ++checkpoints;
     if (p.name == "failure") ++failures;
-    if (p.name.find("replay") != std::string::npos) ++replays;
-    else if (p.name.rfind("step ", 0) == 0 && p.name.find("lost") == std::string::npos) ++steps;
+    if (p.name.find("replay") != std::string::npos)
+      ++replays;
+    else if (p.name.rfind("step ", 0) == 0 && p.name.find("lost") == std::string::npos)
+      ++steps;
   }
   EXPECT_EQ(steps, 25);
   EXPECT_EQ(checkpoints, 2);
@@ -141,7 +144,8 @@ TEST(Goodput, ReadersTakeTheInputsAndNameBadOnes) {
   ASSERT_EQ(d2.items().size(), 2u);
   EXPECT_NE(d2.items()[0].to_string().find("job.json:/cluster/reliability/gpu_mtbf"), std::string::npos) << d2.items()[0].to_string();
   EXPECT_NE(d2.items()[1].to_string().find("/cluster/storage/per_node"), std::string::npos) << d2.items()[1].to_string();
-  Json t = {{"global_batch", 8}, {"sequence_length", 2048}, {"precision", "bf16"}, {"checkpoint", {{"async", true}, {"interval", "30min"}}}};
+  Json t = {
+      {"global_batch", 8}, {"sequence_length", 2048}, {"precision", "bf16"}, {"checkpoint", {{"async", true}, {"interval", "30min"}}}};
   Diagnostics d3;
   const TrainingSpec tr = read_training(Node{&t, "job.json", "/training", &d3});
   ASSERT_TRUE(d3.ok());

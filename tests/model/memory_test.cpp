@@ -64,7 +64,8 @@ TEST(Memory, ZeroStagesShardModelStates) {
   AnalyticEvaluator ev;
   const double n = 64;
   // Megatron-style mixed precision: 2 (bf16 weights) + 4 (fp32 main grads) + 12 (fp32 master, m, v).
-  const double expected[4][3] = {{2 * P, 4 * P, 12 * P}, {2 * P, 4 * P, 12 * P / n}, {2 * P, 4 * P / n, 12 * P / n}, {2 * P / n, 4 * P / n, 12 * P / n}};
+  const double expected[4][3] = {
+      {2 * P, 4 * P, 12 * P}, {2 * P, 4 * P, 12 * P / n}, {2 * P, 4 * P / n, 12 * P / n}, {2 * P / n, 4 * P / n, 12 * P / n}};
   for (int z = 0; z <= 3; ++z) {
     job.plan.zero = z;
     Evaluation e = ev.evaluate(job, f.cal);

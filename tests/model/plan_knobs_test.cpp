@@ -121,7 +121,8 @@ TEST(PlanKnobs, OnlyLayerCostKnobsChangeTheLayerCosts) {
     JobSpec j = base;
     k.set(j.plan, other_value(k, j.plan));
     if (k.layer_cost) continue;
-    EXPECT_EQ(numbers(layer_costs(layer_context(j, f.cal))), before) << k.name << " changes the layer costs but is not in the layer-cost key";
+    EXPECT_EQ(numbers(layer_costs(layer_context(j, f.cal))), before)
+        << k.name << " changes the layer costs but is not in the layer-cost key";
   }
 }
 
@@ -139,12 +140,29 @@ TEST(PlanKnobs, TheLayerCostMemoAnswersEveryKnobChangeAsAFreshComputation) {
 
 TEST(PlanKnobs, TieBreaksKeepTheRankingsOrder) {
   // The order plans of equal objective have ranked in since the first planner (objective.cpp).
-  const std::vector<std::string> expected = {"tp",       "pp",     "cp",     "dp",           "ep",
-                                             "expert_tp", "virtual_stages", "schedule", "first_stage_layers",
-                                             "last_stage_layers", "sequence_parallel", "zero", "fsdp",
-                                             "optimizer_offload", "optimizer_offload_fraction", "param_offload",
-                                             "param_offload_fraction", "activation_offload", "recompute",
-                                             "recompute_layers", "micro_batch", "global batch", "tp_comm_overlap",
+  const std::vector<std::string> expected = {"tp",
+                                             "pp",
+                                             "cp",
+                                             "dp",
+                                             "ep",
+                                             "expert_tp",
+                                             "virtual_stages",
+                                             "schedule",
+                                             "first_stage_layers",
+                                             "last_stage_layers",
+                                             "sequence_parallel",
+                                             "zero",
+                                             "fsdp",
+                                             "optimizer_offload",
+                                             "optimizer_offload_fraction",
+                                             "param_offload",
+                                             "param_offload_fraction",
+                                             "activation_offload",
+                                             "recompute",
+                                             "recompute_layers",
+                                             "micro_batch",
+                                             "global batch",
+                                             "tp_comm_overlap",
                                              "activation_offload_fraction"};
   std::vector<std::string> got;
   for (const TieBreak& t : kTieBreaks) got.push_back(t.knob ? std::string(t.knob->name) : "global batch");
@@ -177,9 +195,9 @@ TEST(PlanKnobs, Fp8ParamGatherNeedsFp8AndASharedOptimizer) {
   const Evaluation e = AnalyticEvaluator().evaluate(j, f.cal);
   EXPECT_FALSE(e.feasible);
   const std::string why = std::string("fp8_param_gather: ") + fp8_param_gather_invalid(p, j.training);
-  EXPECT_TRUE(std::any_of(e.reasons.begin(), e.reasons.end(),
-                          [&](const Infeasibility& r) { return r.reason == InfeasibleReason::kUnsupported && r.detail == why; }))
-      << ::testing::PrintToString(e.reasons.size());
+  EXPECT_TRUE(std::any_of(e.reasons.begin(), e.reasons.end(), [&](const Infeasibility& r) {
+    return r.reason == InfeasibleReason::kUnsupported && r.detail == why;
+  })) << ::testing::PrintToString(e.reasons.size());
 }
 
 TEST(PlanKnobs, NameTablesReadWhatTheyWrite) {

@@ -83,21 +83,24 @@ TEST(SpecRules, BareNumberWhereAUnitIsExpected) {
 
 TEST(SpecRules, WrongUnit) {
   Json j = good();
-  j["cluster"] = {{"base", "dgx-h100-superpod"}, {"nodes", 2},
+  j["cluster"] = {{"base", "dgx-h100-superpod"},
+                  {"nodes", 2},
                   {"node", {{"base", "dgx-h100"}, {"nics", {{"count", 8}, {"rate", "400GHz"}, {"latency", "1us"}}}}}};
   expect_error(load(j), "/cluster/node/nics/rate", "expected a positive rate with a unit");
 }
 
 TEST(SpecRules, NegativeRate) {
   Json j = good();
-  j["cluster"] = {{"base", "dgx-h100-superpod"}, {"nodes", 2},
+  j["cluster"] = {{"base", "dgx-h100-superpod"},
+                  {"nodes", 2},
                   {"node", {{"base", "dgx-h100"}, {"nics", {{"count", 8}, {"rate", -1}, {"latency", "1us"}}}}}};
   expect_error(load(j), "/cluster/node/nics/rate", "got -1");
 }
 
 TEST(SpecRules, ZeroBandwidth) {
   Json j = good();
-  j["cluster"] = {{"base", "dgx-h100-superpod"}, {"nodes", 2},
+  j["cluster"] = {{"base", "dgx-h100-superpod"},
+                  {"nodes", 2},
                   {"node", {{"base", "dgx-h100"}, {"nics", {{"count", 8}, {"rate", "0Gbps"}, {"latency", "1us"}}}}}};
   expect_error(load(j), "/cluster/node/nics/rate", "positive");
 }
@@ -317,10 +320,20 @@ TEST(SpecRules, EveryCatalogEntryLoads) {
 
 TEST(SpecRules, HfConfigLlama32_1B) {
   // Megatron-Bridge tests/unit_tests/models/llama/test_llama_bridge.py reference config.
-  Json cfg = {{"architectures", {"LlamaForCausalLM"}}, {"model_type", "llama"}, {"hidden_size", 2048}, {"intermediate_size", 8192},
-              {"num_hidden_layers", 16}, {"num_attention_heads", 32}, {"num_key_value_heads", 8}, {"head_dim", 64},
-              {"vocab_size", 128256}, {"max_position_embeddings", 131072}, {"tie_word_embeddings", true}, {"rms_norm_eps", 1e-5},
-              {"rope_theta", 500000.0}, {"hidden_act", "silu"}};
+  Json cfg = {{"architectures", {"LlamaForCausalLM"}},
+              {"model_type", "llama"},
+              {"hidden_size", 2048},
+              {"intermediate_size", 8192},
+              {"num_hidden_layers", 16},
+              {"num_attention_heads", 32},
+              {"num_key_value_heads", 8},
+              {"head_dim", 64},
+              {"vocab_size", 128256},
+              {"max_position_embeddings", 131072},
+              {"tie_word_embeddings", true},
+              {"rms_norm_eps", 1e-5},
+              {"rope_theta", 500000.0},
+              {"hidden_act", "silu"}};
   auto path = (std::filesystem::temp_directory_path() / "trainplan_hf_config.json").string();
   std::ofstream(path) << cfg.dump();
   Diagnostics diag;

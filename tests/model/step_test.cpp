@@ -90,9 +90,10 @@ TEST(LayerTime, Fp8CastsEveryGemmOperand) {
   c.precision = Precision::kFp8;
   const LayerCost lc = layer_cost(c, false);
   const double T = 8192, h = 4096, q = 32 * 128, kv = 8 * 128, ffn = 14336;
-  const double in = T * h + T * q + T * h + T * ffn;              // QKV, out-proj, fc1, fc2 inputs
+  const double in = T * h + T * q + T * h + T * ffn;                   // QKV, out-proj, fc1, fc2 inputs
   const double outg = T * (q + 2 * kv) + T * h + T * 2 * ffn + T * h;  // their outputs' gradients
-  const Seconds expect = memory_bound_time(B(4 * in), 4, f.cluster.node.gpu, f.cal) + memory_bound_time(B(4 * outg), 4, f.cluster.node.gpu, f.cal);
+  const Seconds expect =
+      memory_bound_time(B(4 * in), 4, f.cluster.node.gpu, f.cal) + memory_bound_time(B(4 * outg), 4, f.cluster.node.gpu, f.cal);
   EXPECT_NEAR(lc.fp8_casts.si(), expect.si(), 1e-12);
 }
 
@@ -168,8 +169,7 @@ TEST(Pipeline, InterleavedWrapsAddPTransfersEach) {
   PlanSpec p = four_stages(Schedule::kInterleaved, 4);
   const auto t = times(1.0, 1.2, 1.5);
   const double x = 0.1;  // shorter than a chunk's forward (0.5/4 s): the steady state hides it
-  for (double m : {4.0, 8.0, 32.0})
-    EXPECT_NEAR(pipeline_time(p, m, k, t, s(x)).pp_comm.si(), x * 2 * 3 + x * 2 * 3 * 4, 1e-12) << m;
+  for (double m : {4.0, 8.0, 32.0}) EXPECT_NEAR(pipeline_time(p, m, k, t, s(x)).pp_comm.si(), x * 2 * 3 + x * 2 * 3 * 4, 1e-12) << m;
   p.schedule = Schedule::k1F1B;
   p.virtual_stages = 1;
   EXPECT_NEAR(pipeline_time(p, 8, k, t, s(x)).pp_comm.si(), x * 2 * 3, 1e-12);

@@ -97,8 +97,8 @@ TEST(Uncertainty, FlagsNameEachWayOutOfTheEnvelope) {
   Gpt3 f;
   const UncertaintyModel u = made_up_model();
   JobSpec job = f.plan();
-  job.plan.schedule = Schedule::kZeroBubble;   // a feature no run used
-  job.plan.pp = 16;                            // 16 > 8
+  job.plan.schedule = Schedule::kZeroBubble;  // a feature no run used
+  job.plan.pp = 16;                           // 16 > 8
   job.plan.dp = 8;
   job.training.framework = Framework::kTorchtitan;  // no run
   const Evaluation e = AnalyticEvaluator().evaluate(job, f.cal);

@@ -1,5 +1,5 @@
-#include "model/json_reader.hpp"
 #include "model/units.hpp"
+#include "model/json_reader.hpp"
 
 #include <gtest/gtest.h>
 

@@ -26,7 +26,7 @@ TEST(Busbw, AllReduceRowMatchesNcclTestsColumns) {
   const Bandwidth b = bandwidth(Collective::kAllReduce, 134217728.0, 1234.50e-6, 8);
   EXPECT_NEAR(b.algbw_gbps, 134217728.0 / 1e9 / 1234.50e-6, 1e-9);  // 108.72 in the row
   EXPECT_NEAR(b.algbw_gbps, 108.72, 0.01);
-  EXPECT_NEAR(b.busbw_gbps, b.algbw_gbps * 2 * 7 / 8.0, 1e-9);      // 190.26 in the row
+  EXPECT_NEAR(b.busbw_gbps, b.algbw_gbps * 2 * 7 / 8.0, 1e-9);  // 190.26 in the row
   EXPECT_NEAR(b.busbw_gbps, 190.26, 0.01);
 }
 

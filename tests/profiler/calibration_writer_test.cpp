@@ -101,9 +101,7 @@ TEST(CalibrationWriter, EmptyTablesAreEmptyArrays) {
 
 TEST(CalibrationWriter, OneTableRowPerLine) {
   const std::string text = to_json(sample());
-  EXPECT_NE(text.find("\n    {\"m\": 8192, \"n\": 3584, \"k\": 8192, \"dtype\": \"bf16\", \"tflops\": 712.25"),
-            std::string::npos)
-      << text;
+  EXPECT_NE(text.find("\n    {\"m\": 8192, \"n\": 3584, \"k\": 8192, \"dtype\": \"bf16\", \"tflops\": 712.25"), std::string::npos) << text;
 }
 
 TEST(JsonWriter, NonFiniteNumbersBecomeNull) {
@@ -116,7 +114,9 @@ TEST(JsonWriter, NonFiniteNumbersBecomeNull) {
 }
 
 TEST(JsonWriter, EscapesControlCharacters) {
-  EXPECT_EQ(JsonWriter::escape(std::string("a\x01" "b\\")), "\"a\\u0001b\\\\\"");
+  EXPECT_EQ(JsonWriter::escape(std::string("a\x01"
+                                           "b\\")),
+            "\"a\\u0001b\\\\\"");
 }
 
 TEST(CalibrationWriter, WriteFileCreatesDirectories) {

@@ -24,12 +24,10 @@ TEST(DeviceKey, OtherGpusGetASlugOutsideTheCatalog) {
 }
 
 TEST(DeviceKey, DriverVersionFromProc) {
-  EXPECT_EQ(parse_nvidia_driver_version(
-                "NVRM version: NVIDIA UNIX x86_64 Kernel Module  570.124.06  Thu Mar  6 18:45:51 UTC 2025\n"
-                "GCC version:  gcc version 12.2.0\n"),
+  EXPECT_EQ(parse_nvidia_driver_version("NVRM version: NVIDIA UNIX x86_64 Kernel Module  570.124.06  Thu Mar  6 18:45:51 UTC 2025\n"
+                                        "GCC version:  gcc version 12.2.0\n"),
             "570.124.06");
-  EXPECT_EQ(parse_nvidia_driver_version("NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  580.65.06  Release Build"),
-            "580.65.06");
+  EXPECT_EQ(parse_nvidia_driver_version("NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  580.65.06  Release Build"), "580.65.06");
   EXPECT_FALSE(parse_nvidia_driver_version("").has_value());
 }
 

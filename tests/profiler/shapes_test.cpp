@@ -93,7 +93,9 @@ TEST(Shapes, EnumerationIsUniqueAndCoversEveryDtype) {
 
 TEST(Shapes, FlopsAreTwoMnk) {
   GemmCase c;
-  c.m = 8192; c.n = 1024; c.k = 8192;
+  c.m = 8192;
+  c.n = 1024;
+  c.k = 8192;
   EXPECT_DOUBLE_EQ(c.flops(), 2.0 * 8192 * 1024 * 8192);
 }
 
@@ -111,8 +113,8 @@ TEST(Shapes, AttentionFlopsFollowTheModelConvention) {
 
 TEST(Shapes, MemoryKernelBytes) {
   EXPECT_EQ(memory_kernel_bytes(MemoryKernel::kRmsNorm, 8192, 4096), 4 * 8192 * 4096);  // bf16 in + out
-  EXPECT_EQ(memory_kernel_bytes(MemoryKernel::kAdd, 2, 3), 6 * 6);                       // 2 reads + 1 write
-  EXPECT_EQ(memory_kernel_bytes(MemoryKernel::kAdam, 1, 10), 28 * 10);  // 4 fp32 reads + 3 writes
+  EXPECT_EQ(memory_kernel_bytes(MemoryKernel::kAdd, 2, 3), 6 * 6);                      // 2 reads + 1 write
+  EXPECT_EQ(memory_kernel_bytes(MemoryKernel::kAdam, 1, 10), 28 * 10);                  // 4 fp32 reads + 3 writes
   for (const auto& c : enumerate_memory_cases(false)) EXPECT_GT(memory_kernel_bytes(c.kernel, c.rows, c.cols), 0);
 }
 

@@ -26,7 +26,8 @@ TEST(HfBounds, LargeIntegersAreErrorsNamingTheBound) {
   EXPECT_EQ(errors_of(llama_like()), "");
   Json c = llama_like();
   c["num_attention_heads"] = 4294967296LL;  // 2^32: once MFU 13982 %
-  EXPECT_NE(errors_of(c).find("config.json:/num_attention_heads: expected an integer from 1 to 16777216"), std::string::npos) << errors_of(c);
+  EXPECT_NE(errors_of(c).find("config.json:/num_attention_heads: expected an integer from 1 to 16777216"), std::string::npos)
+      << errors_of(c);
   c = llama_like();
   c["num_hidden_layers"] = 4294967297LL;  // 2^32 + 1: once 1 layer
   EXPECT_NE(errors_of(c).find("/num_hidden_layers: expected an integer from 1 to 10000"), std::string::npos) << errors_of(c);

@@ -89,7 +89,8 @@ void expect_input_error(const Outcome& o, const std::string& pointer_suffix) {
   EXPECT_FALSE(o.job.has_value()) << "accepted; expected an input error at ..." << pointer_suffix;
   bool found = false;
   for (const auto& d : o.diag.items())
-    found |= d.pointer.size() >= pointer_suffix.size() && d.pointer.compare(d.pointer.size() - pointer_suffix.size(), pointer_suffix.size(), pointer_suffix) == 0;
+    found |= d.pointer.size() >= pointer_suffix.size() &&
+             d.pointer.compare(d.pointer.size() - pointer_suffix.size(), pointer_suffix.size(), pointer_suffix) == 0;
   EXPECT_TRUE(found) << "no diagnostic at ..." << pointer_suffix << "; got:\n" << diagnostics(o);
 }
 

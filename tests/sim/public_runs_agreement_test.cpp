@@ -8,8 +8,8 @@
 
 #include "model/analytic.hpp"
 #include "sim/sim_evaluator.hpp"
-#include "validate/validation.hpp"
 #include "tests/validate/public_runs.hpp"
+#include "validate/validation.hpp"
 
 namespace trainplan {
 namespace {

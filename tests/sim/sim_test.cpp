@@ -4,8 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <set>
 #include <iostream>
+#include <set>
 #include <sstream>
 
 #include "model/analytic.hpp"
@@ -88,9 +88,9 @@ TEST_P(Agreement, SimulatedStepWithinTwoPercentOfAnalytic) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Examples, Agreement,
-                         ::testing::Values("gpt3-175b-a100-1024", "llama3-405b-h100-16384", "llama3-70b-h100-64", "llama2-13b-zero2-a100-16",
-                                           "llama3-8b-fsdp-a100-32", "mixtral-8x7b-h100-64", "llama3-70b-zero3-offload-a100-16",
-                                           "llama3-70b-nvme-offload-h100-8"));
+                         ::testing::Values("gpt3-175b-a100-1024", "llama3-405b-h100-16384", "llama3-70b-h100-64",
+                                           "llama2-13b-zero2-a100-16", "llama3-8b-fsdp-a100-32", "mixtral-8x7b-h100-64",
+                                           "llama3-70b-zero3-offload-a100-16", "llama3-70b-nvme-offload-h100-8"));
 
 TEST(AgreementSchedules, GpipeAndInterleavedWithinTwoPercentZeroBubbleWithinSix) {
   for (Schedule s : {Schedule::kGpipe, Schedule::kInterleaved, Schedule::kZeroBubble}) {

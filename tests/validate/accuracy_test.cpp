@@ -7,9 +7,9 @@
 #include <cstdio>
 
 #include "model/analytic.hpp"
+#include "tests/validate/public_runs.hpp"
 #include "validate/fit.hpp"
 #include "validate/validation.hpp"
-#include "tests/validate/public_runs.hpp"
 
 namespace trainplan {
 namespace {
@@ -57,7 +57,8 @@ TEST(Accuracy, PredictionNeverReadsTheMeasurement) {
   ValidationReport a = run.validate();
   for (auto& r : run.doc["runs"])
     for (const char* k : {"iteration_time_s", "tflops_per_gpu", "mfu_pct", "tokens_per_s_per_gpu"})
-      if (r["measured"].contains(k) && !r["measured"][k].is_null()) r["measured"][k] = r["measured"][k].get<double>() * 1.5;  // still a valid measurement (MFU <= 100)
+      if (r["measured"].contains(k) && !r["measured"][k].is_null())
+        r["measured"][k] = r["measured"][k].get<double>() * 1.5;  // still a valid measurement (MFU <= 100)
   ValidationReport b = run.validate();
   ASSERT_EQ(a.rows.size(), b.rows.size());
   for (size_t i = 0; i < a.rows.size(); ++i) {
@@ -69,7 +70,8 @@ TEST(Accuracy, PredictionNeverReadsTheMeasurement) {
 TEST(Accuracy, LeaveOneSourceOutIsReported) {
   PublicRuns run;
   FitResult f = fit_gemm_efficiency(run.doc, run.catalog, AnalyticEvaluator());
-  for (const auto& [k, v] : f.efficiency) std::printf("fitted gemm efficiency %s/%s = %.3f\n", k.architecture.c_str(), precision_name(k.precision), v);
+  for (const auto& [k, v] : f.efficiency)
+    std::printf("fitted gemm efficiency %s/%s = %.3f\n", k.architecture.c_str(), precision_name(k.precision), v);
   std::printf("fitted MAPE %.2f%%, leave-one-source-out MAPE %.2f%% (max %.2f%%)\n", f.fitted.mape_pct, f.leave_one_source_out.mape_pct,
               f.leave_one_source_out.max_abs_error_pct);
   // The shipped defaults are the fit: refitting must not find a much better optimum.

@@ -14,8 +14,8 @@ TEST(SoftwareEra, YearIsTheYearOfTheRunsDate) {
   EXPECT_EQ(date_year("2024"), 2024);
   EXPECT_EQ(date_year("2024-13"), 0);  // no month 13: malformed, unknown
   EXPECT_EQ(date_year("24-07"), 0);
-  EXPECT_EQ(date_year("1999"), 0);     // outside 2000-2099
-  EXPECT_EQ(date_year(""), 0);         // no date: every feature
+  EXPECT_EQ(date_year("1999"), 0);  // outside 2000-2099
+  EXPECT_EQ(date_year(""), 0);      // no date: every feature
   EXPECT_TRUE(SoftwareEra{date_year("")}.has(Feature::kTpCommOverlap));
 }
 
@@ -62,7 +62,7 @@ TEST(SoftwareEra, AnOldRunIsFilledWithItsOwnSoftware) {
   ASSERT_TRUE(rj.has_value()) << reason;
   EXPECT_EQ(rj->era.year, 2020);
   EXPECT_EQ(rj->job.plan.attention, AttentionBackend::kUnfused);  // before fused attention
-  EXPECT_FALSE(rj->job.plan.tp_grad_overlap);                      // synchronous TP collectives
+  EXPECT_FALSE(rj->job.plan.tp_grad_overlap);                     // synchronous TP collectives
   const ValidationRow row = validate_one(r);
   ASSERT_EQ(row.status, RowStatus::kPredicted) << row.reason;
   EXPECT_EQ(row.chosen["software_year"], 2020);

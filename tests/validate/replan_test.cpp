@@ -6,9 +6,9 @@
 #include <cstdio>
 
 #include "model/analytic.hpp"
+#include "tests/validate/public_runs.hpp"
 #include "validate/replan.hpp"
 #include "validate/validation.hpp"
-#include "tests/validate/public_runs.hpp"
 
 namespace trainplan {
 namespace {

@@ -47,8 +47,9 @@ TEST_F(UncertaintyFitTest, BandHoldsEightyPercentOfUnseenRuns) {
   std::printf("Expectation: the 80%% band holds 70-90%% of the runs, each source left out\n");
   std::printf("Actual: %d of %d (%.1f%%), median width %.1f%% of the predicted step time\n", c.inside, c.rows, 100 * c.fraction,
               c.median_width_pct);
-  std::printf("Leave-one-framework-out (flags counted against the envelope without the framework): %d of %d (%.1f%%), median width %.1f%%\n",
-              unc_->transfer.inside, unc_->transfer.rows, 100 * unc_->transfer.fraction, unc_->transfer.median_width_pct);
+  std::printf(
+      "Leave-one-framework-out (flags counted against the envelope without the framework): %d of %d (%.1f%%), median width %.1f%%\n",
+      unc_->transfer.inside, unc_->transfer.rows, 100 * unc_->transfer.fraction, unc_->transfer.median_width_pct);
   EXPECT_EQ(c.rows, 52);
   EXPECT_GE(c.fraction, 0.70);
   EXPECT_LE(c.fraction, 0.90);

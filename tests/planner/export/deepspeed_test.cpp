@@ -63,7 +63,8 @@ TEST(DeepSpeedExport, NvmeMeansStage3AndAnAioBlock) {
   EXPECT_EQ(c["zero_optimization"]["offload_optimizer"]["device"], "nvme");
   EXPECT_TRUE(c["zero_optimization"]["offload_optimizer"].contains("nvme_path"));
   ASSERT_TRUE(c.contains("aio"));
-  for (const char* k : {"block_size", "queue_depth", "intra_op_parallelism", "single_submit", "overlap_events"}) EXPECT_TRUE(c["aio"].contains(k)) << k;
+  for (const char* k : {"block_size", "queue_depth", "intra_op_parallelism", "single_submit", "overlap_events"})
+    EXPECT_TRUE(c["aio"].contains(k)) << k;
   EXPECT_FALSE(c["aio"].contains("thread_count"));  // renamed in runtime/swap_tensor/constants.py; the old key is ignored
 }
 

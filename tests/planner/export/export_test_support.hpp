@@ -15,8 +15,8 @@ namespace trainplan::exporter::testing {
 
 inline const std::vector<std::string>& example_jobs() {
   static const std::vector<std::string> kJobs = {
-      "gpt3-175b-a100-1024",   "llama3-70b-h100-64",        "mixtral-8x7b-h100-64",    "llama3-70b-zero3-cpu-offload-a100-16",
-      "llama3-70b-nvme-h100-8", "llama3-8b-fsdp-a100-32",   "llama3-8b-zero2-h100-16", "llama3-405b-h100-16384"};
+      "gpt3-175b-a100-1024",    "llama3-70b-h100-64",     "mixtral-8x7b-h100-64",    "llama3-70b-zero3-cpu-offload-a100-16",
+      "llama3-70b-nvme-h100-8", "llama3-8b-fsdp-a100-32", "llama3-8b-zero2-h100-16", "llama3-405b-h100-16384"};
   return kJobs;
 }
 

@@ -10,10 +10,12 @@ namespace {
 using testing::contains;
 
 TEST(ShellWords, JoinsContinuationsDropsCommentsAndExpandsVariables) {
-  auto w = shell_words("N=4 # nodes\nGPUS=${GPUS:-8}\ntorchrun --nnodes $N --nproc_per_node ${GPUS} \\\n  pretrain_gpt.py --bf16 \\\n"
-                       "  --moe-layer-freq \"([0]*3+[1]*58)\" 'quoted value'\n");
-  std::vector<std::string> expected = {"torchrun", "--nnodes", "4", "--nproc_per_node", "8", "pretrain_gpt.py", "--bf16",
-                                       "--moe-layer-freq", "([0]*3+[1]*58)", "quoted value"};
+  auto w = shell_words(
+      "N=4 # nodes\nGPUS=${GPUS:-8}\ntorchrun --nnodes $N --nproc_per_node ${GPUS} \\\n  pretrain_gpt.py --bf16 \\\n"
+      "  --moe-layer-freq \"([0]*3+[1]*58)\" 'quoted value'\n");
+  std::vector<std::string> expected = {
+      "torchrun",         "--nnodes",       "4",           "--nproc_per_node", "8", "pretrain_gpt.py", "--bf16",
+      "--moe-layer-freq", "([0]*3+[1]*58)", "quoted value"};
   EXPECT_EQ(w, expected);
 }
 
@@ -57,8 +59,9 @@ TEST(MegatronImport, TorchrunCommandLineWithContinuations) {
 }
 
 TEST(MegatronImport, ImportedJobLoadsAsAJobFile) {
-  const std::string args = "--num-layers 2 --hidden-size 256 --num-attention-heads 4 --seq-length 512 --max-position-embeddings 512 "
-                           "--vocab-size 1000 --micro-batch-size 2 --global-batch-size 16\n";
+  const std::string args =
+      "--num-layers 2 --hidden-size 256 --num-attention-heads 4 --seq-length 512 --max-position-embeddings 512 "
+      "--vocab-size 1000 --micro-batch-size 2 --global-batch-size 16\n";
   ImportOptions opt;
   opt.gpus = 8;
   ImportResult r = import_megatron({{"args.txt", args}}, opt);
@@ -80,8 +83,9 @@ TEST(MegatronImport, ImportedJobLoadsAsAJobFile) {
 // --use-precision-aware-optimizer keeps bf16 weights' masters as remainders; with CPU offload it is
 // the offload's requirement (whole fp32 masters), and fp16 weights have no remainder.
 TEST(MegatronImport, PrecisionAwareOptimizerIsRemainders) {
-  const std::string base = "--num-layers 2 --hidden-size 256 --num-attention-heads 4 --seq-length 512 --max-position-embeddings 512 "
-                           "--vocab-size 1000 --micro-batch-size 1 --global-batch-size 8 --use-distributed-optimizer ";
+  const std::string base =
+      "--num-layers 2 --hidden-size 256 --num-attention-heads 4 --seq-length 512 --max-position-embeddings 512 "
+      "--vocab-size 1000 --micro-batch-size 1 --global-batch-size 8 --use-distributed-optimizer ";
   ImportOptions opt;
   opt.gpus = 8;
   auto remainders = [&](const std::string& extra) {
@@ -97,8 +101,8 @@ TEST(MegatronImport, PrecisionAwareOptimizerIsRemainders) {
 }
 
 TEST(MegatronImport, MissingWorldSizeIsAnError) {
-  ImportResult r = import_megatron({{"args.txt", "--num-layers 2 --hidden-size 256 --num-attention-heads 4 --vocab-size 10 --seq-length 8"}},
-                                   ImportOptions{});
+  ImportResult r = import_megatron(
+      {{"args.txt", "--num-layers 2 --hidden-size 256 --num-attention-heads 4 --vocab-size 10 --seq-length 8"}}, ImportOptions{});
   EXPECT_FALSE(r.ok());
   ASSERT_FALSE(r.errors.empty());
   EXPECT_TRUE(contains(r.errors.front(), "number of GPUs"));

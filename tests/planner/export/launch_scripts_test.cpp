@@ -132,7 +132,7 @@ TEST(LaunchScripts, MegatronLlama3Fp8ExampleComesInAsFp8) {
   // "--fp8-format hybrid" is one array item; ${DTYPE_ARGS[@]} unquoted splits it into flag and value.
   EXPECT_EQ(j.training.precision, Precision::kFp8);
   EXPECT_EQ(j.model->vocab, 128256);  // "--vocab-size 128256", the same way
-  EXPECT_EQ(j.world, 8 * 1);           // --nproc_per_node $GPUS_PER_NODE x --nnodes $NUM_NODES
+  EXPECT_EQ(j.world, 8 * 1);          // --nproc_per_node $GPUS_PER_NODE x --nnodes $NUM_NODES
   EXPECT_EQ(j.plan.tp, 1);
   EXPECT_EQ(j.plan.dp, 8);
   EXPECT_FALSE(j.plan.sequence_parallel);  // forced off at TP 1 (arguments.py)
@@ -144,7 +144,7 @@ TEST(LaunchScripts, MegatronLlama3Fp8ExampleComesInAsFp8) {
   EXPECT_EQ(j.model->rope.theta, 1000000);
   // Llama-3-8B's shape: 8,030,261,248 parameters (docs/interfaces.md §5).
   EXPECT_DOUBLE_EQ(total_params(*j.model), 8030261248.0);
-  EXPECT_FALSE(any_contains(r.warnings, "line "));  // every condition evaluated, nothing skipped
+  EXPECT_FALSE(any_contains(r.warnings, "line "));        // every condition evaluated, nothing skipped
   EXPECT_FALSE(any_contains(r.warnings, "--data-path"));  // the real-data branch is not taken
 }
 
@@ -327,7 +327,9 @@ TEST(LaunchScripts, DeepSpeedPipelineExampleReadsPFromTheLaunchLine) {
   opt.model = Json("llama3-8b");
   opt.gpus = 8;
   opt.sequence_length = 2048;
-  ImportResult r = import_deepspeed({{"ds_config.json", config}, {"run.sh", "#!/bin/bash\n\ndeepspeed train.py --deepspeed_config=ds_config.json -p 2 --steps=200\n"}}, opt);
+  ImportResult r = import_deepspeed(
+      {{"ds_config.json", config}, {"run.sh", "#!/bin/bash\n\ndeepspeed train.py --deepspeed_config=ds_config.json -p 2 --steps=200\n"}},
+      opt);
   ASSERT_TRUE(r.ok()) << r.errors.front();
   EXPECT_EQ(r.job->plan.pp, 2);
   EXPECT_EQ(r.job->plan.dp, 8 / 2);
@@ -350,8 +352,10 @@ TEST(LaunchScripts, DeepSpeedCheckpointingBlockNeedsTheModelsSwitches) {
   ASSERT_TRUE(alone.ok());
   EXPECT_EQ(alone.job->plan.recompute, Recompute::kNone);
   EXPECT_TRUE(any_contains(alone.warnings, "read as no recompute"));
-  ImportResult with = import_deepspeed(
-      {{"ds_config.json", config}, {"launch.sh", "deepspeed pretrain_gpt.py --checkpoint-activations --deepspeed-activation-checkpointing\n"}}, opt);
+  ImportResult with =
+      import_deepspeed({{"ds_config.json", config},
+                        {"launch.sh", "deepspeed pretrain_gpt.py --checkpoint-activations --deepspeed-activation-checkpointing\n"}},
+                       opt);
   ASSERT_TRUE(with.ok());
   EXPECT_EQ(with.job->plan.recompute, Recompute::kFull);
 }

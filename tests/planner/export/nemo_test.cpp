@@ -16,10 +16,10 @@ TEST(NemoExport, ParallelismBatchAndDdpOverrides) {
   ExportResult r = export_nemo(load_example("llama3-70b-h100-64"));
   ASSERT_FALSE(r.refused());
   const std::string& o = r.find_file("overrides.txt")->content;
-  for (const char* line : {"model.tensor_model_parallel_size=8\n", "model.pipeline_model_parallel_size=4\n",
-                           "model.virtual_pipeline_model_parallel_size=5\n", "model.sequence_parallel=true\n",
-                           "model.context_parallel_size=1\n", "train.global_batch_size=512\n", "train.micro_batch_size=1\n",
-                           "ddp.use_distributed_optimizer=true\n", "ddp.overlap_param_gather=true\n", "model.recompute_granularity=selective\n"})
+  for (const char* line :
+       {"model.tensor_model_parallel_size=8\n", "model.pipeline_model_parallel_size=4\n", "model.virtual_pipeline_model_parallel_size=5\n",
+        "model.sequence_parallel=true\n", "model.context_parallel_size=1\n", "train.global_batch_size=512\n", "train.micro_batch_size=1\n",
+        "ddp.use_distributed_optimizer=true\n", "ddp.overlap_param_gather=true\n", "model.recompute_granularity=selective\n"})
     EXPECT_TRUE(contains(o, line)) << line;
 }
 
@@ -45,7 +45,8 @@ TEST(NemoExport, RecipesThatExistAndTheSettingsReset) {
   // Llama 3 405B has no recipe of its own: the generic GPT recipe, completed by the architecture fields.
   EXPECT_TRUE(contains(file(big, "pretrain_cli_overrides.py"),
                        "from megatron.bridge.recipes.gpt.h100.vanilla_gpt import vanilla_gpt_pretrain_1gpu_h100_bf16_config as recipe\n"));
-  EXPECT_TRUE(contains(file(big, "overrides.txt"), "model.normalization=RMSNorm\nmodel.gated_linear_unit=true\nmodel.activation_func=silu\n"));
+  EXPECT_TRUE(
+      contains(file(big, "overrides.txt"), "model.normalization=RMSNorm\nmodel.gated_linear_unit=true\nmodel.activation_func=silu\n"));
 
   const ExportResult seventy = export_nemo(load_example("llama3-70b-h100-64"));
   EXPECT_TRUE(contains(file(seventy, "pretrain_cli_overrides.py"), "import llama3_70b_pretrain_32gpu_h100_bf16_config as recipe"));

@@ -22,7 +22,8 @@ TEST(ShellScript, UnquotedArrayItemsAreFieldSplitQuotedOnesAreNot) {
       "A=(\n  --bf16\n  \"--fp8-format hybrid\"   # one element\n)\n"
       "torchrun x.py ${A[@]}\n"
       "torchrun y.py \"${A[@]}\"\n";
-  EXPECT_EQ(shell_words(script), (Words{"torchrun", "x.py", "--bf16", "--fp8-format", "hybrid", "torchrun", "y.py", "--bf16", "--fp8-format hybrid"}));
+  EXPECT_EQ(shell_words(script),
+            (Words{"torchrun", "x.py", "--bf16", "--fp8-format", "hybrid", "torchrun", "y.py", "--bf16", "--fp8-format hybrid"}));
 }
 
 TEST(ShellScript, AppendsCopiesIndexesAndLengths) {
@@ -89,10 +90,11 @@ TEST(ShellScript, QuotesEscapesAndHeredocs) {
 // the end: every call returns, whatever the nesting or the unbalanced quotes (ASan in CI checks
 // the memory).
 TEST(ShellScript, ArbitraryTextAlwaysReturns) {
-  const std::vector<std::string> pieces = {"$",  "${", "}",  "$(", "$((", ")",  "(",  "`",   "'",  "\"", "\\", "\n", ";",  ";;",
-                                           "&&", "||", "|",  "&",  ">",   "<<", "2>&1", "#", " ",  "=",  "+=",   "[@]", "[[", "]]",
-                                           "[",  "]",  "if", "then", "elif", "else", "fi", "for", "do", "done", "case", "esac", "{",
-                                           ":-", "exit", "A", "B=", "--flag", "x.py", "torchrun", "-p", "2", "${A[@]}", "\"${A[@]}\""};
+  const std::vector<std::string> pieces = {
+      "$",    "${", "}",  "$(",   "$((", ")",    "(",      "`",    "'",        "\"",  "\\", "\n",      ";",
+      ";;",   "&&", "||", "|",    "&",   ">",    "<<",     "2>&1", "#",        " ",   "=",  "+=",      "[@]",
+      "[[",   "]]", "[",  "]",    "if",  "then", "elif",   "else", "fi",       "for", "do", "done",    "case",
+      "esac", "{",  ":-", "exit", "A",   "B=",   "--flag", "x.py", "torchrun", "-p",  "2",  "${A[@]}", "\"${A[@]}\""};
   std::mt19937 rng(20261203);
   size_t words = 0;
   for (int i = 0; i < 3000; ++i) {

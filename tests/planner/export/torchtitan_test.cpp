@@ -16,8 +16,10 @@ std::map<std::string, std::string> table(const std::string& toml, const std::str
   std::istringstream in(toml);
   std::string line, current;
   while (std::getline(in, line)) {
-    if (line.starts_with("[")) current = line.substr(1, line.find(']') - 1);
-    else if (current == name && line.find(" = ") != std::string::npos) out[line.substr(0, line.find(" = "))] = line.substr(line.find(" = ") + 3);
+    if (line.starts_with("["))
+      current = line.substr(1, line.find(']') - 1);
+    else if (current == name && line.find(" = ") != std::string::npos)
+      out[line.substr(0, line.find(" = "))] = line.substr(line.find(" = ") + 3);
   }
   return out;
 }
@@ -149,9 +151,7 @@ TEST(TorchtitanRefusal, GradReduceInBf16) {
   EXPECT_TRUE(contains(r.reasons.front(), "float32"));
 }
 
-TEST(TorchtitanRefusal, ModelWithoutFlavor) {
-  EXPECT_TRUE(export_torchtitan(load_example("mixtral-8x7b-h100-64")).refused());
-}
+TEST(TorchtitanRefusal, ModelWithoutFlavor) { EXPECT_TRUE(export_torchtitan(load_example("mixtral-8x7b-h100-64")).refused()); }
 
 // Families other than llama3: a catalog model is exported as the registered flavor with its shape.
 TEST(TorchtitanExport, Qwen3AndDeepSeekV3FlavorsByShape) {

@@ -9,14 +9,14 @@
 #include "planner/search/objective.hpp"
 #include "planner/search/problem.hpp"
 #include "planner/search/search.hpp"
-#include "tests/planner/search/load.hpp"
 #include "planner/search/space.hpp"
+#include "tests/planner/search/load.hpp"
 
 namespace trainplan::planner {
 namespace {
 
-using test::Loaded;
 using test::load;
+using test::Loaded;
 
 // Walks every plan of the space (with every offload variant) and compares the bound with the
 // evaluated step time. Returns the number of plans checked.
@@ -37,8 +37,7 @@ long long check_every_plan(const Loaded& l) {
                   if (gb <= 0) continue;
                   const double m = static_cast<double>(gb / (static_cast<long long>(mb) * dp));
                   if (so.schedule == Schedule::kInterleaved && static_cast<long long>(m) % t.layout.pp != 0) continue;
-                  const double lb = StepBound::step_lower_bound(t, bound.stage_sums(t, sp, tpo, mb, rc), so, m,
-                                                                bound.p2p(t, dp, sp, mb));
+                  const double lb = StepBound::step_lower_bound(t, bound.stage_sums(t, sp, tpo, mb, rc), so, m, bound.p2p(t, dp, sp, mb));
                   std::vector<const OffloadVariant*> variants{nullptr};
                   const auto offs = offload_variants(p, z.fsdp == Fsdp::kNone ? z.zero : 3);
                   for (const auto& o : offs) variants.push_back(&o);
@@ -56,9 +55,7 @@ TEST(StepBound, NeverExceedsTheEvaluatedStepOfASmallDenseProblem) {
   EXPECT_GT(check_every_plan(load(TEST_DATA_DIR "/small-problem.json")), 1000);
 }
 
-TEST(StepBound, NeverExceedsTheEvaluatedStepOfAMoeProblem) {
-  EXPECT_GT(check_every_plan(load(TEST_DATA_DIR "/moe-problem.json")), 1000);
-}
+TEST(StepBound, NeverExceedsTheEvaluatedStepOfAMoeProblem) { EXPECT_GT(check_every_plan(load(TEST_DATA_DIR "/moe-problem.json")), 1000); }
 
 void expect_same_top(const Loaded& l, Objective o) {
   SearchOptions so;
@@ -83,9 +80,7 @@ TEST(BoundedSearch, SameTopAsExhaustiveForEveryObjective) {
   for (Objective o : {Objective::kThroughput, Objective::kCost, Objective::kTimeToTrain, Objective::kFewestGpus}) expect_same_top(l, o);
 }
 
-TEST(BoundedSearch, SameTopAsExhaustiveOnAMoeProblem) {
-  expect_same_top(load(TEST_DATA_DIR "/moe-problem.json"), Objective::kThroughput);
-}
+TEST(BoundedSearch, SameTopAsExhaustiveOnAMoeProblem) { expect_same_top(load(TEST_DATA_DIR "/moe-problem.json"), Objective::kThroughput); }
 
 }  // namespace
 }  // namespace trainplan::planner

@@ -155,7 +155,7 @@ TEST(PlannerRules, InterleavedNeedsMicroBatchesDivisibleByPp) {
   p.dp = 2;
   p.micro_batch = 1;
   EXPECT_EQ(broken(pr, p, 64), std::nullopt);  // 32 micro-batches over 4 stages
-  pr.training.global_batch = 36;                 // 18 micro-batches
+  pr.training.global_batch = 36;               // 18 micro-batches
   EXPECT_EQ(broken(pr, p, 36), Rule::kInterleavedMicroBatches);
 }
 
@@ -196,8 +196,10 @@ TEST(PlannerRules, GlobalBatchInsideTheRange) {
 TEST(PlannerSpace, UnevenLayoutWhenStagesDoNotDivideLayers) {
   PlanProblem pr = small_problem();  // 24 layers
   for (const StageLayout& l : stage_layouts(pr, 24)) {
-    if (24 % l.pp == 0) EXPECT_EQ(l.first, 0);
-    else EXPECT_EQ(l.first + l.last + l.middle * (l.pp - 2), 24) << "pp " << l.pp;
+    if (24 % l.pp == 0)
+      EXPECT_EQ(l.first, 0);
+    else
+      EXPECT_EQ(l.first + l.last + l.middle * (l.pp - 2), 24) << "pp " << l.pp;
   }
 }
 
@@ -254,7 +256,8 @@ TEST(PlannerProblem, MasterParamsReachEveryPlanAndNeedBf16Weights) {
   Json doc = Json::parse(std::ifstream(TEST_DATA_DIR "/small-problem.json"));
   doc["search"]["master_params"] = "remainder";
   doc["training"]["precision"] = "fp16";
-  const auto path = (std::filesystem::temp_directory_path() / ("trainplan_fp16_remainder_" + std::to_string(::getpid()) + ".json")).string();
+  const auto path =
+      (std::filesystem::temp_directory_path() / ("trainplan_fp16_remainder_" + std::to_string(::getpid()) + ".json")).string();
   std::ofstream(path) << doc.dump();
   Diagnostics d2;
   EXPECT_FALSE(load_problem_file(path, Catalog(CONFIG_DIR), d2).has_value());

@@ -16,8 +16,8 @@
 namespace trainplan::planner {
 namespace {
 
-using test::Loaded;
 using test::load;
+using test::Loaded;
 
 Loaded small() { return load(TEST_DATA_DIR "/small-problem.json"); }
 
@@ -35,7 +35,12 @@ TEST(PlannerSearch, ThroughputRanksByTokensPerSecond) {
   const SearchResult r = search(l, Objective::kThroughput);
   ASSERT_GE(r.top.size(), 2u);
   EXPECT_GT(r.feasible, 0);
-  EXPECT_EQ(r.evaluated, r.feasible + [&] { long long n = 0; for (auto& [k, v] : r.infeasible_by_reason) n += v; return n; }());
+  EXPECT_EQ(
+      r.evaluated, r.feasible + [&] {
+        long long n = 0;
+        for (auto& [k, v] : r.infeasible_by_reason) n += v;
+        return n;
+      }());
   for (size_t i = 1; i < r.top.size(); ++i) EXPECT_GE(r.top[i - 1].tokens_per_s, r.top[i].tokens_per_s);
   // No plan on the Pareto front is faster than the winner.
   for (const Candidate& c : r.pareto) EXPECT_LE(c.tokens_per_s, r.top.front().tokens_per_s);
@@ -190,8 +195,10 @@ TEST(PlannerSearch, ByteIdenticalJsonForAnyThreadCount) {
     so.csv = &csv;
     const SearchResult r = run_search(l.problem, l.cal, so);
     const std::string doc = report_json(l.problem, l.cal, ctx, analytic, r, {}).dump(2) + csv.str();
-    if (first.empty()) first = doc;
-    else EXPECT_EQ(doc, first) << "threads " << threads;
+    if (first.empty())
+      first = doc;
+    else
+      EXPECT_EQ(doc, first) << "threads " << threads;
   }
 }
 

@@ -14,8 +14,8 @@
 namespace trainplan::planner {
 namespace {
 
-using test::Loaded;
 using test::load;
+using test::Loaded;
 
 UncertaintyModel shipped() {
   Diagnostics d;
@@ -81,11 +81,11 @@ TEST(PlannerTrust, ConservativeRankingBoundedEqualsExhaustive) {
   const SearchResult bounded = search(l, u, Ranking::kConservative, false, true, 8);
   const SearchResult all = search(l, u, Ranking::kConservative, false, false, 8);
   ASSERT_EQ(bounded.top.size(), all.top.size());
-  for (size_t i = 0; i < all.top.size(); ++i) EXPECT_EQ(plan_key(bounded.top[i].plan, bounded.top[i].global_batch), plan_key(all.top[i].plan, all.top[i].global_batch));
+  for (size_t i = 0; i < all.top.size(); ++i)
+    EXPECT_EQ(plan_key(bounded.top[i].plan, bounded.top[i].global_batch), plan_key(all.top[i].plan, all.top[i].global_batch));
   // Ranked by the low end of the band: tokens/s times e^-hi, hi growing with the flags.
   const ObjectiveContext ctx = search_context(l.problem, {.uncertainty = &u, .ranking = Ranking::kConservative});
-  for (size_t i = 1; i < all.top.size(); ++i)
-    EXPECT_GE(ranked_tokens_per_s(ctx, all.top[i - 1]), ranked_tokens_per_s(ctx, all.top[i]));
+  for (size_t i = 1; i < all.top.size(); ++i) EXPECT_GE(ranked_tokens_per_s(ctx, all.top[i - 1]), ranked_tokens_per_s(ctx, all.top[i]));
   const std::string cls = precision_class_key(l.problem.cluster.node.gpu.architecture, l.problem.training.precision);
   const Candidate& w = all.top.front();
   EXPECT_NEAR(ranked_tokens_per_s(ctx, w), w.tokens_per_s * std::exp(-log_band(u, cls, w.flags).second), 1e-9 * w.tokens_per_s);

@@ -15,14 +15,12 @@ TEST(SweepPareto, KeepsThePointsNoOtherBeatsOnBothTimeAndCost) {
   //  4       5    9.0e6   yes (fastest)
   //  5      10    5.0e6   no  (as 0)
   //  6       9    5.0e6   yes (cheapest, and the fastest of the cheapest)
-  const std::vector<ParetoInput> pts = {{0, 10, 5.0e6}, {1, 8, 6.0e6}, {2, 12, 6.0e6}, {3, 8, 7.0e6},
+  const std::vector<ParetoInput> pts = {{0, 10, 5.0e6}, {1, 8, 6.0e6},  {2, 12, 6.0e6}, {3, 8, 7.0e6},
                                         {4, 5, 9.0e6},  {5, 10, 5.0e6}, {6, 9, 5.0e6}};
   EXPECT_EQ(pareto_front(pts), (std::vector<int>{4, 1, 6}));
 }
 
-TEST(SweepPareto, EqualPointsKeepTheLowestIndex) {
-  EXPECT_EQ(pareto_front({{3, 1, 1}, {1, 1, 1}, {2, 1, 1}}), (std::vector<int>{1}));
-}
+TEST(SweepPareto, EqualPointsKeepTheLowestIndex) { EXPECT_EQ(pareto_front({{3, 1, 1}, {1, 1, 1}, {2, 1, 1}}), (std::vector<int>{1})); }
 
 TEST(SweepPareto, DoesNotDependOnInputOrder) {
   std::vector<ParetoInput> pts = {{0, 10, 5}, {1, 8, 6}, {2, 5, 9}, {3, 12, 4}};

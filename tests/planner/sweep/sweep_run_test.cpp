@@ -59,8 +59,7 @@ TEST(SweepRun, FasterNicsAreNeverSlower) {
   const SweepSpec s = tiny();
   const std::vector<Json> pts = run_points(s, all(s), {.threads = 2});
   // Points 0, 1: 100 Gbps; 2, 3: 400 Gbps (same oversubscription pairwise).
-  for (int i : {0, 1})
-    EXPECT_GE(pts[i + 2]["jobs"][0]["tokens_per_s"].get<double>(), pts[i]["jobs"][0]["tokens_per_s"].get<double>());
+  for (int i : {0, 1}) EXPECT_GE(pts[i + 2]["jobs"][0]["tokens_per_s"].get<double>(), pts[i]["jobs"][0]["tokens_per_s"].get<double>());
 }
 
 TEST(SweepReport, HoldsTheContractKeysAndAFrontOfFeasiblePoints) {
@@ -88,8 +87,10 @@ TEST(SweepReport, CsvHasAHeaderAndOneRowPerPointAndJob) {
   size_t header_fields = 0;
   while (std::getline(in, line)) {
     const size_t fields = std::count(line.begin(), line.end(), ',') + 1;
-    if (rows == 0) header_fields = fields;
-    else EXPECT_EQ(fields, header_fields) << line;
+    if (rows == 0)
+      header_fields = fields;
+    else
+      EXPECT_EQ(fields, header_fields) << line;
     ++rows;
   }
   EXPECT_EQ(rows, 1 + 4);
