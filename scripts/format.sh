@@ -17,7 +17,12 @@ if [[ "$major" != 14 ]]; then
   echo "format.sh: $fmt is version $major; the layout is checked with clang-format 14" >&2
   exit 2
 fi
-mapfile -t files < <(git ls-files '*.cpp' '*.hpp')
+# The tracked sources; in a copy without git, the sources outside build and fuzzing folders.
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  mapfile -t files < <(git ls-files '*.cpp' '*.hpp')
+else
+  mapfile -t files < <(find . \( -path './build*' -o -path './fuzz-out*' -o -path './.git' \) -prune -o \( -name '*.cpp' -o -name '*.hpp' \) -print | sed 's|^\./||' | sort)
+fi
 if [[ "${1:-}" == "--check" ]]; then
   bad=0
   for f in "${files[@]}"; do
