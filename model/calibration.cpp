@@ -2,6 +2,8 @@
 
 #include <filesystem>
 
+#include "model/spec/architecture.hpp"
+
 namespace trainplan {
 
 namespace {
@@ -55,7 +57,8 @@ void read_defaults(const Catalog& catalog, const GpuSpec& gpu, Calibration& cal,
   }
   ObjectReader archs(root.required_child("architectures"));
   if (archs.valid()) {
-    for (const auto& key : {"volta", "ampere", "hopper", "blackwell", "cdna2", "cdna3"}) {
+    for (const Architecture& arch : kArchitectures) {
+      const std::string_view key = arch.name;
       auto c = archs.child(key);
       if (!c) continue;
       if (gpu.architecture == key) {

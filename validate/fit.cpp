@@ -7,6 +7,8 @@
 
 #include <Eigen/Dense>
 
+#include "model/spec/architecture.hpp"
+
 namespace trainplan {
 
 namespace {
@@ -106,8 +108,11 @@ std::map<FitKey, double> fit(const Json& doc, const Catalog& catalog, const Eval
 // other precision class was fitted to, else the same class on the nearest GPU generation (the
 // rule the shipped defaults use for Blackwell, which no public run covers).
 void transfer_missing(std::map<FitKey, double>& eff, const std::map<FitKey, double>& all_groups) {
-  static const std::vector<std::string> generations = {"volta", "ampere", "hopper", "blackwell"};
-  auto gen = [&](const std::string& a) { return std::find(generations.begin(), generations.end(), a) - generations.begin(); };
+  // Not NVIDIA (or unknown): ranked after the newest generation.
+  auto gen = [](const std::string& a) {
+    const int g = architecture_generation(a);
+    return g >= 0 ? g : kNvidiaGenerations;
+  };
   const auto fitted = eff;
   for (const auto& [key, unused] : all_groups) {
     (void)unused;

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "model/spec/architecture.hpp"
 #include "model/spec/hf_config.hpp"
 
 #ifndef TRAINPLAN_SOURCE_CONFIG_DIR
@@ -123,9 +124,9 @@ GpuSpec read_gpu(const Node& node, const Catalog& catalog) {
   if (!r.valid()) return g;
   g.key = r.string("key");
   g.name = r.string("name");
-  g.architecture = r.choice<std::string>(
-      "architecture",
-      {{"volta", "volta"}, {"ampere", "ampere"}, {"hopper", "hopper"}, {"blackwell", "blackwell"}, {"cdna2", "cdna2"}, {"cdna3", "cdna3"}});
+  std::vector<std::pair<std::string, std::string>> architectures;
+  for (const Architecture& a : kArchitectures) architectures.emplace_back(std::string(a.name), std::string(a.name));
+  g.architecture = r.choice<std::string>("architecture", architectures);
   g.sm_count = r.integer("sm_count", 1);
   g.memory = r.bytes("memory");
   g.memory_bandwidth = r.rate("memory_bandwidth");

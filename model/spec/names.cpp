@@ -1,3 +1,4 @@
+#include "model/spec/architecture.hpp"
 #include "model/spec/hardware.hpp"
 #include "model/spec/job.hpp"
 #include "model/spec/model_spec.hpp"
@@ -15,7 +16,8 @@ const char* precision_name(Precision p) {
   return "?";
 }
 bool supports_tp_comm_overlap(const GpuSpec& g) {
-  return g.architecture == "ampere" || g.architecture == "hopper" || g.architecture == "blackwell";
+  const Architecture* a = find_architecture(g.architecture);
+  return a && a->userbuffers_overlap;
 }
 
 const char* scale_up_name(ScaleUpKind k) {

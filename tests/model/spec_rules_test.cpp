@@ -6,6 +6,7 @@
 
 #include "model/analytic.hpp"
 #include "model/calibration.hpp"
+#include "model/spec/architecture.hpp"
 #include "model/spec/catalog.hpp"
 #include "model/spec/spec_json.hpp"
 #include "model/step.hpp"
@@ -363,6 +364,39 @@ TEST(SpecRules, Fp8ParamGatherNeedsFp8AndAShardedOptimizer) {
   const Loaded ok = load(j);
   ASSERT_TRUE(ok.job) << ok.diag.items().front().to_string();
   EXPECT_TRUE(ok.job->plan.fp8_param_gather);
+}
+
+}  // namespace
+}  // namespace trainplan
+
+namespace trainplan {
+namespace {
+
+// The architecture table (model/spec/architecture.hpp) is what the catalog reader accepts, in its
+// order, and what decides TP comm overlap and the generations the fit orders.
+TEST(SpecRules, ArchitecturesComeFromOneTable) {
+  Diagnostics diag;
+  Json gpu = {{"base", "h100-sxm5-80gb"}, {"architecture", "pascal"}};
+  read_gpu(Node{&gpu, "gpu.json", "", &diag}, Catalog(CONFIG_DIR));
+  ASSERT_FALSE(diag.ok());
+  EXPECT_EQ(diag.items().front().pointer, "/architecture");
+  EXPECT_NE(diag.items().front().message.find(
+                "expected one of \"volta\", \"ampere\", \"hopper\", \"blackwell\", \"cdna2\", \"cdna3\" (got \"pascal\")"),
+            std::string::npos)
+      << diag.items().front().message;
+  GpuSpec g;
+  for (const char* a : {"ampere", "hopper", "blackwell"}) {
+    g.architecture = a;
+    EXPECT_TRUE(supports_tp_comm_overlap(g)) << a;
+  }
+  for (const char* a : {"volta", "cdna2", "cdna3", "pascal"}) {
+    g.architecture = a;
+    EXPECT_FALSE(supports_tp_comm_overlap(g)) << a;
+  }
+  EXPECT_EQ(architecture_generation("volta"), 0);
+  EXPECT_EQ(architecture_generation("blackwell"), 3);
+  EXPECT_EQ(architecture_generation("cdna3"), -1);
+  EXPECT_EQ(kNvidiaGenerations, 4);
 }
 
 }  // namespace
