@@ -282,7 +282,7 @@ void SpecForm::store(Json& doc) const {
   }
   Json& p = doc["plan"];
   if (!p.is_object()) p = Json::object();
-  PlanSpec values;
+  PlanSpec values;  // each editor's knob, written back as the job JSON spells it
   for (const auto& [k, w] : knob_editors_) {
     if (auto* sp = qobject_cast<QSpinBox*>(w))
       k->set(values, sp->value());
@@ -290,15 +290,10 @@ void SpecForm::store(Json& doc) const {
       k->set(values, c->isChecked() ? 1 : 0);
     else if (auto* c = qobject_cast<QComboBox*>(w))
       k->set(values, parse_name(k->names, c->currentText().toStdString()).value_or(0));
-  }
-  for (const auto& [k, w] : knob_editors_) {
-    std::string pointer(1, '/');
-    pointer += k->path;
-    const Json::json_pointer at(pointer);
     if (k->get(values) < k->min)
       p.erase(std::string(k->path));  // "auto": the reader's default (dp, a top-level key)
     else
-      p[at] = knob_json(*k, values);
+      p[path_pointer(k->path)] = knob_json(*k, values);
   }
   // A plan problem's search settings do not belong in a job.
   doc.erase("search");

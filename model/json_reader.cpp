@@ -115,6 +115,16 @@ Node Node::at(std::string_view key) const {
   return Node{child, file, pointer + "/" + escape_pointer(key), diag};
 }
 
+Node Node::at_path(std::string_view path) const {
+  Node n = *this;
+  for (size_t from = 0; from <= path.size();) {
+    const size_t slash = std::min(path.find('/', from), path.size());
+    n = n.at(path.substr(from, slash - from));
+    from = slash + 1;
+  }
+  return n;
+}
+
 Node Node::at(size_t index) const {
   const Json* child = (json && json->is_array() && index < json->size()) ? &(*json)[index] : nullptr;
   return Node{child, file, pointer + "/" + std::to_string(index), diag};

@@ -55,6 +55,8 @@ struct Node {
 
   [[nodiscard]] Node at(std::string_view key) const;
   [[nodiscard]] Node at(size_t index) const;
+  // The node at a '/'-separated path of keys below this one ("offload/params/fraction").
+  [[nodiscard]] Node at_path(std::string_view path) const;
   void error(const std::string& message) const { diag->add(file, pointer, message); }
 };
 

@@ -507,16 +507,12 @@ PlanSpec read_plan(const Node& node) {
   for (size_t i = 0; i < kPlanKnobs.size(); ++i)
     if (!given[i]) kPlanKnobs[i].set(p, kPlanKnobs[i].default_of(p));
   // A fraction with no device to move it to is a contradiction, not an offload (issue 18).
-  struct OffloadKnobs {
-    Knob device, fraction;
-    const char* key;
-  };
-  const OffloadKnobs offloads[] = {{Knob::kOptimizerOffload, Knob::kOptimizerOffloadFraction, "optimizer"},
-                                   {Knob::kParamOffload, Knob::kParamOffloadFraction, "params"},
-                                   {Knob::kActivationOffload, Knob::kActivationOffloadFraction, "activations"}};
-  for (const auto& [device, fraction, key] : offloads) {
+  const std::pair<Knob, Knob> offloads[] = {{Knob::kOptimizerOffload, Knob::kOptimizerOffloadFraction},
+                                            {Knob::kParamOffload, Knob::kParamOffloadFraction},
+                                            {Knob::kActivationOffload, Knob::kActivationOffloadFraction}};
+  for (const auto& [device, fraction] : offloads) {
     if (knob(device).get(p) == static_cast<int>(OffloadDevice::kNone) && knob(fraction).get(p) > 0)
-      node.at("offload").at(key).at("fraction").error("device \"none\" offloads nothing: give device \"cpu\" or \"nvme\", or fraction 0");
+      node.at_path(knob(fraction).path).error("device \"none\" offloads nothing: give device \"cpu\" or \"nvme\", or fraction 0");
   }
   return p;
 }
@@ -567,7 +563,7 @@ void check_job(const JobSpec& job, const Node& root) {
        "the cluster's nodes have no NVMe to offload to");
   // The knobs' own rules (plan_knobs.hpp KnobDecl::invalid), at each knob's key.
   for (const KnobDecl& k : kPlanKnobs)
-    if (const char* why = k.invalid ? k.invalid(p, job.training) : nullptr) plan.at(k.path.substr(0, k.path.find('/'))).error(why);
+    if (const char* why = k.invalid ? k.invalid(p, job.training) : nullptr) plan.at_path(k.path).error(why);
   // Layers per stage, uneven first/last stages.
   int uneven = (p.first_stage_layers > 0) + (p.last_stage_layers > 0);
   if (p.pp == 1 && uneven) plan.at("first_stage_layers").error("expected pp > 1 with uneven stages");

@@ -77,6 +77,12 @@ double r6(double v) { return round_significant(v, 6); }
 
 }  // namespace
 
+Json::json_pointer path_pointer(std::string_view path) {
+  std::string pointer(1, '/');  // appended, not "/" + path: GCC 12 warns falsely (-Wrestrict) on the latter
+  pointer += path;
+  return Json::json_pointer(pointer);
+}
+
 Json knob_json(const KnobDecl& k, const PlanSpec& p) {
   const double v = k.get(p);
   if (!k.names.empty()) return std::string(name_of(k.names, static_cast<int>(v)));
@@ -93,9 +99,7 @@ Json plan_to_json(const PlanSpec& p) {
   Json j = Json::object();
   for (const KnobDecl& k : kPlanKnobs) {
     if (!k.written_at_default && k.get(p) == k.default_of(p)) continue;
-    std::string pointer(1, '/');  // appended, not "/" + path: GCC 12 warns falsely (-Wrestrict) on the latter
-    pointer += k.path;
-    j[Json::json_pointer(pointer)] = knob_json(k, p);
+    j[path_pointer(k.path)] = knob_json(k, p);
   }
   return j;
 }

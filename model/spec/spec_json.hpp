@@ -13,6 +13,9 @@ namespace trainplan {
 Json model_to_json(const ModelSpec& m);
 Json training_to_json(const TrainingSpec& t);
 Json plan_to_json(const PlanSpec& p);  // every knob of kPlanKnobs at its path (plan_knobs.hpp)
+// The JSON pointer of a '/'-separated key path ("offload/params/fraction"), for writing a knob
+// at its KnobDecl::path.
+Json::json_pointer path_pointer(std::string_view path);
 // One knob's value as the job JSON spells it: an integer, a boolean, a name or a rounded fraction.
 Json knob_json(const KnobDecl& k, const PlanSpec& p);
 

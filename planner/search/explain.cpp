@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <functional>
 #include <optional>
 
 #include "planner/search/report.hpp"
@@ -41,9 +40,7 @@ Json KnobGroup::get(const PlanSpec& p) const {
   for (const KnobDecl* k : knobs) {
     std::string_view path = k->path;
     if (path.starts_with(name) && path.size() > name.size() && path[name.size()] == '/') path.remove_prefix(name.size() + 1);
-    std::string pointer(1, '/');
-    pointer += path;
-    j[Json::json_pointer(pointer)] = explained_value(*k, p);
+    j[path_pointer(path)] = explained_value(*k, p);
   }
   return j;
 }

@@ -401,3 +401,16 @@ TEST(SpecRules, ArchitecturesComeFromOneTable) {
 
 }  // namespace
 }  // namespace trainplan
+
+namespace trainplan {
+namespace {
+
+// An offload fraction with device "none" is named at the fraction's own key (issue 18).
+TEST(SpecRules, OffloadFractionWithoutADeviceIsNamedAtTheFraction) {
+  Json j = good();
+  j["plan"]["offload"] = {{"params", {{"device", "none"}, {"fraction", 0.5}}}};
+  expect_error(load(j), "/plan/offload/params/fraction", "device \"none\" offloads nothing");
+}
+
+}  // namespace
+}  // namespace trainplan
