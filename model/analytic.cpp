@@ -11,6 +11,7 @@
 #include "model/flops.hpp"
 #include "model/memory.hpp"
 #include "model/params.hpp"
+#include "model/pipeline_layout.hpp"
 #include "model/step.hpp"
 
 namespace trainplan {
@@ -69,13 +70,18 @@ Evaluation AnalyticEvaluator::evaluate_with(const JobSpec& job, const Calibratio
   ev.micro_batches = job.micro_batches();
   const double m_mb = static_cast<double>(ev.micro_batches);
 
+  // A placement Megatron would not build (the spec readers refuse it; callers that build plans
+  // themselves might not) is no plan: say so rather than predict another model.
+  if (std::string why = layout_error(m, p); !why.empty()) {
+    ev.feasible = false;
+    ev.reasons.push_back({InfeasibleReason::kIndivisible, why});
+  }
   const StageKinds kinds = stage_kinds(m, p);
   {
-    // A plan whose stages do not hold every layer (the spec readers refuse it; callers that build
-    // plans themselves might not) is no plan: say so rather than predict a smaller model.
+    // Every layer on some stage (a check of the placement itself).
     int held = 0;
     for (int k = 0; k < kinds.count; ++k) held += kinds.kind[k].layers * kinds.kind[k].count;
-    if (held != m.layers) {
+    if (held != m.layers && ev.feasible) {
       ev.feasible = false;
       ev.reasons.push_back({InfeasibleReason::kIndivisible, "the pipeline stages hold " + std::to_string(held) + " of the model's " +
                                                                 std::to_string(m.layers) + " layers"});
@@ -97,8 +103,8 @@ Evaluation AnalyticEvaluator::evaluate_with(const JobSpec& job, const Calibratio
       ev.reasons.push_back({InfeasibleReason::kUnsupported, std::string(k.name) + ": " + why});
     }
   const long long vocab = padded_vocab(m.vocab, p.tp);
-  std::array<StageTimes, 3> times{};
-  std::array<StageParams, 3> params{};
+  std::vector<StageTimes> times(kinds.count);
+  std::vector<StageParams> params(kinds.count);
   for (int k = 0; k < kinds.count; ++k) {
     times[k] = stage_times(m, kinds.kind[k], costs, p.recompute, p.recompute_layers);
     params[k] = stage_params(m, p, vocab, kinds.kind[k]);
@@ -108,18 +114,19 @@ Evaluation AnalyticEvaluator::evaluate_with(const JobSpec& job, const Calibratio
   const BytesPerParam bpp = bytes_per_param(tr, p);
   const ShardGroups sg = shard_groups(p, cl);
   Bytes host_per_gpu, nvme_per_gpu;
+  ev.stage_kinds.assign(kinds.count, StageMemory{});
+  ev.kind_first_stage.assign(kinds.count, 0);
   for (int k = 0; k < kinds.count; ++k) {
-    StageMemory& sm = ev.stage_kinds[kinds.slot(k)];
+    ev.kind_first_stage[k] = kinds.kind[k].index;
+    StageMemory& sm = ev.stage_kinds[k];
     sm = stage_memory(job, cal, kinds.kind[k], params[k], costs, bpp, sg, m_mb);
     host_per_gpu = std::max(host_per_gpu, sm.offloaded_cpu);
     nvme_per_gpu = std::max(nvme_per_gpu, sm.offloaded_nvme);
   }
-  if (p.pp == 2) ev.stage_kinds[1] = ev.stage_kinds[2];
-  if (p.pp == 1) ev.stage_kinds[1] = ev.stage_kinds[2] = ev.stage_kinds[0];
-  for (int i = 0; i < p.pp; i = (i == 0 ? 1 : (i < p.pp - 1 ? p.pp - 1 : p.pp))) {
-    if (ev.stage(i).total() > ev.peak_memory) {
-      ev.peak_memory = ev.stage(i).total();
-      ev.peak_stage = i;
+  for (int k = 0; k < kinds.count; ++k) {
+    if (ev.stage_kinds[k].total() > ev.peak_memory) {
+      ev.peak_memory = ev.stage_kinds[k].total();
+      ev.peak_stage = kinds.kind[k].index;
     }
   }
 
@@ -147,7 +154,7 @@ Evaluation AnalyticEvaluator::evaluate_with(const JobSpec& job, const Calibratio
   const BytesPerSecond pcie = cl.node.pcie.bandwidth;
   if (p.activation_offload.moved() > 0) {
     for (int k = 0; k < kinds.count; ++k) {
-      const Bytes moved = ev.stage_kinds[kinds.slot(k)].offloaded_cpu;
+      const Bytes moved = ev.stage_kinds[k].offloaded_cpu;
       const Seconds pcie_t = moved / std::max(1.0, std::min<double>(m_mb, p.pp)) * 2.0 / pcie;
       times[k].offload = std::max(Seconds{}, pcie_t - times[k].fwd);
     }

@@ -52,17 +52,20 @@ struct Evaluation {
   double model_flops_per_step = 0;
   double hardware_flops_per_step = 0;
   TimeBreakdown breakdown;
-  // Memory of stage kinds: [0] first stage, [1] middle stages, [2] last stage (pp 1: all [0]).
-  std::array<StageMemory, 3> stage_kinds;
+  // Memory of each stage kind (model/step.hpp StageKinds: runs of neighbouring stages with the
+  // same work, in stage order); kind k starts at stage kind_first_stage[k].
+  std::vector<StageMemory> stage_kinds = std::vector<StageMemory>(1);
+  std::vector<int> kind_first_stage = {0};
   int pp = 1;
   int peak_stage = 0;
   Bytes peak_memory;
   int gpus = 1;
   long long micro_batches = 1;
-  // Which stage kind a stage index uses.
+  // The memory of stage `i` (its kind's).
   [[nodiscard]] const StageMemory& stage(int i) const {
-    if (i == 0) return stage_kinds[0];
-    return i == pp - 1 ? stage_kinds[2] : stage_kinds[1];
+    size_t k = 0;
+    while (k + 1 < kind_first_stage.size() && kind_first_stage[k + 1] <= i) ++k;
+    return stage_kinds[k];
   }
 };
 

@@ -57,14 +57,15 @@ StageMemory stage_memory(const JobSpec& job, const Calibration& cal, const Stage
       in_flight = std::min<double>(m_mb, (p.pp - sk.index) * (1.0 + (p.pp - 1.0) / (static_cast<double>(p.pp) * v)));
       break;
   }
-  const int moe_layers = moe_layers_in(m, sk.first_layer, sk.layers);
-  const int dense_layers = sk.layers - moe_layers;
+  const int moe_layers = sk.moe_layers;
+  const int dense_layers = sk.dense_blocks();
+  const int blocks = sk.blocks();
   Bytes per_mb, transient;
   if (p.recompute == Recompute::kFull) {
-    const int rl = p.recompute_layers > 0 ? std::min(p.recompute_layers, sk.layers) : sk.layers;
-    const double frac_moe = sk.layers > 0 ? static_cast<double>(moe_layers) / sk.layers : 0.0;
+    const int rl = p.recompute_layers > 0 ? std::min(p.recompute_layers, blocks) : blocks;
+    const double frac_moe = blocks > 0 ? static_cast<double>(moe_layers) / blocks : 0.0;
     const Bytes full_layer = c.dense.activations * (1 - frac_moe) + c.moe.activations * frac_moe;
-    per_mb = (c.dense.layer_input * (1 - frac_moe) + c.moe.layer_input * frac_moe) * rl + full_layer * (sk.layers - rl);
+    per_mb = (c.dense.layer_input * (1 - frac_moe) + c.moe.layer_input * frac_moe) * rl + full_layer * (blocks - rl);
     transient = full_layer;  // the layer being recomputed
   } else if (p.recompute == Recompute::kSelective) {
     per_mb = c.dense.activations_selective * dense_layers + c.moe.activations_selective * moe_layers;

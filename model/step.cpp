@@ -5,20 +5,40 @@
 #include "model/cost/collectives.hpp"
 #include "model/cost/compute.hpp"
 #include "model/params.hpp"
+#include "model/pipeline_layout.hpp"
 
 namespace trainplan {
 
-StageKinds stage_kinds(const ModelSpec& m, int pp, int first_stage_layers, int last_stage_layers) {
+StageKinds stage_kinds(const ModelSpec& m, const PlanSpec& p) {
+  const PipelineLayout l = plan_layout(m, p);
   StageKinds s;
-  const int uneven = (first_stage_layers > 0) + (last_stage_layers > 0);
-  const int rest = pp - uneven;
-  const int even = rest > 0 ? (m.layers - first_stage_layers - last_stage_layers) / rest : 0;
-  const int first_layers = pp == 1 ? m.layers : (first_stage_layers > 0 ? first_stage_layers : even);
-  const int last_layers = last_stage_layers > 0 ? last_stage_layers : even;
-  s.kind[0] = {1, first_layers, 0, true, pp == 1, 0};
-  s.count = 1;
-  if (pp >= 3) s.kind[s.count++] = {pp - 2, even, first_layers, false, false, 1};
-  if (pp >= 2) s.kind[s.count++] = {1, last_layers, m.layers - last_layers, false, true, pp - 1};
+  const bool mtp_moe = m.moe && m.is_moe_layer(m.layers - 1);  // an MTP block is built like the last layer
+  for (int r = 0; r < l.pp; ++r) {
+    StageKind k;
+    k.count = 1;
+    k.index = r;
+    k.first_layer = l.at(r, 0).first_layer;
+    for (int j = 0; j < l.vpp; ++j) {
+      const LayoutChunk& c = l.at(r, j);
+      k.layers += c.layers;
+      k.moe_layers += moe_layers_in(m, c.first_layer, c.layers) + (mtp_moe ? c.mtp : 0);
+      k.mtp += c.mtp;
+      k.has_embedding = k.has_embedding || c.embedding;
+      k.has_output = k.has_output || c.loss;
+    }
+    // Neighbouring stages with the same work are one kind (the first and last differ from the
+    // middle ones by the embedding and the output).
+    if (!s.kind.empty()) {
+      StageKind& prev = s.kind.back();
+      if (prev.layers == k.layers && prev.moe_layers == k.moe_layers && prev.mtp == k.mtp && prev.has_embedding == k.has_embedding &&
+          prev.has_output == k.has_output) {
+        ++prev.count;
+        continue;
+      }
+    }
+    s.kind.push_back(k);
+  }
+  s.count = static_cast<int>(s.kind.size());
   return s;
 }
 
@@ -76,8 +96,8 @@ const LayerCosts& LayerCostCache::get(const JobSpec& job, const Calibration& cal
 
 StageTimes stage_times(const ModelSpec& m, const StageKind& sk, const LayerCosts& c, Recompute r, int recompute_layers) {
   StageTimes st;
-  const int moe_layers = moe_layers_in(m, sk.first_layer, sk.layers);
-  const int dense_layers = sk.layers - moe_layers;
+  const int moe_layers = sk.moe_layers;
+  const int dense_layers = sk.dense_blocks();
   auto acc = [&](const LayerCost& lc, double n) {
     st.fwd += lc.fwd * n;
     st.bwd += lc.bwd * n;
@@ -88,7 +108,7 @@ StageTimes stage_times(const ModelSpec& m, const StageKind& sk, const LayerCosts
   acc(c.dense, dense_layers);
   acc(c.moe, moe_layers);
   if (r == Recompute::kFull) {
-    const double frac = recompute_layers > 0 ? std::min(1.0, static_cast<double>(recompute_layers) / std::max(1, sk.layers)) : 1.0;
+    const double frac = recompute_layers > 0 ? std::min(1.0, static_cast<double>(recompute_layers) / std::max(1, sk.blocks())) : 1.0;
     st.recompute = (c.dense.fwd * dense_layers + c.moe.fwd * moe_layers) * frac;
     st.tp += (c.dense.tp_comm_fwd * dense_layers + c.moe.tp_comm_fwd * moe_layers) * frac;
     st.ep += c.moe.ep_comm_fwd * (moe_layers * frac);
@@ -97,18 +117,19 @@ StageTimes stage_times(const ModelSpec& m, const StageKind& sk, const LayerCosts
   }
   if (sk.has_embedding) acc(c.emb, 1);
   if (sk.has_output) acc(c.out, 1);
+  acc(c.out, sk.mtp);  // each MTP module's logits through the shared output head
   return st;
 }
 
 StageParams stage_params(const ModelSpec& m, const PlanSpec& p, long long vocab, const StageKind& sk) {
   // Layers differ only in being dense or MoE: their parameters once each.
   StageParams s;
-  const int moe_layers = moe_layers_in(m, sk.first_layer, sk.layers);
+  const int moe_layers = sk.moe_layers;
   auto add = [&](const LayerParams& lp, int n) {
     s.dense += ((lp.attention + lp.mlp + lp.shared_experts) / p.tp + lp.router + lp.norms) * n;
     s.expert += lp.routed_experts / (static_cast<double>(p.ep) * p.expert_tp) * n;
   };
-  if (sk.layers - moe_layers > 0) add(layer_params(m, m.moe ? std::max(0, m.moe->dense_layers - 1) : 0), sk.layers - moe_layers);
+  if (sk.dense_blocks() > 0) add(layer_params(m, m.moe ? std::max(0, m.moe->dense_layers - 1) : 0), sk.dense_blocks());
   if (moe_layers > 0) add(layer_params(m, m.layers - 1), moe_layers);
   if (sk.has_embedding) s.dense += embedding_params(m, vocab) / p.tp;
   if (sk.has_output) {
@@ -128,7 +149,7 @@ Seconds pipeline_p2p_time(const JobSpec& job, const Calibration& cal) {
   return p2p_time(act, p.tp * p.cp * p.dp, job.cluster, cal);
 }
 
-PipelineTime pipeline_time(const PlanSpec& p, double m, const StageKinds& kinds, const std::array<StageTimes, 3>& t, Seconds p2p) {
+PipelineTime pipeline_time(const PlanSpec& p, double m, const StageKinds& kinds, std::span<const StageTimes> t, Seconds p2p) {
   Seconds sum_t, max_t, max_f;
   for (int k = 0; k < kinds.count; ++k) {
     sum_t += t[k].total() * kinds.kind[k].count;

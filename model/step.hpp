@@ -7,14 +7,16 @@
 //   const LayerContext ctx = layer_context(job, cal);
 //   const LayerCosts costs = layer_costs(ctx);
 //   const StageKinds kinds = stage_kinds(job.model, job.plan);
-//   std::array<StageTimes, 3> t;
+//   std::vector<StageTimes> t(kinds.count);
 //   for (int k = 0; k < kinds.count; ++k) t[k] = stage_times(job.model, kinds.kind[k], costs, plan.recompute, plan.recompute_layers);
 //   const PipelineTime pt = pipeline_time(plan, micro_batches, kinds, t, pipeline_p2p_time(job, cal));
 #pragma once
 
 #include <array>
 #include <map>
+#include <span>
 #include <tuple>
+#include <vector>
 
 #include "model/calibration.hpp"
 #include "model/cost/layer.hpp"
@@ -22,34 +24,40 @@
 
 namespace trainplan {
 
-// A kind of pipeline stage: the first (with the embedding), `pp − 2` middle ones, the last (with
-// the final norm and logits); at pp 1 a single stage holds everything. Uneven first/last stages
-// follow Megatron's --decoder-first/last-pipeline-num-layers.
+// A kind of pipeline stage: a run of neighbouring stages (pipeline ranks) that hold the same work,
+// from the plan's layer placement (model/pipeline_layout.hpp: even, uneven first/last, the
+// embedding and loss counted as layers, or an explicit layout). The first stage holds the
+// embedding and the last the final norm and logits ("output"); at pp 1 one stage holds all.
 struct StageKind {
   int count = 0;        // stages of this kind
-  int layers = 0;       // layers per stage (all virtual chunks together)
-  int first_layer = 0;  // of the first stage of this kind
+  int layers = 0;       // decoder layers per stage (all virtual chunks together)
+  int moe_layers = 0;   // MoE blocks among its decoder layers and MTP modules
+  int mtp = 0;          // MTP modules per stage (each one transformer block and the shared output head)
+  int first_layer = 0;  // id of the first decoder layer of the first stage of this kind
   bool has_embedding = false;
   bool has_output = false;
   int index = 0;  // stage index of the first stage of this kind
+  // Transformer blocks a stage runs: its decoder layers and MTP modules (DeepSeek-V3, arXiv:2412.19437
+  // §2.2: "The k-th MTP module consists of a shared embedding layer, a shared output head, a
+  // Transformer block, and a projection matrix").
+  [[nodiscard]] int blocks() const { return layers + mtp; }
+  [[nodiscard]] int dense_blocks() const { return blocks() - moe_layers; }
 };
 
 struct StageKinds {
-  std::array<StageKind, 3> kind{};
-  int count = 0;
-  // Slot of Evaluation::stage_kinds ([0] first, [1] middle, [2] last) that kind k fills.
-  [[nodiscard]] int slot(int k) const { return k == 0 ? 0 : (kind[k].has_output ? 2 : 1); }
-  // The kind of stage `i`.
-  [[nodiscard]] const StageKind& of_stage(int i, int pp) const {
-    if (i == 0 || count == 1) return kind[0];
-    return i == pp - 1 ? kind[count - 1] : kind[1];
+  std::vector<StageKind> kind;
+  int count = 0;  // kind.size()
+  // The kind of stage `i` (kinds are in stage order).
+  [[nodiscard]] int kind_of_stage(int i) const {
+    int k = 0;
+    while (k + 1 < count && kind[k + 1].index <= i) ++k;
+    return k;
   }
+  [[nodiscard]] const StageKind& of_stage(int i) const { return kind[kind_of_stage(i)]; }
 };
 
-StageKinds stage_kinds(const ModelSpec& m, int pp, int first_stage_layers, int last_stage_layers);
-inline StageKinds stage_kinds(const ModelSpec& m, const PlanSpec& p) {
-  return stage_kinds(m, p.pp, p.first_stage_layers, p.last_stage_layers);
-}
+// The stage kinds of the plan's layer placement (layout_error(m, p) must be empty).
+StageKinds stage_kinds(const ModelSpec& m, const PlanSpec& p);
 // MoE layers among [first, first + count): layers from moe->dense_layers on are MoE.
 int moe_layers_in(const ModelSpec& m, int first, int count);
 
@@ -121,7 +129,7 @@ Seconds pipeline_p2p_time(const JobSpec& job, const Calibration& cal);
 struct PipelineTime {
   Seconds pipeline, pp_comm;
 };
-PipelineTime pipeline_time(const PlanSpec& p, double m, const StageKinds& kinds, const std::array<StageTimes, 3>& t, Seconds p2p);
+PipelineTime pipeline_time(const PlanSpec& p, double m, const StageKinds& kinds, std::span<const StageTimes> t, Seconds p2p);
 
 // Bytes per parameter on the GPU before sharding (Megatron-LM's distributed-optimizer table,
 // docs/source/api-guide/dist_optimizer.md): bf16 params + fp32 grads 2 + 4 + 12 (fp32 main params,

@@ -21,10 +21,8 @@ std::string degree_text(const char* name, long long value, long long max) {
 
 int min_chunk_layers(const Evaluation& e, int virtual_stages) {
   int fewest = 0;
-  for (int i = 0; i < std::min(e.pp, 3); ++i) {
-    const int layers = e.stage(i == 2 ? e.pp - 1 : i).layers;
-    if (layers > 0 && (fewest == 0 || layers < fewest)) fewest = layers;
-  }
+  for (const StageMemory& k : e.stage_kinds)
+    if (k.layers > 0 && (fewest == 0 || k.layers < fewest)) fewest = k.layers;
   return fewest / std::max(1, virtual_stages);
 }
 
@@ -51,7 +49,9 @@ std::vector<std::string> plan_features(const JobSpec& job) {
   const PlanSpec& p = job.plan;
   std::vector<std::string> f;
   if (p.pp > 1) f.push_back(std::string("schedule:") + schedule_name(p.schedule));
-  if (p.first_stage_layers > 0 || p.last_stage_layers > 0) f.push_back("uneven_stages");
+  // Stages with different layer counts, however the plan places them (model/pipeline_layout.hpp).
+  if (p.first_stage_layers > 0 || p.last_stage_layers > 0 || p.account_for_embedding || p.account_for_loss || !p.pipeline_layout.empty())
+    f.push_back("uneven_stages");
   if (p.dp * p.cp > 1 && p.effective_zero() > 0) f.push_back("zero:" + std::to_string(p.effective_zero()));
   if (p.fsdp != Fsdp::kNone) f.push_back(std::string("fsdp:") + fsdp_name(p.fsdp));
   const std::pair<const char*, const Offload*> offloads[] = {

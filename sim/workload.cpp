@@ -7,6 +7,7 @@
 #include "model/cost/collectives.hpp"
 #include "model/cost/compute.hpp"
 #include "model/memory.hpp"
+#include "model/pipeline_layout.hpp"
 #include "model/step.hpp"
 
 namespace trainplan::sim {
@@ -72,7 +73,7 @@ std::optional<StepWork> build_step(const JobSpec& job, const Calibration& cal, s
   w.analytic = AnalyticEvaluator().evaluate(job, cal);
   w.schedule = p.schedule;
   w.pp = p.pp;
-  w.v = p.schedule == Schedule::kInterleaved ? std::max(1, p.virtual_stages) : 1;
+  w.v = chunks_per_rank(p);
   w.tp = p.tp;
   w.cp = p.cp;
   w.dp = p.dp;
@@ -121,42 +122,50 @@ std::optional<StepWork> build_step(const JobSpec& job, const Calibration& cal, s
   const double w_bytes = element_bytes(activation_precision(tr.precision));
   const ShardGroups sg = shard_groups(p, cl);
   const double opt_gpu_frac = 1.0 - p.optimizer_offload.moved();
+  if (std::string why = layout_error(m, p); !why.empty()) {
+    error = why;
+    return std::nullopt;
+  }
   const StageKinds kinds = stage_kinds(m, p);
+  const PipelineLayout layout = plan_layout(m, p);
   const BytesPerSecond pcie = cl.node.pcie.bandwidth;
   const double m_mb = static_cast<double>(w.micro_batches);
 
   w.stages.resize(p.pp);
   for (int i = 0; i < p.pp; ++i) {
-    const StageKind& k = kinds.of_stage(i, p.pp);
+    const StageKind& k = kinds.of_stage(i);
     StageWork& sw = w.stages[i];
-    if (k.layers < w.v) {
-      error = "stage " + std::to_string(i) + " has " + std::to_string(k.layers) + " layers for " + std::to_string(w.v) + " virtual chunks";
-      return std::nullopt;
-    }
     // Parameters of the stage (dense ÷ TP, experts ÷ EP·ETP), as the analytic evaluator counts them.
     const StageParams params = stage_params(m, p, ctx.vocab, k);
     const double pd = params.dense, pe = params.expert;
     sw.grad_bytes = B((pd + pe) * bpp.grads);
     sw.param_bytes = w.zero >= 1 ? B((pd + pe) * bpp.gathered) : Bytes{};
 
-    // Chunks: layers split evenly, the remainder on the first chunks.
-    const double rfrac = p.recompute_layers > 0 ? std::min(1.0, static_cast<double>(p.recompute_layers) / std::max(1, k.layers)) : 1.0;
-    int next = k.first_layer;
+    // Chunks as the plan's placement puts them (model/pipeline_layout.hpp).
+    const double rfrac = p.recompute_layers > 0 ? std::min(1.0, static_cast<double>(p.recompute_layers) / std::max(1, k.blocks())) : 1.0;
     for (int c = 0; c < w.v; ++c) {
+      const LayoutChunk& lc_place = layout.at(i, c);
       ChunkWork cw;
-      cw.first_layer = next;
-      cw.layers = k.layers / w.v + (c < k.layers % w.v ? 1 : 0);
-      next += cw.layers;
-      const bool with_emb = k.has_embedding && c == 0;
-      const bool with_out = k.has_output && c == w.v - 1;
+      cw.first_layer = lc_place.first_layer;
+      cw.layers = lc_place.layers;
+      const bool with_emb = lc_place.embedding;
+      const bool with_out = lc_place.loss;
       std::vector<Segment> bwd_all, recomp;
       if (with_emb) {
         push_nonzero(cw.fwd, compute(emb.fwd, -1, "embedding fwd"));
         sw.fwd_compute += emb.fwd;
       }
-      for (int l = cw.first_layer; l < cw.first_layer + cw.layers; ++l) {
-        const bool is_moe = m.is_moe_layer(l);
+      // Decoder layers, then MTP modules (each a block built like the last layer, id m.layers + j,
+      // and the shared output head: StageKind::blocks).
+      for (int l = cw.first_layer; l < cw.first_layer + cw.layers + lc_place.mtp; ++l) {
+        const bool is_mtp = l >= cw.first_layer + cw.layers;
+        const bool is_moe = m.is_moe_layer(is_mtp ? m.layers - 1 : l);
         const LayerCost& lc = is_moe ? moe : dense;
+        if (is_mtp) {
+          push_nonzero(cw.fwd, compute(outl.fwd, -1, "mtp output fwd"));
+          sw.fwd_compute += outl.fwd;
+          bwd_all.push_back(compute(outl.bwd, -1, "mtp output bwd"));
+        }
         const int ph = 2 * blocks(is_moe);
         push_nonzero(cw.fwd, compute(lc.fwd, l, "fwd"));
         sw.fwd_compute += lc.fwd;

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "model/pipeline_layout.hpp"
 #include "model/spec/architecture.hpp"
 #include "model/spec/hf_config.hpp"
 
@@ -467,7 +468,8 @@ double read_knob(ObjectReader& r, std::string_view key, const KnobDecl& k) {
     case KnobType::kInt: return r.integer(key, static_cast<long long>(k.min));
     case KnobType::kBool: return r.boolean(key) ? 1.0 : 0.0;
     case KnobType::kFraction: return r.number(key, k.min, k.max);
-    case KnobType::kChoice: break;
+    case KnobType::kChoice:
+    case KnobType::kText: break;  // kText: read_knobs reads the string
   }
   return k.min;
 }
@@ -488,7 +490,10 @@ void read_knobs(const Node& node, const std::string& prefix, PlanSpec& p, std::a
       const std::string object(rest.substr(0, slash));
       if (std::find(objects.begin(), objects.end(), object) == objects.end()) objects.push_back(object);
     } else if (r.has(rest)) {
-      k.set(p, read_knob(r, rest, k));
+      if (k.type == KnobType::kText)
+        k.set_text(p, r.string(rest));
+      else
+        k.set(p, read_knob(r, rest, k));
       given[i] = true;
     }
   }
@@ -564,19 +569,12 @@ void check_job(const JobSpec& job, const Node& root) {
   // The knobs' own rules (plan_knobs.hpp KnobDecl::invalid), at each knob's key.
   for (const KnobDecl& k : kPlanKnobs)
     if (const char* why = k.invalid ? k.invalid(p, job.training) : nullptr) plan.at_path(k.path).error(why);
-  // Layers per stage, uneven first/last stages.
-  int uneven = (p.first_stage_layers > 0) + (p.last_stage_layers > 0);
-  if (p.pp == 1 && uneven) plan.at("first_stage_layers").error("expected pp > 1 with uneven stages");
-  if (p.pp > 1) {
-    long long rest_layers = static_cast<long long>(m.layers) - p.first_stage_layers - p.last_stage_layers;
-    int rest_stages = p.pp - uneven;
-    if (rest_stages == 0 ? rest_layers != 0
-                         : (rest_layers <= 0 || rest_layers % (static_cast<long long>(rest_stages) * p.virtual_stages) != 0))
-      plan.at("pp").error("expected the " + std::to_string(rest_layers) +
-                          " layers outside the uneven first/last stages to split evenly over " + std::to_string(rest_stages) +
-                          " stages x " + std::to_string(p.virtual_stages) + " virtual stages");
-  } else if (m.layers % p.virtual_stages != 0) {
-    plan.at("virtual_stages").error("expected virtual_stages to divide the layers");
+  // Where the layers go (model/pipeline_layout.hpp, Megatron's own checks).
+  if (std::string why = layout_error(m, p); !why.empty()) {
+    const char* key = !p.pipeline_layout.empty()                                   ? "pipeline_layout"
+                      : p.pp == 1 && (p.first_stage_layers || p.last_stage_layers) ? "first_stage_layers"
+                                                                                   : "pp";
+    plan.at(key).error(why);
   }
 }
 

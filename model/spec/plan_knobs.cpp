@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "model/spec/pipeline_layout_text.hpp"
+
 namespace trainplan {
 
 std::string name_choices(NameTable names) {
@@ -41,8 +43,17 @@ std::string knob_text(const KnobDecl& k, const PlanSpec& p) {
       std::snprintf(buf, sizeof buf, "%.6g", v);
       return buf;
     }
+    case KnobType::kText: return std::string(k.text(p));
   }
   return "?";
+}
+
+double layout_virtual_stages(const PlanSpec& p) {
+  if (p.pipeline_layout.empty() || p.pp < 1) return 1;
+  std::string error;
+  const std::optional<LayoutText> l = parse_layout_text(p.pipeline_layout, error);
+  if (!l || l->chunks.size() % static_cast<size_t>(p.pp) != 0) return 1;
+  return static_cast<double>(l->chunks.size() / static_cast<size_t>(p.pp));
 }
 
 LayerCostKey layer_cost_key(const PlanSpec& p) {

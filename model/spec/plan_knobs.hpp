@@ -55,6 +55,14 @@ struct PlanSpec {
   int virtual_stages = 1;
   int first_stage_layers = 0;  // 0: even split
   int last_stage_layers = 0;
+  // The embedding (the loss: final norm and output layer) counts as one layer of the even split
+  // and takes a decoder layer's place in the first (last) chunk (Megatron
+  // --account-for-embedding-in-pipeline-split, --account-for-loss-in-pipeline-split).
+  bool account_for_embedding = false;
+  bool account_for_loss = false;
+  // An explicit placement in Megatron's grammar (--pipeline-model-parallel-layout,
+  // model/spec/pipeline_layout_text.hpp); "" = none. model/pipeline_layout.hpp places the layers.
+  std::string pipeline_layout;
   int dp = 1;
   int cp = 1;
   int ep = 1;
@@ -156,6 +164,7 @@ enum class KnobType {
   kBool,      // true / false
   kChoice,    // one name of `names` (a JSON string); C++ holds the entry's value
   kFraction,  // a JSON number in [min, max]
+  kText,      // a JSON string, held by `text`/`set_text`; `get` is 0 for "" and 1 otherwise
 };
 // How the plan problem's "search" object treats the knob (planner/search/problem.hpp).
 enum class SearchRole {
@@ -173,7 +182,9 @@ struct KnobDecl {
   double min = 0, max = 0;  // kInt, kFraction
   NameTable names = {};     // kChoice; kInt spelled as names
   double (*get)(const PlanSpec&) = nullptr;
-  void (*set)(PlanSpec&, double) = nullptr;
+  void (*set)(PlanSpec&, double) = nullptr;             // kText: set(p, 0) clears the text
+  std::string_view (*text)(const PlanSpec&) = nullptr;  // kText
+  void (*set_text)(PlanSpec&, std::string_view) = nullptr;
   // The value when the job does not give the knob, from the knobs given (the reader applies the
   // defaults in declaration order after reading every given knob).
   double (*default_of)(const PlanSpec&) = nullptr;
@@ -201,6 +212,9 @@ enum class Knob {
   kPp,
   kFirstStageLayers,
   kLastStageLayers,
+  kAccountForEmbedding,
+  kAccountForLoss,
+  kPipelineLayout,
   kVirtualStages,
   kSchedule,
   kDp,
@@ -271,12 +285,32 @@ template <int V>
 double constant(const PlanSpec&) {
   return V;
 }
+template <auto M>
+std::string_view get_text(const PlanSpec& p) {
+  return p.*M;
+}
+template <auto M>
+void set_text(PlanSpec& p, std::string_view v) {
+  p.*M = std::string(v);
+}
+template <auto M>
+double text_given(const PlanSpec& p) {
+  return (p.*M).empty() ? 0.0 : 1.0;
+}
+template <auto M>
+void clear_text(PlanSpec& p, double) {
+  (p.*M).clear();
+}
 template <auto Outer>
 double fraction_default(const PlanSpec& p) {
   return (p.*Outer).device == OffloadDevice::kNone ? 0.0 : 1.0;
 }
 inline constexpr double kIntMax = 2147483647.0;  // INT32_MAX: the reader's integer bound
 }  // namespace knob_access
+
+// The virtual stages a plan's pipeline_layout implies: its chunks over pp when they divide, else 1
+// (model/pipeline_layout.hpp layout_error reports it).
+double layout_virtual_stages(const PlanSpec& p);
 
 // ---- The knobs' validity rules (KnobDecl::invalid). ----
 
@@ -318,8 +352,16 @@ inline constexpr std::array<KnobDecl, kKnobCount> kPlanKnobs = [] {
     {.name = "last_stage_layers", .path = "last_stage_layers", .type = KnobType::kInt, .min = 1, .max = kIntMax,
      .get = get<&P::last_stage_layers>, .set = set<&P::last_stage_layers>, .default_of = constant<0>,
      .written_at_default = false, .tie_break = 10, .group = "pp"},
+    {.name = "account_for_embedding", .path = "account_for_embedding", .type = KnobType::kBool, .get = get<&P::account_for_embedding>,
+     .set = set<&P::account_for_embedding>, .default_of = constant<0>, .written_at_default = false, .tie_break = 25, .group = "pp"},
+    {.name = "account_for_loss", .path = "account_for_loss", .type = KnobType::kBool, .get = get<&P::account_for_loss>,
+     .set = set<&P::account_for_loss>, .default_of = constant<0>, .written_at_default = false, .tie_break = 26, .group = "pp"},
+    {.name = "pipeline_layout", .path = "pipeline_layout", .type = KnobType::kText, .get = text_given<&P::pipeline_layout>,
+     .set = clear_text<&P::pipeline_layout>, .text = get_text<&P::pipeline_layout>, .set_text = set_text<&P::pipeline_layout>,
+     .default_of = constant<0>, .written_at_default = false, .group = "pp"},
+    // With a layout, Megatron takes the virtual stages from it (arguments.py L950).
     {.name = "virtual_stages", .path = "virtual_stages", .type = KnobType::kInt, .min = 1, .max = kIntMax,
-     .get = get<&P::virtual_stages>, .set = set<&P::virtual_stages>, .default_of = constant<1>, .search = F,
+     .get = get<&P::virtual_stages>, .set = set<&P::virtual_stages>, .default_of = layout_virtual_stages, .search = F,
      .tie_break = 7, .group = "schedule", .widget = Widget::kSpin, .label = "Virtual", .tooltip = "Virtual pipeline stages per GPU (interleaved schedule)"},
     {.name = "schedule", .path = "schedule", .type = KnobType::kChoice, .names = kScheduleNames, .get = get<&P::schedule>,
      .set = set<&P::schedule>, .default_of = [](const P& p) { return to_double(p.virtual_stages > 1 ? Schedule::kInterleaved : Schedule::k1F1B); },
@@ -404,6 +446,9 @@ static_assert(knob(Knob::kSequenceParallel).name == "sequence_parallel");
 static_assert(knob(Knob::kPp).name == "pp");
 static_assert(knob(Knob::kFirstStageLayers).name == "first_stage_layers");
 static_assert(knob(Knob::kLastStageLayers).name == "last_stage_layers");
+static_assert(knob(Knob::kAccountForEmbedding).name == "account_for_embedding");
+static_assert(knob(Knob::kAccountForLoss).name == "account_for_loss");
+static_assert(knob(Knob::kPipelineLayout).name == "pipeline_layout");
 static_assert(knob(Knob::kVirtualStages).name == "virtual_stages");
 static_assert(knob(Knob::kSchedule).name == "schedule");
 static_assert(knob(Knob::kDp).name == "dp");

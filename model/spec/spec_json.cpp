@@ -90,6 +90,7 @@ Json knob_json(const KnobDecl& k, const PlanSpec& p) {
     case KnobType::kInt: return static_cast<long long>(v);
     case KnobType::kBool: return v != 0;
     case KnobType::kFraction: return r6(v);
+    case KnobType::kText: return std::string(k.text(p));
     case KnobType::kChoice: break;
   }
   return nullptr;

@@ -22,6 +22,9 @@ void check_deepspeed(const JobSpec& job, Refusals& r) {
   r.need(p.cp == 1, "DeepSpeed has no context parallelism of Megatron's kind (cp " + num(p.cp) + ")");
   r.need(job.training.precision != Precision::kFp8, "ds_config has no fp8 training mode (bf16/fp16 only, docs/interfaces.md §2.3)");
   r.need(p.virtual_stages == 1, "DeepSpeed's pipeline engine has no interleaved (virtual-stage) schedule");
+  // PipelineModule places layers by its partition_method (pipe/module.py), not by Megatron's flags.
+  r.need(!p.account_for_embedding && !p.account_for_loss && p.pipeline_layout.empty(),
+         "DeepSpeed's PipelineModule partitions layers itself (partition_method): no account_for_embedding/loss or pipeline_layout");
   r.need(p.pp == 1 || p.virtual_stages > 1 || p.schedule == Schedule::k1F1B,
          std::string("DeepSpeed's pipeline engine runs its own 1F1B schedule, not \"") + schedule_name(p.schedule) + "\"");
   r.need(p.ep == 1, "expert parallelism is set in user code (deepspeed.moe.layer.MoE ep_size), not in ds_config");

@@ -195,9 +195,17 @@ ImportResult import_megatron(const std::vector<InputFile>& files, const ImportOp
   p.tp_comm_overlap = r.has("--tp-comm-overlap");
   p.first_stage_layers = static_cast<int>(r.integer("--decoder-first-pipeline-num-layers", 0));
   p.last_stage_layers = static_cast<int>(r.integer("--decoder-last-pipeline-num-layers", 0));
-  // VPP = (layers/PP)/layers-per-virtual-stage, or the per-rank count (arguments.py L545-585).
+  // The embedding/loss counted as layers, an explicit layout (arguments.py L941-L998).
+  p.account_for_embedding = r.has("--account-for-embedding-in-pipeline-split");
+  p.account_for_loss = r.has("--account-for-loss-in-pipeline-split");
+  if (r.has("--pipeline-model-parallel-layout")) {
+    p.pipeline_layout = r.text("--pipeline-model-parallel-layout");
+    p.virtual_stages = static_cast<int>(layout_virtual_stages(p));
+  }
+  // VPP = (layers [+ embedding + loss]/PP)/layers-per-virtual-stage, or the per-rank count
+  // (arguments.py L953-L979).
   if (auto per_stage = r.integer("--num-layers-per-virtual-pipeline-stage"); per_stage && *per_stage > 0) {
-    const int layers = options.model ? 0 : model.layers;
+    const int layers = options.model ? 0 : model.layers + p.account_for_embedding + p.account_for_loss;
     if (layers == 0 || layers % (p.pp * *per_stage) != 0)
       r.error("--num-layers-per-virtual-pipeline-stage: does not split the layers evenly over pp (or the model is not in the flags)");
     else

@@ -158,10 +158,16 @@ MegatronArgGroup parallel_args(const JobSpec& job, Refusals& r) {
   // Uneven stages (§1.2).
   if (p.first_stage_layers > 0) add(g, "--decoder-first-pipeline-num-layers", num(p.first_stage_layers));
   if (p.last_stage_layers > 0) add(g, "--decoder-last-pipeline-num-layers", num(p.last_stage_layers));
+  // The embedding / loss as layers of the split (arguments.py L962-L998), or an explicit layout,
+  // from which Megatron takes the virtual stages (L941-L952: no other VPP flag beside it, L934).
+  if (p.account_for_embedding) add(g, "--account-for-embedding-in-pipeline-split");
+  if (p.account_for_loss) add(g, "--account-for-loss-in-pipeline-split");
+  if (!p.pipeline_layout.empty()) add(g, "--pipeline-model-parallel-layout", p.pipeline_layout);
   // VPP: never --virtual-pipeline-model-parallel-size, which does not exist (main arguments.py L2308).
-  // Even stages: layers per virtual stage; uneven stages need the per-rank count (§1.2).
-  if (p.virtual_stages > 1) {
-    if (p.first_stage_layers > 0 || p.last_stage_layers > 0)
+  // Even stages: layers per virtual stage; uneven stages (and the embedding/loss counted) need the
+  // per-rank count (§1.2).
+  if (p.virtual_stages > 1 && p.pipeline_layout.empty()) {
+    if (p.first_stage_layers > 0 || p.last_stage_layers > 0 || p.account_for_embedding || p.account_for_loss)
       add(g, "--num-virtual-stages-per-pipeline-rank", num(p.virtual_stages));
     else
       add(g, "--num-layers-per-virtual-pipeline-stage", num(m.layers / p.pp / p.virtual_stages));
@@ -284,6 +290,13 @@ std::string launch_script(const JobSpec& job, const std::vector<MegatronArgGroup
 }  // namespace
 
 std::string shell_quote(const std::string& value) {
+  // Inside double quotes bash still expands $, ` and \ and ends at ": such values go in single
+  // quotes, each ' written as '\'' (bash manual, "Single Quotes").
+  if (value.find_first_of("\"$`\\") != std::string::npos) {
+    std::string s = "'";
+    for (char c : value) s += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return s + "'";
+  }
   for (char c : value)
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == '/' || c == ':' || c == '='))
       return "\"" + value + "\"";

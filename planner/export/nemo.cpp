@@ -3,6 +3,7 @@
 // Megatron-Bridge runs Megatron-Core, so the Megatron rules apply (rules.cpp check_megatron).
 #include "planner/export/bridge_recipes.hpp"
 #include "planner/export/export.hpp"
+#include "planner/export/megatron.hpp"
 #include "planner/export/rules.hpp"
 
 namespace trainplan::exporter {
@@ -106,12 +107,13 @@ std::vector<std::string> overrides(const JobSpec& job, const BridgeRecipe& recip
   // core_transformer_config_from_args maps --decoder-first/last-pipeline-num-layers to them).
   if (p.first_stage_layers > 0) set("model.num_layers_in_first_pipeline_stage", num(p.first_stage_layers));
   if (p.last_stage_layers > 0) set("model.num_layers_in_last_pipeline_stage", num(p.last_stage_layers));
-  // The plan's stages hold transformer layers only: reset the 405B recipe's embedding/loss stage
-  // accounting (llama3.py L1227-1228; TransformerConfig refuses it beside first/last-stage counts)
-  // and any explicit layout.
-  set("model.account_for_embedding_in_pipeline_split", "false");
-  set("model.account_for_loss_in_pipeline_split", "false");
-  set("model.pipeline_model_parallel_layout", "null");
+  // The embedding/loss counted as layers and the explicit layout as the plan says, resetting what a
+  // recipe sets (the 405B recipes count both, llama3.py L1227-1228; the DeepSeek-V3 recipes set a
+  // layout, deepseek/h100/deepseek_v3.py L50-68). A layout is a quoted string in the override
+  // grammar (its "(", ")" and "," are otherwise syntax).
+  set("model.account_for_embedding_in_pipeline_split", boolean(p.account_for_embedding));
+  set("model.account_for_loss_in_pipeline_split", boolean(p.account_for_loss));
+  set("model.pipeline_model_parallel_layout", p.pipeline_layout.empty() ? "null" : "\"" + p.pipeline_layout + "\"");
   if (p.pp > 1) set("model.pipeline_dtype", job.training.precision == Precision::kFp16 ? "torch.float16" : "torch.bfloat16");
   // Overlap switches, shared by the model / ddp sections and the recipe's CommOverlapConfig: p2p
   // overlap only with interleaving; --overlap-param-gather needs the distributed optimizer and grad
@@ -246,7 +248,7 @@ ExportResult export_nemo(const JobSpec& job) {
   launch += "python -m torch.distributed.run --nproc_per_node " + num(gpus_per_node_used(job)) + " --nnodes " + num(nodes_used(job)) +
             " --node_rank $NODE_RANK --master_addr $MASTER_ADDR --master_port 29500 \\\n";
   launch += "    pretrain_cli_overrides.py";
-  for (const auto& line : o) launch += " \\\n    " + line;
+  for (const auto& line : o) launch += " \\\n    " + shell_quote(line);
   launch += "\n";
   out.files.push_back({"overrides.txt", text, false});
   out.files.push_back({"pretrain_cli_overrides.py", training_script(job, recipe), false});

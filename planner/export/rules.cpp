@@ -1,5 +1,7 @@
 #include "planner/export/rules.hpp"
 
+#include "model/pipeline_layout.hpp"
+
 #include <array>
 #include <cmath>
 #include <cstdio>
@@ -78,17 +80,9 @@ void check_common(const JobSpec& job, Refusals& r) {
   const long long mbs_dp = static_cast<long long>(p.micro_batch) * p.dp;
   r.need(job.training.global_batch % mbs_dp == 0,
          "global batch " + num(job.training.global_batch) + " is not a multiple of micro_batch*dp = " + num(mbs_dp));
-  // Layer split: even stages x virtual stages, or uneven first/last (arguments.py L572, L599).
-  const int uneven = (p.first_stage_layers > 0) + (p.last_stage_layers > 0);
-  if (p.pp > 1) {
-    const int rest = m.layers - p.first_stage_layers - p.last_stage_layers;
-    const int rest_stages = p.pp - uneven;
-    r.need(rest_stages == 0 ? rest == 0 : (rest > 0 && rest % (rest_stages * p.virtual_stages) == 0),
-           "the " + num(rest) + " layers outside the uneven first/last stages do not split over " + num(rest_stages) + " stages x " +
-               num(p.virtual_stages) + " virtual stages");
-  } else {
-    r.need(uneven == 0, "uneven first/last stage layers need pp > 1");
-  }
+  // Where the layers go: Megatron's own checks (model/pipeline_layout.hpp).
+  const std::string layout = layout_error(m, p);
+  r.need(layout.empty(), layout);
   r.need(p.ep == 1 || (m.moe && m.moe->experts % p.ep == 0),
          "ep " + num(p.ep) + " does not divide the experts (" + num(m.moe ? m.moe->experts : 1) + ")");
 }
@@ -111,14 +105,6 @@ void check_megatron(const JobSpec& job, Refusals& r) {
     r.need(world % etp_ep_pp == 0,
            "world " + num(world) + " is not a multiple of expert_tp*ep*pp = " + num(etp_ep_pp) + " (parallel_state.py L874-884)");
   }
-  // First/last-stage layer counts are whole virtual stages (transformer_config.py __post_init__,
-  // "number of layers at first stage ... must be divisible by virtual pipeline parallel degree").
-  r.need(p.virtual_stages == 1 || p.first_stage_layers % p.virtual_stages == 0,
-         "the first stage's " + num(p.first_stage_layers) + " layers do not split into " + num(p.virtual_stages) +
-             " virtual stages (transformer_config.py: first-stage layers must divide by the virtual size)");
-  r.need(p.virtual_stages == 1 || p.last_stage_layers % p.virtual_stages == 0,
-         "the last stage's " + num(p.last_stage_layers) + " layers do not split into " + num(p.virtual_stages) +
-             " virtual stages (transformer_config.py: last-stage layers must divide by the virtual size)");
   // Expert bias (aux-loss-free routing) only with sigmoid scores; MoE biases only at ETP 1
   // (transformer_config.py __post_init__).
   r.need(!m.moe || !m.moe->router_bias || m.moe->score == RouterScore::kSigmoid,

@@ -89,6 +89,8 @@ void check_torchtitan(const JobSpec& job, const Degrees& d, Refusals& r) {
          "torchtitan's zero-bubble schedules (InterleavedZeroBubble, ZBVZeroBubble) need several stages per rank");
   r.need(p.virtual_stages == 1 || (p.first_stage_layers == 0 && p.last_stage_layers == 0),
          "uneven first/last stages with virtual stages are not exported for torchtitan");
+  r.need(p.pipeline_layout.empty(),
+         "torchtitan splits by layers per stage (pipeline_parallel_layers_per_stage), not Megatron's layout grammar");
   r.need(p.recompute != Recompute::kFull || p.recompute_layers == 0,
          "torchtitan full activation checkpointing covers every layer (no recompute_layers)");
   // FSDP2 CPUOffloadPolicy moves parameters, gradients and optimizer state together (§3 enable_cpu_offload).
@@ -118,7 +120,11 @@ Pipeline pipeline_split(const JobSpec& job) {
   const PlanSpec& p = job.plan;
   Pipeline s;
   if (p.first_stage_layers == 0 && p.last_stage_layers == 0) {
-    s.layers_per_stage = job.model.layers / (p.pp * p.virtual_stages);
+    // The embedding / output counted as layers: torchtitan's own default split, one layer less on
+    // the first / last stage (v0.2.2 job_config.py pipeline_parallel_first/last_stage_less_layers).
+    s.layers_per_stage = (job.model.layers + p.account_for_embedding + p.account_for_loss) / (p.pp * p.virtual_stages);
+    s.first_less = p.account_for_embedding;
+    s.last_less = p.account_for_loss;
     return s;
   }
   s.layers_per_stage = middle_stage_layers(job);

@@ -21,6 +21,7 @@ JobSpec& StepBound::job_for(const Task& t, int sp, int tp_overlap, int micro_bat
   p.pp = t.layout.pp;
   p.first_stage_layers = t.layout.first;
   p.last_stage_layers = t.layout.last;
+  p.account_for_embedding = p.account_for_loss = t.layout.account_for;
   p.sequence_parallel = sp != 0 && t.tp > 1;
   p.tp_comm_overlap = tp_overlap != 0;
   p.micro_batch = micro_batch;
@@ -31,7 +32,8 @@ JobSpec& StepBound::job_for(const Task& t, int sp, int tp_overlap, int micro_bat
 StageSums StepBound::stage_sums(const Task& t, int sp, int tp_overlap, int micro_batch, std::pair<Recompute, int> rc) {
   const LayerCosts& costs = cache_.get(job_for(t, sp, tp_overlap, micro_batch), cal_);
   StageSums s;
-  s.kinds = stage_kinds(job_.model, t.layout.pp, t.layout.first, t.layout.last);
+  s.kinds = stage_kinds(job_.model, job_.plan);  // stage totals: the same for every chunk count
+  s.t.assign(s.kinds.count, StageTimes{});
   for (int k = 0; k < s.kinds.count; ++k) s.t[k] = stage_times(job_.model, s.kinds.kind[k], costs, rc.first, rc.second);
   return s;
 }

@@ -19,7 +19,7 @@
 //   double lb = b.step_lower_bound(task, s, schedule, global_batch / (mb * dp), b.p2p(task, dp, sp, mb));
 #pragma once
 
-#include <array>
+#include <vector>
 
 #include "model/calibration.hpp"
 #include "model/step.hpp"
@@ -31,7 +31,7 @@ namespace trainplan::planner {
 // Per-micro-batch times of the stage kinds of one plan, without activation offload.
 struct StageSums {
   StageKinds kinds;
-  std::array<StageTimes, 3> t{};
+  std::vector<StageTimes> t;
 };
 
 class StepBound {

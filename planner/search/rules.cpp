@@ -1,5 +1,7 @@
 #include "planner/search/rules.hpp"
 
+#include "model/pipeline_layout.hpp"
+
 namespace trainplan::planner {
 
 const char* rule_key(Rule r) {
@@ -36,23 +38,8 @@ std::optional<RuleViolation> check_rules(const PlanProblem& problem, const PlanS
     return fail(Rule::kTpInScaleUp,
                 "tp " + s(p.tp) + " exceeds the scale-up domain of " + s(problem.cluster.node.scale_up_domain) + " GPUs");
   if (p.sequence_parallel && p.tp == 1) return fail(Rule::kSequenceParallelTp, "sequence parallel needs tp > 1");
-  {
-    const int uneven = (p.first_stage_layers > 0) + (p.last_stage_layers > 0);
-    const int rest_layers = m.layers - p.first_stage_layers - p.last_stage_layers;
-    const int rest_stages = p.pp - uneven;
-    bool ok;
-    if (p.pp == 1)
-      ok = uneven == 0 && m.layers % p.virtual_stages == 0;
-    else if (rest_stages == 0)
-      ok = rest_layers == 0;
-    else
-      ok = rest_layers > 0 && rest_layers % (rest_stages * p.virtual_stages) == 0;
-    if (p.pp > m.layers) ok = false;
-    if (!ok)
-      return fail(Rule::kLayersByStages, "the " + s(m.layers) + " layers do not split over pp " + s(p.pp) + " x " + s(p.virtual_stages) +
-                                             " virtual stages (first " + s(p.first_stage_layers) + ", last " + s(p.last_stage_layers) +
-                                             ")");
-  }
+  if (p.pp > m.layers) return fail(Rule::kLayersByStages, "pp " + s(p.pp) + " exceeds the " + s(m.layers) + " layers");
+  if (std::string why = layout_error(m, p); !why.empty()) return fail(Rule::kLayersByStages, why);
   if (gb % (static_cast<long long>(p.micro_batch) * p.dp) != 0)
     return fail(Rule::kBatchByMicroBatchDp,
                 "micro_batch x dp (" + s(static_cast<long long>(p.micro_batch) * p.dp) + ") does not divide the global batch " + s(gb));

@@ -58,9 +58,14 @@ std::optional<StageLayout> stage_layout(int layers, int pp) {
 
 std::vector<StageLayout> stage_layouts(const PlanProblem& p, int max_pp) {
   std::vector<StageLayout> out;
-  for (int pp = 1; pp <= std::min(p.model.layers, max_pp); ++pp) {
+  const int L = p.model.layers;
+  for (int pp = 1; pp <= std::min(L, max_pp); ++pp) {
     if (!p.search.filter(Knob::kPp).allows(pp)) continue;
-    if (auto l = stage_layout(p.model.layers, pp)) out.push_back(*l);
+    if (auto l = stage_layout(L, pp)) out.push_back(*l);
+    // Layers that do not divide by pp but do once the embedding and loss count as layers
+    // (Megatron-Bridge's Llama 3.1 405B recipes: 126 + 2 over pp 8 or 16 with virtual stages,
+    // recipes/llama/h100/llama3.py L1227).
+    if (pp > 1 && L % pp != 0 && (L + 2) % pp == 0) out.push_back(StageLayout{pp, 0, 0, (L + 2) / pp, true});
   }
   return out;
 }
@@ -116,7 +121,9 @@ std::vector<ScheduleOption> schedule_options(const PlanProblem& p, const StageLa
   const KnobFilter& fs = p.search.filter(Knob::kSchedule);
   const KnobFilter& fv = p.search.filter(Knob::kVirtualStages);
   auto allowed = [&](Schedule s) { return fs.allows(static_cast<int>(s)); };
-  if (fv.allows(1)) {
+  // Without interleaving, the stages of an account_for layout (c − 1, c, …, c, c − 1 layers) are
+  // those of the uneven layout for the same pp (stage_layout: first = last = c − 1): searched there.
+  if (fv.allows(1) && !l.account_for) {
     if (allowed(Schedule::k1F1B)) out.push_back({Schedule::k1F1B, 1});
     if (l.pp > 1 && allowed(Schedule::kZeroBubble)) out.push_back({Schedule::kZeroBubble, 1});
     if (!fs.free() && allowed(Schedule::kGpipe) && l.pp > 1) out.push_back({Schedule::kGpipe, 1});
@@ -124,7 +131,8 @@ std::vector<ScheduleOption> schedule_options(const PlanProblem& p, const StageLa
   if (l.pp > 1 && allowed(Schedule::kInterleaved) && l.middle > 1) {
     const int vmax = fv.free() ? p.search.max_virtual_stages : l.middle;
     for (int v = 2; v <= std::min(vmax, l.middle); ++v)
-      if (l.middle % v == 0 && fv.allows(v)) out.push_back({Schedule::kInterleaved, v});
+      // Megatron splits each uneven first/last stage into v chunks too (transformer_config.py L2286-2330).
+      if (l.middle % v == 0 && l.first % v == 0 && l.last % v == 0 && fv.allows(v)) out.push_back({Schedule::kInterleaved, v});
   }
   return out;
 }
@@ -208,6 +216,7 @@ PlanSpec make_plan(const Task& t, int dp, const ZeroOption& z, int sp, int tp_ov
   p.pp = t.layout.pp;
   p.first_stage_layers = t.layout.first;
   p.last_stage_layers = t.layout.last;
+  p.account_for_embedding = p.account_for_loss = t.layout.account_for;
   p.schedule = s.schedule;
   p.virtual_stages = s.virtual_stages;
   p.dp = dp;

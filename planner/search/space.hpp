@@ -36,7 +36,10 @@ struct StageLayout {
   int pp = 1;
   int first = 0;  // layers of the first stage; 0: even split
   int last = 0;
-  int middle = 0;  // layers of each other stage
+  int middle = 0;  // layers of each other stage (with account_for: layers of each rank, the embedding and loss counted)
+  // The embedding and the loss counted as layers of an even split (PlanSpec::account_for_embedding
+  // and account_for_loss): how Megatron interleaves a model whose layers do not divide by pp.
+  bool account_for = false;
 };
 
 struct Task {

@@ -13,6 +13,10 @@ check "predict exit 0" '[ $rc -eq 0 ]'
 check "predict stdout is one JSON document" 'python3 -c "import json,sys; d=json.load(open(\"$tmp/a.json\")); assert d[\"feasible\"] and d[\"step_time_s\"] > 0 and len(d[\"memory_gib_per_stage\"]) == 8"'
 "$bin" predict "$src/configs/examples/gpt3-175b-a100-1024.json" --json > "$tmp/b.json"
 check "predict deterministic" 'cmp -s "$tmp/a.json" "$tmp/b.json"'
+# Issue 17: Llama 3.1 405B (126 layers) at pp 16 x 4 virtual stages with the embedding and loss
+# counted as pipeline layers: feasible, every stage reported, 7 layers on the first and last.
+"$bin" predict "$src/configs/examples/llama31-405b-pp16-vpp4-h100-1024.json" --json > "$tmp/l405.json"; rc=$?
+check "405B pp 16 x vpp 4 layout job predicts (exit 0)" '[ $rc -eq 0 ] && python3 -c "import json; d=json.load(open(\"$tmp/l405.json\")); s=d[\"memory_gib_per_stage\"]; assert d[\"feasible\"] and len(s) == 16 and [x[\"layers\"] for x in s] == [7] + [8] * 14 + [7], s"'
 nonfinite() { python3 -c "import json,sys
 def bad(c): raise SystemExit(1)
 json.load(open(sys.argv[1]), parse_constant=bad)" "$1"; }

@@ -163,7 +163,9 @@ TEST(PlanKnobs, TieBreaksKeepTheRankingsOrder) {
                                              "micro_batch",
                                              "global batch",
                                              "tp_comm_overlap",
-                                             "activation_offload_fraction"};
+                                             "activation_offload_fraction",
+                                             "account_for_embedding",
+                                             "account_for_loss"};
   std::vector<std::string> got;
   for (const TieBreak& t : kTieBreaks) got.push_back(t.knob ? std::string(t.knob->name) : "global batch");
   EXPECT_EQ(got, expected);

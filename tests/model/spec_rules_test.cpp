@@ -171,7 +171,36 @@ TEST(SpecRules, LayersSplitOverStages) {
   j["plan"]["tp"] = 1;
   j["plan"]["pp"] = 5;
   j["plan"]["dp"] = 1;
-  expect_error(load(j), "/plan/pp", "split evenly over 5 stages");
+  expect_error(load(j), "/plan/pp", "split evenly over pp 5 x 1 virtual stages");
+}
+
+// An explicit layout is read as text, gives the virtual stages (Megatron arguments.py L950), is
+// checked at its key and written back as given.
+TEST(SpecRules, PipelineLayoutReadCheckedAndWritten) {
+  Json j = good();
+  j["plan"] = {{"tp", 1}, {"pp", 4}, {"dp", 1}, {"pipeline_layout", "Et*4|(t*4|)*6,t*4L"}};  // 8 chunks: 2 virtual stages
+  Loaded l = load(j);
+  ASSERT_TRUE(l.job) << l.diag.items().front().to_string();
+  EXPECT_EQ(l.job->plan.pipeline_layout, "Et*4|(t*4|)*6,t*4L");
+  EXPECT_EQ(l.job->plan.virtual_stages, 2);
+  EXPECT_EQ(l.job->plan.schedule, Schedule::kInterleaved);
+  EXPECT_EQ(plan_to_json(l.job->plan)["pipeline_layout"], "Et*4|(t*4|)*6,t*4L");
+  EXPECT_FALSE(plan_to_json(PlanSpec{}).contains("pipeline_layout"));
+  j["plan"]["pipeline_layout"] = "Et*4|(t*4|)*6,t*3L";
+  expect_error(load(j), "/plan/pipeline_layout", "(31) to match the model's 32 layers");
+  j["plan"]["pipeline_layout"] = 7;
+  expect_error(load(j), "/plan/pipeline_layout", "string");
+}
+
+// The embedding and loss counted as layers make 32 + 2 split over pp 2 x 17, not 32 alone.
+TEST(SpecRules, AccountForEmbeddingAndLoss) {
+  Json j = good();
+  j["plan"] = {{"tp", 1}, {"pp", 2}, {"dp", 1}, {"virtual_stages", 17}, {"account_for_embedding", true}, {"account_for_loss", true}};
+  Loaded l = load(j);
+  ASSERT_TRUE(l.job) << l.diag.items().front().to_string();
+  EXPECT_TRUE(l.job->plan.account_for_embedding && l.job->plan.account_for_loss);
+  j["plan"]["account_for_loss"] = false;
+  expect_error(load(j), "/plan/pp", "the 33 layers (with the embedding and loss counted");
 }
 
 TEST(SpecRules, UnevenStagesAccepted) {

@@ -97,10 +97,19 @@ TEST(LayerTime, Fp8CastsEveryGemmOperand) {
   EXPECT_NEAR(lc.fp8_casts.si(), expect.si(), 1e-12);
 }
 
+// A plan of pp stages, uneven first/last ones where given.
+PlanSpec pipeline(int pp, int first = 0, int last = 0) {
+  PlanSpec p;
+  p.pp = pp;
+  p.first_stage_layers = first;
+  p.last_stage_layers = last;
+  return p;
+}
+
 StageKinds three_kinds() {
   ModelSpec m;
   m.layers = 32;
-  return stage_kinds(m, 4, 0, 0);
+  return stage_kinds(m, pipeline(4));
 }
 
 // Four pipeline stages under a schedule (v virtual stages when interleaved).
@@ -178,7 +187,7 @@ TEST(Pipeline, InterleavedWrapsAddPTransfersEach) {
 TEST(StageKinds, UnevenFirstAndLastStages) {
   ModelSpec m;
   m.layers = 126;
-  const StageKinds k = stage_kinds(m, 16, 7, 7);  // Llama 3 405B as Meta split it
+  const StageKinds k = stage_kinds(m, pipeline(16, 7, 7));  // Llama 3 405B as Meta split it
   ASSERT_EQ(k.count, 3);
   EXPECT_EQ(k.kind[0].layers, 7);
   EXPECT_EQ(k.kind[1].layers, 8);
@@ -186,8 +195,8 @@ TEST(StageKinds, UnevenFirstAndLastStages) {
   EXPECT_EQ(k.kind[2].layers, 7);
   EXPECT_EQ(k.kind[2].first_layer, 119);
   EXPECT_TRUE(k.kind[0].has_embedding && k.kind[2].has_output);
-  EXPECT_EQ(&k.of_stage(5, 16), &k.kind[1]);
-  EXPECT_EQ(&k.of_stage(15, 16), &k.kind[2]);
+  EXPECT_EQ(&k.of_stage(5), &k.kind[1]);
+  EXPECT_EQ(&k.of_stage(15), &k.kind[2]);
 }
 
 // A plan whose stages do not hold every layer is infeasible with the reason, never a smaller model.
@@ -209,7 +218,7 @@ TEST(Analytic, StagesMustHoldEveryLayer) {
 TEST(StageTime, PartialFullRecomputation) {
   Fixture f("llama3-8b", "dgx-h100-superpod");
   const LayerCosts c = layer_costs(f.ctx(1, false, 1, 8192, /*flash=*/true));
-  const StageKinds k = stage_kinds(f.model, 1, 0, 0);
+  const StageKinds k = stage_kinds(f.model, pipeline(1));
   const StageTimes all = stage_times(f.model, k.kind[0], c, Recompute::kFull, 0);
   const StageTimes some = stage_times(f.model, k.kind[0], c, Recompute::kFull, 8);
   EXPECT_DOUBLE_EQ(all.recompute.si(), (c.dense.fwd * 32.0).si());

@@ -27,6 +27,14 @@ inline JobSpec load_example(const std::string& name) {
   return job.value_or(JobSpec{});
 }
 
+// A job file of the project (a path from the repository root).
+inline JobSpec load_project_job(const std::string& path) {
+  Diagnostics diag;
+  auto job = load_job_file(std::string(CONFIG_DIR) + "/../" + path, Catalog(CONFIG_DIR), diag);
+  for (const auto& d : diag.items()) ADD_FAILURE() << d.to_string();
+  return job.value_or(JobSpec{});
+}
+
 inline ModelSpec load_catalog_model(const std::string& key) {
   Diagnostics diag;
   Json j = key;

@@ -90,6 +90,23 @@ TEST(MegatronExport, BatchTripleIsConsistent) {
   }
 }
 
+// The embedding/loss counted as layers and an explicit layout (arguments.py L941-L998): their
+// flags, the per-rank virtual stages beside the former, no VPP flag beside the latter (L934).
+TEST(MegatronExport, PipelineLayoutFlags) {
+  auto f = megatron_flags_of(export_megatron(testing::load_project_job("configs/examples/llama31-405b-pp16-vpp4-h100-1024.json")));
+  EXPECT_TRUE(f.has("--account-for-embedding-in-pipeline-split"));
+  EXPECT_TRUE(f.has("--account-for-loss-in-pipeline-split"));
+  EXPECT_EQ(*value(f, "--num-virtual-stages-per-pipeline-rank"), "4");
+  EXPECT_FALSE(f.has("--num-layers-per-virtual-pipeline-stage"));
+  const ExportResult ds = export_megatron(testing::load_project_job("tests/export-check/variants/deepseek-v3-h100-256.json"));
+  ASSERT_FALSE(ds.refused());
+  auto g = megatron_flags_of(ds);
+  ASSERT_NE(value(g, "--pipeline-model-parallel-layout"), nullptr);
+  EXPECT_EQ(*value(g, "--pipeline-model-parallel-layout"), "Et*8|(t*8|)*6,t*5mL");  // shell-quoted, read back
+  EXPECT_FALSE(g.has("--num-virtual-stages-per-pipeline-rank"));
+  EXPECT_FALSE(g.has("--decoder-first-pipeline-num-layers"));
+}
+
 TEST(MegatronExport, FfnHiddenSizeAlwaysWritten) {
   // With --swiglu Megatron's default is int((4h*2/3)/64)*64 = 21888 for h 8192, not Llama's 28672.
   auto f = megatron_flags_of(export_megatron(load_example("llama3-70b-h100-64")));

@@ -23,6 +23,20 @@ TEST(NemoExport, ParallelismBatchAndDdpOverrides) {
     EXPECT_TRUE(contains(o, line)) << line;
 }
 
+// The plan's layer placement replaces the recipe's: account_for_* true/false, the layout a quoted
+// override string (its parentheses and commas are override syntax), single-quoted on the launch
+// line for the shell.
+TEST(NemoExport, PipelineLayoutOverrides) {
+  const ExportResult big = export_nemo(testing::load_project_job("configs/examples/llama31-405b-pp16-vpp4-h100-1024.json"));
+  const std::string& o = big.find_file("overrides.txt")->content;
+  EXPECT_TRUE(contains(o, "model.account_for_embedding_in_pipeline_split=true\n"));
+  EXPECT_TRUE(contains(o, "model.account_for_loss_in_pipeline_split=true\n"));
+  EXPECT_TRUE(contains(o, "model.virtual_pipeline_model_parallel_size=4\n"));
+  const ExportResult ds = export_nemo(testing::load_project_job("tests/export-check/variants/deepseek-v3-h100-256.json"));
+  EXPECT_TRUE(contains(ds.find_file("overrides.txt")->content, "model.pipeline_model_parallel_layout=\"Et*8|(t*8|)*6,t*5mL\"\n"));
+  EXPECT_TRUE(contains(ds.find_file("launch.sh")->content, "'model.pipeline_model_parallel_layout=\"Et*8|(t*8|)*6,t*5mL\"'"));
+}
+
 TEST(NemoExport, LaunchLineCarriesTheOverrides) {
   ExportResult r = export_nemo(load_example("mixtral-8x7b-h100-64"));
   const std::string& launch = r.find_file("launch.sh")->content;

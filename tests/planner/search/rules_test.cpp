@@ -195,12 +195,56 @@ TEST(PlannerRules, GlobalBatchInsideTheRange) {
 
 TEST(PlannerSpace, UnevenLayoutWhenStagesDoNotDivideLayers) {
   PlanProblem pr = small_problem();  // 24 layers
+  int counted = 0;
   for (const StageLayout& l : stage_layouts(pr, 24)) {
-    if (24 % l.pp == 0)
+    if (l.account_for) {
+      // The embedding and loss counted: pp ranks of `middle` layers hold 24 + 2 (pp 13 and 26 > 24:
+      // only pp 13, 26 / 13 = 2 per rank).
+      EXPECT_EQ(l.middle * l.pp, 24 + 2) << "pp " << l.pp;
+      EXPECT_NE(24 % l.pp, 0);
+      ++counted;
+    } else if (24 % l.pp == 0) {
       EXPECT_EQ(l.first, 0);
-    else
+    } else {
       EXPECT_EQ(l.first + l.last + l.middle * (l.pp - 2), 24) << "pp " << l.pp;
+    }
   }
+  EXPECT_EQ(counted, 1);  // 26 = 2 · 13: pp 13 (pp 2 divides 24 already)
+}
+
+// 24 layers at pp 13: the uneven layout (1, 2 x 11, 1) runs 1F1B and zero-bubble; interleaving
+// needs the embedding and loss counted (26 = 13 x 2 x 1: no v >= 2 divides 2 layers a rank
+// except 2), and Megatron splits uneven first/last stages into whole virtual stages, so the
+// uneven layout offers no interleaving (1 % 2 != 0).
+TEST(PlannerSpace, InterleavingOfLayersThatDoNotDivideCountsEmbeddingAndLoss) {
+  PlanProblem pr = small_problem();
+  for (const StageLayout& l : stage_layouts(pr, 24)) {
+    if (l.pp != 13) continue;
+    std::vector<ScheduleOption> so = schedule_options(pr, l);
+    for (const ScheduleOption& o : so) {
+      if (l.account_for) {
+        EXPECT_EQ(o.schedule, Schedule::kInterleaved);
+        EXPECT_EQ(o.virtual_stages, 2);
+      } else {
+        EXPECT_NE(o.schedule, Schedule::kInterleaved);
+      }
+    }
+    if (l.account_for) EXPECT_EQ(so.size(), 1u);
+  }
+  PlanSpec p = base_plan();
+  p.pp = 13;
+  p.tp = 1;
+  p.sequence_parallel = false;
+  p.dp = 1;
+  p.micro_batch = 1;
+  p.schedule = Schedule::kInterleaved;
+  p.virtual_stages = 2;
+  p.first_stage_layers = p.last_stage_layers = 1;
+  EXPECT_EQ(broken(pr, p), Rule::kLayersByStages);
+  p.first_stage_layers = p.last_stage_layers = 0;
+  p.account_for_embedding = p.account_for_loss = true;
+  // The layers split; what remains is the batch: 64 micro-batches are no multiple of 13.
+  EXPECT_EQ(broken(pr, p), Rule::kInterleavedMicroBatches);
 }
 
 TEST(PlannerSpace, TpCandidatesStayInTheNode) {
