@@ -41,19 +41,19 @@ std::string explicit_layout_error(const ModelSpec& m, const PlanSpec& p, const L
   return "";
 }
 
-// Uneven first/last ranks: transformer_config.py L2290-2360 (__post_init__).
+// Uneven first/last ranks: transformer_config.py L2290-2370 (__post_init__).
 std::string uneven_error(const ModelSpec& m, const PlanSpec& p) {
   if (p.account_for_embedding || p.account_for_loss)
     return "expected first_stage_layers and last_stage_layers without account_for_embedding and account_for_loss (Megatron "
-           "transformer_config.py L2232 refuses them together)";
+           "transformer_config.py L2235 refuses them together)";
   if (p.pp == 1) return "expected pp > 1 with uneven stages";
   const int v = chunks_per_rank(p);
   if (p.first_stage_layers % v != 0)
     return "the first stage's " + num(p.first_stage_layers) + " layers do not split into " + num(v) +
-           " virtual stages (transformer_config.py L2305)";
+           " virtual stages (transformer_config.py L2312)";
   if (p.last_stage_layers % v != 0)
     return "the last stage's " + num(p.last_stage_layers) + " layers do not split into " + num(v) +
-           " virtual stages (transformer_config.py L2325)";
+           " virtual stages (transformer_config.py L2331)";
   const int uneven = (p.first_stage_layers > 0) + (p.last_stage_layers > 0);
   const long long middle = static_cast<long long>(m.layers) - p.first_stage_layers - p.last_stage_layers;
   const int middle_stages = p.pp - uneven;
@@ -122,7 +122,7 @@ std::string layout_error(const ModelSpec& m, const PlanSpec& p) {
   if (!p.pipeline_layout.empty()) {
     if (p.first_stage_layers > 0 || p.last_stage_layers > 0 || p.account_for_embedding || p.account_for_loss)
       return "expected pipeline_layout alone, without first_stage_layers, last_stage_layers, account_for_embedding or account_for_loss "
-             "(Megatron transformer_config.py L2245 refuses them together)";
+             "(Megatron transformer_config.py L2252 refuses them together)";
     std::string error;
     const std::optional<LayoutText> t = parse_layout_text(p.pipeline_layout, error);
     if (!t) return error;

@@ -10,7 +10,7 @@
 //     (transformer_block.py get_num_layers_to_build, transformer_config.py L2370-2415);
 //   - uneven first/last ranks (`first_stage_layers`, `last_stage_layers`;
 //     --decoder-{first,last}-pipeline-num-layers): those counts, the rest evenly over the middle
-//     ranks, each rank's layers split evenly over its v chunks (transformer_config.py L2290-2360);
+//     ranks, each rank's layers split evenly over its v chunks (transformer_config.py L2290-2370);
 //   - else L layers evenly over pp · v chunks.
 // Decoder layers are numbered in chunk order: chunk (rank r, virtual stage j) is chunk j·pp + r of
 // the flat list and follows all chunks before it (get_layer_offset, transformer_layer.py

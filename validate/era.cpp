@@ -13,6 +13,7 @@ int first_public_year(Feature f) {
     case Feature::kTpGradOverlap: return 2022;
     case Feature::kTpCommOverlap: return 2023;
     case Feature::kParamRemainders: return 2022;
+    case Feature::kAccountForLayers: return 2025;
   }
   return 0;
 }

@@ -25,6 +25,10 @@ enum class Feature {
                          // first year every release had it, 2022. The 2021 runs of Narayanan et
                          // al. (arXiv:2104.04473, April 2021) predate it either way.
   kTpCommOverlap,        // Transformer Engine userbuffers, Megatron-Core --tp-comm-overlap (2023)
+  kAccountForLayers,     // the embedding and loss counted as pipeline layers, also with interleaving
+                         // (Megatron-Core ef490839, 2025-02-03, "Uneven Virtual Pipeline
+                         // Parallelism": account_for_{embedding,loss}_in_pipeline_split); what
+                         // Megatron-Bridge's 405B recipes set (recipes/llama/h100/llama3.py L1227)
   kParamRemainders,      // fp32 master weights kept as 16-bit remainders of the bf16 weights:
                          // Apex DistributedFusedAdam store_param_remainders (apex PR #1463) and
                          // NeMo's distributed_fused_adam using it (NeMo PR #4796), August 2022.

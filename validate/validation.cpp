@@ -7,6 +7,7 @@
 #include <set>
 
 #include "model/cost/compute.hpp"
+#include "model/pipeline_layout.hpp"
 #include "planner/search/problem.hpp"
 #include "planner/search/space.hpp"
 
@@ -271,6 +272,24 @@ std::optional<RowJob> row_to_job(const Json& run, const Catalog& catalog, std::s
   rj.free_virtual = !vp.has_value() && p.pp > 1;
   p.virtual_stages = vp.value_or(1);
   p.schedule = p.virtual_stages > 1 ? Schedule::kInterleaved : Schedule::k1F1B;
+  // A stated interleaving whose chunks the layers do not fill: Megatron splits uneven first/last
+  // stages into whole chunks only (transformer_config.py L2312), so a run like Llama 3.1 405B (126
+  // layers) at pp 16 x 4 counts the embedding and the loss as layers, as Megatron-Bridge's recipes
+  // do (128 = 16 x 4 x 2). Software without that option (era.hpp) keeps the plan, which the
+  // evaluator then refuses with Megatron's reason.
+  const Framework fw = effective_framework(t.framework);
+  const bool has_accounting = rj.era.has(Feature::kAccountForLayers) && fw != Framework::kMegatronLm &&
+                              fw != Framework::kMegatronDeepspeed && fw != Framework::kDeepspeed;
+  if (p.pp > 1 && p.virtual_stages > 1 && !layout_error(m, p).empty() && has_accounting) {
+    PlanSpec q = p;
+    q.first_stage_layers = q.last_stage_layers = 0;
+    q.account_for_embedding = q.account_for_loss = true;
+    if (layout_error(m, q).empty()) {
+      p = q;
+      rj.uneven_layout = false;
+      rj.layers_accounted = true;
+    }
+  }
   auto zs = opt<int>(par, "zero_stage");
   rj.free_zero = !zs.has_value();
   p.zero = zs.value_or(0);
@@ -420,7 +439,8 @@ std::optional<std::pair<JobSpec, Evaluation>> best_completion(const RowJob& rj, 
                   if (j.plan.fsdp == Fsdp::kNone) j.plan.zero = z;
                   j.plan.sequence_parallel = sp;
                   if (j.training.global_batch % (static_cast<long long>(mb) * j.plan.dp) != 0) continue;
-                  if (j.model.layers % (j.plan.pp * v) != 0 && v > 1) continue;
+                  // A stated interleaving is evaluated as stated (refused with Megatron's reason if the layers do not fill it).
+                  if (rj.free_virtual && v > 1 && !layout_error(j.model, j.plan).empty()) continue;
                   // Megatron's interleaved schedule needs the micro-batch count divisible by pp (the
                   // planner's rule kInterleavedMicroBatches); a stated interleaving is taken as stated.
                   if (rj.free_virtual && v > 1 && j.micro_batches() % j.plan.pp != 0) continue;
@@ -527,6 +547,7 @@ ValidationReport validate_runs(const Json& doc, const std::string& file, const C
             if (rj->free_virtual) row.chosen["virtual_pipeline_stages"] = j.plan.virtual_stages;
             if (rj->free_zero) row.chosen["zero_stage"] = j.plan.zero;
             if (rj->uneven_layout) row.chosen["stage_layers"] = {{"first", j.plan.first_stage_layers}, {"last", j.plan.last_stage_layers}};
+            if (rj->layers_accounted) row.chosen["pipeline_split"] = "account_for_embedding and account_for_loss (recipe)";
             if (rj->mla_assumed) {
               const MlaSpec& a = *j.model.mla;
               row.chosen["mla_dimensions"] = {{"q_lora_rank", a.q_lora_rank},

@@ -61,8 +61,9 @@ struct RowJob {
   // Full recomputation of every layer read from the source's FLOP count: `hardware` FLOPs are
   // Narayanan et al. 2021 Eq. 3, whose factor 96 counts one recomputed forward pass of every layer.
   bool recompute_from_flop_count = false;
-  bool mla_assumed = false;    // multi-latent attention with DeepSeek-V2/V3's dimensions (the row has none)
-  bool uneven_layout = false;  // layers not divisible by pp: uneven first/last stages
+  bool mla_assumed = false;       // multi-latent attention with DeepSeek-V2/V3's dimensions (the row has none)
+  bool uneven_layout = false;     // layers not divisible by pp: uneven first/last stages
+  bool layers_accounted = false;  // a stated interleaving the layers fill only with the embedding and loss counted
 };
 std::optional<RowJob> row_to_job(const Json& run, const Catalog& catalog, std::string& reason);
 

@@ -131,7 +131,7 @@ std::vector<ScheduleOption> schedule_options(const PlanProblem& p, const StageLa
   if (l.pp > 1 && allowed(Schedule::kInterleaved) && l.middle > 1) {
     const int vmax = fv.free() ? p.search.max_virtual_stages : l.middle;
     for (int v = 2; v <= std::min(vmax, l.middle); ++v)
-      // Megatron splits each uneven first/last stage into v chunks too (transformer_config.py L2286-2330).
+      // Megatron splits each uneven first/last stage into v chunks too (transformer_config.py L2304-2336).
       if (l.middle % v == 0 && l.first % v == 0 && l.last % v == 0 && fv.allows(v)) out.push_back({Schedule::kInterleaved, v});
   }
   return out;

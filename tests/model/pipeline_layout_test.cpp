@@ -109,7 +109,7 @@ TEST(PipelineLayout, MegatronsConflictsAndDivisibility) {
   p = pipeline(16);
   p.first_stage_layers = 7;
   p.account_for_embedding = true;
-  EXPECT_NE(layout_error(m, p).find("L2232"), std::string::npos) << layout_error(m, p);
+  EXPECT_NE(layout_error(m, p).find("L2235"), std::string::npos) << layout_error(m, p);
   p = pipeline(16);
   p.pipeline_layout = "Et*7|(t*8|)*14,t*7L";
   EXPECT_EQ(layout_error(m, p), "");

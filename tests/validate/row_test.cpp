@@ -2,6 +2,7 @@
 // multi-latent attention rows, which carry no MLA dimensions.
 #include <gtest/gtest.h>
 
+#include "model/pipeline_layout.hpp"
 #include "model/step.hpp"
 #include "tests/validate/public_runs.hpp"
 #include "validate/validation.hpp"
@@ -30,6 +31,37 @@ TEST(ValidationRow, LayersNotDividingOverStagesGoToUnevenFirstAndLastStages) {
   int layers = 0;
   for (int i = 0; i < k.count; ++i) layers += k.kind[i].layers * k.kind[i].count;
   EXPECT_EQ(layers, 61);
+}
+
+// A stated interleaving the layers do not fill: 126 layers at pp 16 x 4. Megatron-Core from 2025
+// (ef490839) counts the embedding and loss as layers (128 = 16 x 4 x 2), as Megatron-Bridge's
+// 405B recipes do; the row says so in `chosen`. Software of 2024 could not: the row is kept as
+// stated and the evaluator refuses it with Megatron's reason (7 layers in 4 chunks).
+TEST(ValidationRow, StatedInterleavingOfLayersThatDoNotDivideCountsEmbeddingAndLoss) {
+  Json r = llama_row();
+  r["model"]["num_layers"] = 126;
+  r["parallelism"]["pp"] = 16;
+  r["parallelism"]["tp"] = 1;
+  r["parallelism"]["cp"] = 1;
+  r["parallelism"]["dp"] = 4;
+  r["parallelism"]["virtual_pipeline_stages"] = 4;
+  r["training"]["framework"] = "megatron-bridge";
+  r["date"] = "2025-06";
+  const test::PublicRuns runs;
+  std::string reason;
+  auto rj = row_to_job(r, runs.catalog, reason);
+  ASSERT_TRUE(rj.has_value()) << reason;
+  EXPECT_TRUE(rj->job.plan.account_for_embedding && rj->job.plan.account_for_loss);
+  EXPECT_EQ(rj->job.plan.first_stage_layers, 0);
+  EXPECT_EQ(rj->job.plan.virtual_stages, 4);
+  EXPECT_TRUE(rj->layers_accounted);
+  EXPECT_EQ(stage_kinds(rj->job.model, rj->job.plan).kind[0].layers, 7);
+  r["date"] = "2024-06";
+  rj = row_to_job(r, runs.catalog, reason);
+  ASSERT_TRUE(rj.has_value()) << reason;
+  EXPECT_FALSE(rj->job.plan.account_for_embedding);
+  EXPECT_EQ(rj->job.plan.first_stage_layers, 7);
+  EXPECT_NE(layout_error(rj->job.model, rj->job.plan).find("do not split into 4 virtual stages"), std::string::npos);
 }
 
 TEST(ValidationRow, MultiLatentAttentionTakesDeepSeekDimensionsAndSaysSo) {
