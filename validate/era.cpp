@@ -1,26 +1,80 @@
 #include "validate/era.hpp"
 
-#include "model/spec/framework.hpp"
+#include <string>
 
 namespace trainplan {
 
-int first_public_year(Feature f) {
-  switch (f) {
-    case Feature::kInterleavedSchedule: return 2021;
-    case Feature::kSequenceParallel: return 2022;
-    case Feature::kSelectiveRecompute: return 2022;
-    case Feature::kFlashAttention: return 2023;
-    case Feature::kTpGradOverlap: return 2022;
-    case Feature::kTpCommOverlap: return 2023;
-    case Feature::kParamRemainders: return 2022;
-    case Feature::kAccountForLayers: return 2025;
-  }
-  return 0;
+bool SoftwareEra::has(Feature f) const {
+  const FeatureSince& s = since[static_cast<size_t>(f)];
+  if (!s.ever) return false;
+  if (year == 0) return true;
+  if (year != s.year) return year > s.year;
+  return month == 0 || s.month == 0 || month >= s.month;
 }
 
 int date_year(std::string_view date) {
   if (!valid_date(date)) return 0;
   return (date[0] - '0') * 1000 + (date[1] - '0') * 100 + (date[2] - '0') * 10 + (date[3] - '0');
+}
+
+int date_month(std::string_view date) {
+  if (!valid_date(date) || date.size() < 7) return 0;
+  return (date[5] - '0') * 10 + (date[6] - '0');
+}
+
+std::optional<SoftwareEra> software_era(const Catalog& catalog, Framework framework, std::string_view date, Diagnostics& diag) {
+  const std::string path = catalog.dir() + "/frameworks/frameworks.json";
+  const std::optional<Json> doc = load_json_file(path, diag);
+  if (!doc) return std::nullopt;
+  const size_t before = diag.items().size();
+  ObjectReader top(Node{&*doc, path, "", &diag});
+  if (!top.valid()) return std::nullopt;
+  if (top.string("schema") != "trainplan-frameworks/1") top.node().at("schema").error("expected \"trainplan-frameworks/1\"");
+  top.string("description", "");
+  top.child("features");  // the key list, for readers of the file
+  const std::string name = framework_name(effective_framework(framework));
+  SoftwareEra era;
+  era.year = date_year(date);
+  era.month = date_month(date);
+  std::optional<Node> all = top.child("frameworks");
+  if (!all) {
+    top.node().at("frameworks").error("expected the frameworks' profiles");
+    return std::nullopt;
+  }
+  ObjectReader fws(*all);
+  std::optional<Node> entry = fws.child(name);
+  if (!entry) {
+    all->at(name).error("expected a profile for framework \"" + name + "\"");
+    return std::nullopt;
+  }
+  ObjectReader fr(*entry);
+  for (size_t i = 0; i < kFeatureCount; ++i) {
+    const std::string key(kFeatureNames[i]);
+    std::optional<Node> f = fr.child(key);
+    if (!f) {
+      entry->at(key).error("expected the feature \"" + key + "\" ({\"since\": \"YYYY[-MM]\" or null, \"source\": ...})");
+      continue;
+    }
+    ObjectReader fe(*f);
+    if (!fe.valid()) continue;
+    fe.string("source");
+    if (!f->json->contains("since")) {  // null is a value here: never
+      f->at("since").error("expected \"since\": a date \"YYYY\" or \"YYYY-MM\", or null (never)");
+    } else if (const Json& s = (*f->json)["since"]; !s.is_null()) {
+      const std::string d = s.is_string() ? s.get<std::string>() : "";
+      if (!valid_date(d))
+        f->at("since").error("expected a date \"YYYY\" or \"YYYY-MM\", or null (got " + describe(s) + ")");
+      else
+        era.since[i] = {true, date_year(d), date_month(d)};
+      fe.child("since");
+    } else {
+      fe.child("since");
+    }
+    fe.finish();
+  }
+  fr.finish();
+  if (diag.items().size() != before) return std::nullopt;
+  return era;
 }
 
 }  // namespace trainplan

@@ -1,51 +1,62 @@
-// What the software of a published run could do: the year of the run's `date` (an input of the
-// row, contract: "The framework is an input") and the first year each knob that `validate` fills
-// was public. The fill (validation.cpp) tries a feature only when the run is not older than it: a
-// 2020 run is not given 2022's sequence parallelism. Nothing here reads a row's id or source.
+// What the software of a published run could do: the row's framework (contract: "The framework is
+// an input") at the row's `date`, from the framework profiles in configs/frameworks/frameworks.json
+// (each entry: the first release date of a feature, or null where the framework never had it,
+// with the framework's code or docs). The fill (validation.cpp) tries a feature only when the
+// run's software had it: a 2020 Megatron-LM run is not given 2022's sequence parallelism, nor a
+// Megatron-DeepSpeed run Megatron's interleaving. Nothing here reads a row's id or source.
 //
-//   SoftwareEra era{date_year("2021-04")};     // 2021
-//   era.has(Feature::kSequenceParallel)        // false (Korthikanti et al. 2022)
+//   Diagnostics d;
+//   auto era = software_era(catalog, Framework::kMegatronLm, "2021-04", d);
+//   era->has(Feature::kInterleavedSchedule)   // true (since 2021-02)
+//   era->has(Feature::kSequenceParallel)      // false (since 2022-05)
 #pragma once
 
+#include <array>
+#include <optional>
 #include <string_view>
+
+#include "model/json_reader.hpp"
+#include "model/spec/catalog.hpp"
+#include "model/spec/framework.hpp"
 
 namespace trainplan {
 
+// The features the fill may give a run; their names are the profile file's keys.
 enum class Feature {
-  kInterleavedSchedule,  // Narayanan et al. SC'21 §2.2.2 (arXiv:2104.04473, April 2021)
-  kSequenceParallel,     // Korthikanti et al. 2022 §4.2.2 (arXiv:2205.05198, May 2022)
-  kSelectiveRecompute,   // Korthikanti et al. 2022 §5 (same paper)
-  kFlashAttention,       // FlashAttention (Dao et al., arXiv:2205.14135, May 2022) in the training
-                         // frameworks: PyTorch 2.0 scaled_dot_product_attention (March 2023),
-                         // Megatron-LM --use-flash-attn (2023); the year is the frameworks'
-  kTpGradOverlap,        // backward TP collectives under the gradient GEMMs: Megatron-LM
-                         // --async-tensor-model-parallel-allreduce (apex's tensor-parallel layers
-                         // carry "2021-22"), then LinearWithGradAccumulationAndAsyncCommunication
-                         // with sequence parallelism. First seen late 2021; at a year's grain the
-                         // first year every release had it, 2022. The 2021 runs of Narayanan et
-                         // al. (arXiv:2104.04473, April 2021) predate it either way.
-  kTpCommOverlap,        // Transformer Engine userbuffers, Megatron-Core --tp-comm-overlap (2023)
-  kAccountForLayers,     // the embedding and loss counted as pipeline layers, also with interleaving
-                         // (Megatron-Core ef490839, 2025-02-03, "Uneven Virtual Pipeline
-                         // Parallelism": account_for_{embedding,loss}_in_pipeline_split); what
-                         // Megatron-Bridge's 405B recipes set (recipes/llama/h100/llama3.py L1227)
-  kParamRemainders,      // fp32 master weights kept as 16-bit remainders of the bf16 weights:
-                         // Apex DistributedFusedAdam store_param_remainders (apex PR #1463) and
-                         // NeMo's distributed_fused_adam using it (NeMo PR #4796), August 2022.
-                         // Years, not frameworks: Megatron-LM has it only from 2025 (TE
-                         // FusedAdam), so its 2022-2024 runs are given it too (README says so)
+  kInterleavedSchedule,
+  kSequenceParallel,
+  kSelectiveRecompute,
+  kFlashAttention,
+  kTpGradOverlap,  // the backward TP collectives under the gradient GEMMs (PlanSpec::tp_grad_overlap)
+  kTpCommOverlap,
+  kParamRemainders,
+  kAccountForLayers,  // the embedding and loss counted as pipeline layers (PlanSpec::account_for_*)
+  kCount,
 };
+inline constexpr size_t kFeatureCount = static_cast<size_t>(Feature::kCount);
+inline constexpr std::array<std::string_view, kFeatureCount> kFeatureNames = {
+    "interleaved_schedule", "sequence_parallel", "selective_recompute", "flash_attention",
+    "tp_grad_overlap",      "tp_comm_overlap",   "param_remainders",    "account_for_layers"};
 
-// The first year the feature was public (the sources above).
-int first_public_year(Feature f);
-
-// The year of a date "YYYY" or "YYYY-MM" (model/spec/framework.hpp, valid_date); 0 when there is
-// none or it is malformed: such a run gets every feature.
-int date_year(std::string_view date);
+// From when a framework had a feature: never, or from year (and month; 0 = the year's grain).
+struct FeatureSince {
+  bool ever = false;
+  int year = 0, month = 0;
+};
 
 struct SoftwareEra {
-  int year = 0;  // 0: unknown
-  [[nodiscard]] bool has(Feature f) const { return year == 0 || year >= first_public_year(f); }
+  std::array<FeatureSince, kFeatureCount> since{};
+  int year = 0, month = 0;  // the run's date; year 0: unknown (whatever the framework ever had)
+  [[nodiscard]] bool has(Feature f) const;
 };
+
+// The year and month of a date "YYYY" or "YYYY-MM" (model/spec/framework.hpp valid_date); 0 when
+// absent, malformed or (month) not given.
+int date_year(std::string_view date);
+int date_month(std::string_view date);
+
+// The era of `framework` (kUnstated: the assumed one, framework.hpp) at `date`, read from the
+// catalog's frameworks/frameworks.json; nullopt with errors naming the file and JSON path.
+std::optional<SoftwareEra> software_era(const Catalog& catalog, Framework framework, std::string_view date, Diagnostics& diag);
 
 }  // namespace trainplan

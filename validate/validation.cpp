@@ -261,7 +261,16 @@ std::optional<RowJob> row_to_job(const Json& run, const Catalog& catalog, std::s
   p.dp = par.at("dp").get<int>();
   p.cp = opt<int>(par, "cp").value_or(1);
   p.ep = opt<int>(par, "ep").value_or(1);
-  rj.era.year = date_year(t.date);  // the run's date, never its id or source
+  {
+    // The run's framework at its date, never its id or source (validate/era.hpp).
+    Diagnostics d;
+    const std::optional<SoftwareEra> era = software_era(catalog, t.framework, t.date, d);
+    if (!era) {
+      reason = "framework profiles: " + (d.items().empty() ? std::string("unreadable") : d.items().front().to_string());
+      return std::nullopt;
+    }
+    rj.era = *era;
+  }
   // Attention as the source's software ran it: materialised scores before fused flash attention.
   if (!rj.era.has(Feature::kFlashAttention)) p.attention = AttentionBackend::kUnfused;
   p.tp_grad_overlap = rj.era.has(Feature::kTpGradOverlap);
@@ -277,10 +286,7 @@ std::optional<RowJob> row_to_job(const Json& run, const Catalog& catalog, std::s
   // layers) at pp 16 x 4 counts the embedding and the loss as layers, as Megatron-Bridge's recipes
   // do (128 = 16 x 4 x 2). Software without that option (era.hpp) keeps the plan, which the
   // evaluator then refuses with Megatron's reason.
-  const Framework fw = effective_framework(t.framework);
-  const bool has_accounting = rj.era.has(Feature::kAccountForLayers) && fw != Framework::kMegatronLm &&
-                              fw != Framework::kMegatronDeepspeed && fw != Framework::kDeepspeed;
-  if (p.pp > 1 && p.virtual_stages > 1 && !layout_error(m, p).empty() && has_accounting) {
+  if (p.pp > 1 && p.virtual_stages > 1 && !layout_error(m, p).empty() && rj.era.has(Feature::kAccountForLayers)) {
     PlanSpec q = p;
     q.first_stage_layers = q.last_stage_layers = 0;
     q.account_for_embedding = q.account_for_loss = true;

@@ -4,7 +4,7 @@
 //
 // Unstated knobs (micro-batch, recompute, virtual stages, ZeRO stage, sequence parallel, TP
 // overlap) are filled as a practitioner would tune them: the fastest feasible plan with every
-// stated field held fixed, among the features the software of the run's date had (era.hpp).
+// stated field held fixed, among the features the run's framework had at its date (era.hpp).
 //
 //   ValidationReport r = validate_runs(runs_json, "public-runs.json", catalog, evaluator, diag);
 //   Json out = report_to_json(r);
@@ -57,7 +57,7 @@ struct RowJob {
   bool free_micro_batch = false, free_recompute = false, free_virtual = false, free_zero = false, free_sp = false;
   bool free_tp_overlap = false;  // TP communication overlap: never stated by a run (TP > 1, on a
                                  // GPU with Transformer Engine userbuffers)
-  SoftwareEra era;               // what the run's software could do, by its date (validate/era.hpp)
+  SoftwareEra era;               // what the run's framework could do at its date (validate/era.hpp)
   // Full recomputation of every layer read from the source's FLOP count: `hardware` FLOPs are
   // Narayanan et al. 2021 Eq. 3, whose factor 96 counts one recomputed forward pass of every layer.
   bool recompute_from_flop_count = false;

@@ -1,6 +1,10 @@
-// What the fill may give a run: the features public in the year of its date (validate/era.hpp), and
+// What the fill may give a run: the features its framework had at its date (validate/era.hpp), and
 // full recomputation read from a hardware FLOP count.
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "tests/validate/public_runs.hpp"
 #include "validate/era.hpp"
@@ -9,34 +13,75 @@
 namespace trainplan {
 namespace {
 
-TEST(SoftwareEra, YearIsTheYearOfTheRunsDate) {
+TEST(SoftwareEra, YearAndMonthOfTheRunsDate) {
   EXPECT_EQ(date_year("2021-04"), 2021);
+  EXPECT_EQ(date_month("2021-04"), 4);
   EXPECT_EQ(date_year("2024"), 2024);
+  EXPECT_EQ(date_month("2024"), 0);    // the year's grain
   EXPECT_EQ(date_year("2024-13"), 0);  // no month 13: malformed, unknown
   EXPECT_EQ(date_year("24-07"), 0);
   EXPECT_EQ(date_year("1999"), 0);  // outside 2000-2099
-  EXPECT_EQ(date_year(""), 0);      // no date: every feature
-  EXPECT_TRUE(SoftwareEra{date_year("")}.has(Feature::kTpCommOverlap));
+  EXPECT_EQ(date_year(""), 0);
 }
 
-TEST(SoftwareEra, AFeatureIsAvailableFromItsFirstPublicYear) {
-  const SoftwareEra y2020{2020}, y2021{2021}, y2022{2022}, y2023{2023}, unknown{0};
-  for (Feature f : {Feature::kInterleavedSchedule, Feature::kSequenceParallel, Feature::kSelectiveRecompute, Feature::kFlashAttention,
-                    Feature::kTpGradOverlap, Feature::kTpCommOverlap, Feature::kParamRemainders}) {
-    EXPECT_FALSE(y2020.has(f));
-    EXPECT_TRUE(y2023.has(f));
-    EXPECT_TRUE(unknown.has(f));
+std::optional<SoftwareEra> era(Framework f, std::string_view date) {
+  Diagnostics d;
+  auto e = software_era(Catalog(CONFIG_DIR), f, date, d);
+  for (const auto& x : d.items()) ADD_FAILURE() << x.to_string();
+  return e;
+}
+
+// configs/frameworks/frameworks.json: a feature from its first release, by the row's framework.
+TEST(SoftwareEra, AFeatureIsTheFrameworksFromItsFirstRelease) {
+  // Megatron-LM merged interleaving on 2021-02-17, sequence parallelism came in May 2022.
+  EXPECT_FALSE(era(Framework::kMegatronLm, "2021-01")->has(Feature::kInterleavedSchedule));
+  EXPECT_TRUE(era(Framework::kMegatronLm, "2021-04")->has(Feature::kInterleavedSchedule));
+  EXPECT_FALSE(era(Framework::kMegatronLm, "2021-04")->has(Feature::kSequenceParallel));
+  EXPECT_TRUE(era(Framework::kMegatronLm, "2022-05")->has(Feature::kSequenceParallel));
+  EXPECT_TRUE(era(Framework::kMegatronLm, "2022")->has(Feature::kSequenceParallel));  // a year: its grain
+  EXPECT_FALSE(era(Framework::kMegatronLm, "2020")->has(Feature::kTpGradOverlap));
+  // Megatron-DeepSpeed never had Megatron's interleaving, sequence parallelism or asynchronous TP.
+  const SoftwareEra mds = *era(Framework::kMegatronDeepspeed, "2023-06");
+  EXPECT_FALSE(mds.has(Feature::kInterleavedSchedule));
+  EXPECT_FALSE(mds.has(Feature::kSequenceParallel));
+  EXPECT_FALSE(mds.has(Feature::kTpGradOverlap));
+  EXPECT_TRUE(mds.has(Feature::kFlashAttention));
+  // Remainders: NeMo from August 2022, Megatron-Core only from 2025.
+  EXPECT_TRUE(era(Framework::kNemo, "2024-07")->has(Feature::kParamRemainders));
+  EXPECT_FALSE(era(Framework::kMegatronCore, "2024-07")->has(Feature::kParamRemainders));
+  EXPECT_TRUE(era(Framework::kMegatronCore, "2025-06")->has(Feature::kParamRemainders));
+  // No date: whatever the framework ever had.
+  EXPECT_TRUE(era(Framework::kMegatronCore, "")->has(Feature::kTpCommOverlap));
+  EXPECT_FALSE(era(Framework::kDeepspeed, "")->has(Feature::kInterleavedSchedule));
+}
+
+// Every framework of the contract has a profile with every feature and a source for each.
+TEST(SoftwareEra, EveryFrameworkHasAProfile) {
+  Diagnostics d;
+  const Json doc = *load_json_file(std::string(CONFIG_DIR) + "/frameworks/frameworks.json", d);
+  for (std::string_view name : kFrameworkNames) {
+    EXPECT_TRUE(era(*parse_framework(name), "2024").has_value()) << name;
+    for (std::string_view f : kFeatureNames)
+      EXPECT_FALSE(doc["frameworks"][std::string(name)][std::string(f)]["source"].get<std::string>().empty()) << name << " " << f;
   }
-  EXPECT_TRUE(y2021.has(Feature::kInterleavedSchedule));
-  EXPECT_FALSE(y2021.has(Feature::kSequenceParallel));
-  EXPECT_TRUE(y2022.has(Feature::kSequenceParallel));
-  EXPECT_TRUE(y2022.has(Feature::kSelectiveRecompute));
-  EXPECT_TRUE(y2022.has(Feature::kTpGradOverlap));
-  EXPECT_FALSE(y2021.has(Feature::kTpGradOverlap));
-  EXPECT_FALSE(y2022.has(Feature::kFlashAttention));
-  EXPECT_FALSE(y2022.has(Feature::kTpCommOverlap));
-  EXPECT_FALSE(y2021.has(Feature::kParamRemainders));
-  EXPECT_TRUE(y2022.has(Feature::kParamRemainders));
+}
+
+// A profile without a feature, or a malformed date, is an error at its JSON path.
+TEST(SoftwareEra, AMalformedProfileNamesItsPath) {
+  const auto dir = std::filesystem::temp_directory_path() / ("trainplan_fw_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir / "frameworks");
+  Diagnostics d0;
+  Json doc = *load_json_file(std::string(CONFIG_DIR) + "/frameworks/frameworks.json", d0);
+  doc["frameworks"]["nemo"]["flash_attention"]["since"] = "2023-13";
+  doc["frameworks"]["nemo"].erase("tp_comm_overlap");
+  std::ofstream(dir / "frameworks" / "frameworks.json") << doc.dump();
+  Diagnostics d;
+  EXPECT_FALSE(software_era(Catalog(dir.string()), Framework::kNemo, "2024", d).has_value());
+  std::string all;
+  for (const auto& x : d.items()) all += x.to_string() + "\n";
+  EXPECT_NE(all.find("/frameworks/nemo/flash_attention/since: expected a date"), std::string::npos) << all;
+  EXPECT_NE(all.find("/frameworks/nemo/tp_comm_overlap: expected the feature"), std::string::npos) << all;
+  std::filesystem::remove_all(dir);
 }
 
 Json template_row() { return test::PublicRuns().template_run(); }
