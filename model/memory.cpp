@@ -24,7 +24,6 @@ double local_optimizer_params(const PlanSpec& p, const ShardGroups& g, const Sta
 StageMemory stage_memory(const JobSpec& job, const Calibration& cal, const StageKind& sk, const StageParams& params, const LayerCosts& c,
                          const BytesPerParam& bpp, const ShardGroups& g, double m_mb) {
   const PlanSpec& p = job.plan;
-  const ModelSpec& m = job.model;
   StageMemory sm;
   sm.layers = sk.layers;
   const int zero = p.effective_zero();

@@ -140,13 +140,21 @@ StageParams stage_params(const ModelSpec& m, const PlanSpec& p, long long vocab,
   return s;
 }
 
+Bytes pipeline_p2p_bytes(const JobSpec& job) {
+  const PlanSpec& p = job.plan;
+  const bool split = p.tp > 1 && (p.sequence_parallel || p.p2p_scatter_gather);
+  return B(static_cast<double>(p.micro_batch) * job.training.sequence_length / p.cp * job.model.hidden *
+           element_bytes(activation_precision(job.training.precision)) / (split ? p.tp : 1));
+}
+
 Seconds pipeline_p2p_time(const JobSpec& job, const Calibration& cal) {
   const PlanSpec& p = job.plan;
   if (p.pp <= 1) return Seconds{};
-  const bool sp = p.sequence_parallel && p.tp > 1;
-  const Bytes act = B(static_cast<double>(p.micro_batch) * job.training.sequence_length / p.cp * job.model.hidden *
-                      element_bytes(activation_precision(job.training.precision)) / (sp ? p.tp : 1));
-  return p2p_time(act, p.tp * p.cp * p.dp, job.cluster, cal);
+  const Bytes act = pipeline_p2p_bytes(job);
+  Seconds t = p2p_time(act, p.tp * p.cp * p.dp, job.cluster, cal);
+  if (p.p2p_scatter_gather && p.tp > 1 && !p.sequence_parallel)
+    t += collective_time(Collective::kAllGather, act * static_cast<double>(p.tp), place_group(p.tp, 1, job.cluster), job.cluster, cal);
+  return t;
 }
 
 PipelineTime pipeline_time(const PlanSpec& p, double m, const StageKinds& kinds, std::span<const StageTimes> t, Seconds p2p) {

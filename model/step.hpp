@@ -110,9 +110,12 @@ struct StageParams {
 };
 StageParams stage_params(const ModelSpec& m, const PlanSpec& p, long long padded_vocab, const StageKind& sk);
 
-// Time of one pipeline transfer of a micro-batch's activations between neighbouring stages:
-// b·s/cp·h elements (÷ t with sequence parallelism: Megatron's scatter-gather, Narayanan et al.
-// 2021 §4.1), across the node boundary when TP·CP·DP fill a node.
+// Bytes one GPU sends per pipeline transfer of a micro-batch's activations: b·s/cp·h elements,
+// ÷ t with sequence parallelism or Megatron-LM's scatter/gather (PlanSpec::p2p_scatter_gather,
+// Narayanan et al. 2021 §4.1).
+Bytes pipeline_p2p_bytes(const JobSpec& job);
+// Time of one such transfer, across the node boundary when TP·CP·DP fill a node; with the
+// scatter/gather (no SP) the receiver then all-gathers the t pieces over the TP group.
 Seconds pipeline_p2p_time(const JobSpec& job, const Calibration& cal);
 
 // The pipeline's critical path for `m` micro-batches, from the per-micro-batch times t_k and

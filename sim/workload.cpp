@@ -119,7 +119,6 @@ std::optional<StepWork> build_step(const JobSpec& job, const Calibration& cal, s
   auto blocks = [&](bool is_moe) { return (is_moe && p.expert_tp == 1) ? 1 : 2; };
 
   const BytesPerParam bpp = bytes_per_param(tr, p);
-  const double w_bytes = element_bytes(activation_precision(tr.precision));
   const ShardGroups sg = shard_groups(p, cl);
   const double opt_gpu_frac = 1.0 - p.optimizer_offload.moved();
   if (std::string why = layout_error(m, p); !why.empty()) {
@@ -235,7 +234,7 @@ std::optional<StepWork> build_step(const JobSpec& job, const Calibration& cal, s
     }
   }
   if (p.pp > 1) {
-    w.p2p_bytes = B(static_cast<double>(p.micro_batch) * tr.sequence_length / p.cp * m.hidden * w_bytes / (ctx.sp ? p.tp : 1));
+    w.p2p_bytes = pipeline_p2p_bytes(job);
     if (m.tied_embeddings) w.emb_sync_bytes = B(static_cast<double>(ctx.vocab) * m.hidden / p.tp * bpp.grads);
   }
   return w;

@@ -101,6 +101,11 @@ struct PlanSpec {
   // d98e8a64; Megatron-Bridge MixedPrecisionConfig.fp8_param_gather; torchtitan
   // enable_fsdp_float8_all_gather). Needs fp8 and a sharded optimizer (arguments.py L1095).
   bool fp8_param_gather = false;
+  // Without sequence parallelism each TP rank sends 1/t of the activations to the next stage and
+  // the receiver all-gathers them over NVLink (Narayanan et al. SC'21 §4.1 "scatter/gather
+  // optimization"; Megatron-LM 2021-2022 --no-scatter-gather-tensors-in-pipeline, default on).
+  // Megatron-Core sends the whole tensor from every TP rank; with SP it is split anyway.
+  bool p2p_scatter_gather = false;
 
   [[nodiscard]] int gpus() const { return tp * pp * cp * dp; }
   [[nodiscard]] int effective_zero() const { return fsdp == Fsdp::kNone ? zero : 3; }
@@ -241,6 +246,7 @@ enum class Knob {
   kGradReducePrecision,
   kMasterParams,
   kFp8ParamGather,
+  kP2pScatterGather,
   kCount,
 };
 inline constexpr size_t kKnobCount = static_cast<size_t>(Knob::kCount);
@@ -435,6 +441,9 @@ inline constexpr std::array<KnobDecl, kKnobCount> kPlanKnobs = [] {
      .search = SearchRole::kFixed},
     {.name = "fp8_param_gather", .path = "fp8_param_gather", .type = KnobType::kBool, .get = get<&P::fp8_param_gather>,
      .set = set<&P::fp8_param_gather>, .default_of = constant<0>, .search = SearchRole::kFixed, .invalid = fp8_param_gather_invalid},
+    // Software, not parallelism: Megatron-LM of 2021-2022.
+    {.name = "p2p_scatter_gather", .path = "p2p_scatter_gather", .type = KnobType::kBool, .get = get<&P::p2p_scatter_gather>,
+     .set = set<&P::p2p_scatter_gather>, .default_of = constant<0>, .written_at_default = false},
   }};
 }();
 // clang-format on
@@ -475,6 +484,7 @@ static_assert(knob(Knob::kAttentionBackend).name == "attention_backend");
 static_assert(knob(Knob::kGradReducePrecision).name == "grad_reduce_precision");
 static_assert(knob(Knob::kMasterParams).name == "master_params");
 static_assert(knob(Knob::kFp8ParamGather).name == "fp8_param_gather");
+static_assert(knob(Knob::kP2pScatterGather).name == "p2p_scatter_gather");
 
 // The declaration whose name is `name` (nullptr: none).
 [[nodiscard]] const KnobDecl* find_knob(std::string_view name);

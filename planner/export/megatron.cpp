@@ -155,6 +155,10 @@ MegatronArgGroup parallel_args(const JobSpec& job, Refusals& r) {
     r.notes.push_back(
         "tp_grad_overlap off (synchronous backward TP collectives) is Megatron-LM before 2022; current releases always overlap: not "
         "written");
+  if (p.p2p_scatter_gather && p.pp > 1 && p.tp > 1 && !p.sequence_parallel)
+    r.notes.push_back(
+        "p2p_scatter_gather (pipeline activations split over the TP ranks, Megatron-LM 2021-2022) is gone from current releases, which "
+        "send whole tensors: not written");
   // Uneven stages (§1.2).
   if (p.first_stage_layers > 0) add(g, "--decoder-first-pipeline-num-layers", num(p.first_stage_layers));
   if (p.last_stage_layers > 0) add(g, "--decoder-last-pipeline-num-layers", num(p.last_stage_layers));

@@ -199,6 +199,28 @@ TEST(StageKinds, UnevenFirstAndLastStages) {
   EXPECT_EQ(&k.of_stage(15), &k.kind[2]);
 }
 
+// Pipeline transfers (Narayanan et al. 2021 §4.1): b·s·h elements a GPU; ÷ t with SP or
+// Megatron-LM's scatter/gather, which then all-gathers the t pieces over the TP group.
+TEST(PipelineTransfer, ScatterGatherSplitsOverTpAndAllGathers) {
+  Fixture f("llama3-70b", "dgx-h100-superpod");
+  JobSpec job = f.job(64, 4096);
+  job.plan.tp = 8;
+  job.plan.pp = 4;
+  job.plan.dp = 1;
+  const double full = 1.0 * 4096 * 8192 * 2;  // b 1, s 4096, h 8192, bf16
+  EXPECT_DOUBLE_EQ(pipeline_p2p_bytes(job) / B(1), full);
+  const Seconds whole = pipeline_p2p_time(job, f.cal);
+  EXPECT_DOUBLE_EQ(whole.si(), p2p_time(B(full), 8 * 1 * 1, f.cluster, f.cal).si());
+  job.plan.p2p_scatter_gather = true;
+  EXPECT_DOUBLE_EQ(pipeline_p2p_bytes(job) / B(1), full / 8);
+  const Seconds split = p2p_time(B(full / 8), 8, f.cluster, f.cal) +
+                        collective_time(Collective::kAllGather, B(full), place_group(8, 1, f.cluster), f.cluster, f.cal);
+  EXPECT_DOUBLE_EQ(pipeline_p2p_time(job, f.cal).si(), split.si());
+  EXPECT_LT(split, whole);
+  job.plan.sequence_parallel = true;  // already split: no all-gather
+  EXPECT_DOUBLE_EQ(pipeline_p2p_time(job, f.cal).si(), p2p_time(B(full / 8), 8, f.cluster, f.cal).si());
+}
+
 // A plan whose stages do not hold every layer is infeasible with the reason, never a smaller model.
 TEST(Analytic, StagesMustHoldEveryLayer) {
   Fixture f("llama3-8b", "dgx-h100-superpod");

@@ -50,6 +50,15 @@ TEST(SoftwareEra, AFeatureIsTheFrameworksFromItsFirstRelease) {
   EXPECT_TRUE(era(Framework::kNemo, "2024-07")->has(Feature::kParamRemainders));
   EXPECT_FALSE(era(Framework::kMegatronCore, "2024-07")->has(Feature::kParamRemainders));
   EXPECT_TRUE(era(Framework::kMegatronCore, "2025-06")->has(Feature::kParamRemainders));
+  // The engines: Megatron-LM before Megatron-Core reduced gradients after the backward and split
+  // pipeline tensors over TP; DeepSpeed's PipelineEngine reduces after the last micro-batch.
+  const SoftwareEra mlm = *era(Framework::kMegatronLm, "2022-05");
+  EXPECT_FALSE(mlm.has(Feature::kOverlapGradReduce));
+  EXPECT_TRUE(mlm.has(Feature::kP2pScatterGather));
+  EXPECT_FALSE(mds.has(Feature::kOverlapGradReduce));
+  const SoftwareEra core = *era(Framework::kMegatronCore, "2024-07");
+  EXPECT_TRUE(core.has(Feature::kOverlapGradReduce));
+  EXPECT_FALSE(core.has(Feature::kP2pScatterGather));
   // No date: whatever the framework ever had.
   EXPECT_TRUE(era(Framework::kMegatronCore, "")->has(Feature::kTpCommOverlap));
   EXPECT_FALSE(era(Framework::kDeepspeed, "")->has(Feature::kInterleavedSchedule));

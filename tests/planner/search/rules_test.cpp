@@ -229,7 +229,9 @@ TEST(PlannerSpace, InterleavingOfLayersThatDoNotDivideCountsEmbeddingAndLoss) {
         EXPECT_NE(o.schedule, Schedule::kInterleaved);
       }
     }
-    if (l.account_for) EXPECT_EQ(so.size(), 1u);
+    if (l.account_for) {
+      EXPECT_EQ(so.size(), 1u);
+    }
   }
   PlanSpec p = base_plan();
   p.pp = 13;
