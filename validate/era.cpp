@@ -60,15 +60,14 @@ std::optional<SoftwareEra> software_era(const Catalog& catalog, Framework framew
     fe.string("source");
     if (!f->json->contains("since")) {  // null is a value here: never
       f->at("since").error("expected \"since\": a date \"YYYY\" or \"YYYY-MM\", or null (never)");
-    } else if (const Json& s = (*f->json)["since"]; !s.is_null()) {
-      const std::string d = s.is_string() ? s.get<std::string>() : "";
-      if (!valid_date(d))
-        f->at("since").error("expected a date \"YYYY\" or \"YYYY-MM\", or null (got " + describe(s) + ")");
-      else
-        era.since[i] = {true, date_year(d), date_month(d)};
-      fe.child("since");
     } else {
-      fe.child("since");
+      fe.child("since");  // read here, not by the reader's typed getters (null is allowed)
+      const Json& s = f->json->at("since");
+      const std::string d = s.is_string() ? s.get<std::string>() : "";
+      if (valid_date(d))
+        era.since[i] = {true, date_year(d), date_month(d)};
+      else if (!s.is_null())
+        f->at("since").error("expected a date \"YYYY\" or \"YYYY-MM\", or null (got " + describe(s) + ")");
     }
     fe.finish();
   }

@@ -12,14 +12,20 @@ namespace {
 
 Json llama_row() { return test::PublicRuns().template_run(); }
 
-TEST(ValidationRow, LayersNotDividingOverStagesGoToUnevenFirstAndLastStages) {
+// The template row with `layers` layers at tp 1, pp `pp`, dp 4 and `virtual_stages` (null: unstated).
+Json pipeline_row(int layers, int pp, const Json& virtual_stages) {
   Json r = llama_row();
-  r["model"]["num_layers"] = 61;
-  r["parallelism"]["pp"] = 16;
+  r["model"]["num_layers"] = layers;
+  r["parallelism"]["pp"] = pp;
   r["parallelism"]["tp"] = 1;
   r["parallelism"]["cp"] = 1;
   r["parallelism"]["dp"] = 4;
-  r["parallelism"]["virtual_pipeline_stages"] = nullptr;
+  r["parallelism"]["virtual_pipeline_stages"] = virtual_stages;
+  return r;
+}
+
+TEST(ValidationRow, LayersNotDividingOverStagesGoToUnevenFirstAndLastStages) {
+  const Json r = pipeline_row(61, 16, nullptr);
   const test::PublicRuns runs;
   std::string reason;
   const auto rj = row_to_job(r, runs.catalog, reason);
@@ -38,13 +44,7 @@ TEST(ValidationRow, LayersNotDividingOverStagesGoToUnevenFirstAndLastStages) {
 // 405B recipes do; the row says so in `chosen`. Software of 2024 could not: the row is kept as
 // stated and the evaluator refuses it with Megatron's reason (7 layers in 4 chunks).
 TEST(ValidationRow, StatedInterleavingOfLayersThatDoNotDivideCountsEmbeddingAndLoss) {
-  Json r = llama_row();
-  r["model"]["num_layers"] = 126;
-  r["parallelism"]["pp"] = 16;
-  r["parallelism"]["tp"] = 1;
-  r["parallelism"]["cp"] = 1;
-  r["parallelism"]["dp"] = 4;
-  r["parallelism"]["virtual_pipeline_stages"] = 4;
+  Json r = pipeline_row(126, 16, 4);
   r["training"]["framework"] = "megatron-bridge";
   r["date"] = "2025-06";
   const test::PublicRuns runs;
