@@ -161,41 +161,13 @@ Evaluation AnalyticEvaluator::evaluate_with(const JobSpec& job, const Calibratio
   }
   const PipelineTime pt = pipeline_time(p, m_mb, kinds, times, pipeline_p2p_time(job, cal));
 
-  // --- Data-parallel gradient reduction and parameter gathers (per stage; the worst counts).
-  const int zero = p.effective_zero();
-  const GroupPlacement gd = place_group(static_cast<int>(sg.dp_dense), p.tp, cl);
-  const GroupPlacement ge = place_group(static_cast<int>(sg.dp_expert), p.tp * p.cp * p.ep, cl);
+  // --- Data-parallel gradient reduction and parameter gathers (per stage; the worst counts),
+  // with the compute slowed beside the hidden part (model/step.hpp data_parallel_time).
   Seconds dp_exposed{}, optimizer{}, offload_t{};
   for (int k = 0; k < kinds.count; ++k) {
-    const double pd = params[k].dense, pe = params[k].expert;
-    Seconds reduce, gather;
-    if (zero == 0) {
-      reduce = collective_time(Collective::kAllReduce, B(pd * bpp.grads), gd, cl, cal) +
-               collective_time(Collective::kAllReduce, B(pe * bpp.grads), ge, cl, cal);
-    } else {
-      reduce = collective_time(Collective::kReduceScatter, B(pd * bpp.grads), gd, cl, cal) +
-               collective_time(Collective::kReduceScatter, B(pe * bpp.grads), ge, cl, cal);
-      gather = collective_time(Collective::kAllGather, B(pd * bpp.gathered), gd, cl, cal) +
-               collective_time(Collective::kAllGather, B(pe * bpp.gathered), ge, cl, cal);
-    }
     const StageTimes& st = times[k];
-    Seconds exposed;
-    if (zero >= 3) {
-      // FSDP / ZeRO-3: parameters gathered for forward and again for backward, gradients
-      // reduce-scattered, every micro-batch; prefetch hides them under that micro-batch's compute.
-      const Seconds per_mb = gather * 2.0 + reduce;
-      exposed = std::max(Seconds{}, per_mb - (st.fwd + st.bwd) * 0.9) * m_mb;
-    } else {
-      // Reduction overlaps the last micro-batch's backward (bucketed, Megatron --overlap-grad-reduce);
-      // later stages finish their last backward earlier (drain), which hides more.
-      const double earlier = p.pp > 1 ? static_cast<double>(kinds.kind[k].index) : 0.0;
-      const Seconds window = (st.bwd + st.recompute) * (1.0 + earlier);
-      Seconds r_exposed = p.overlap_grad_reduce ? std::max(reduce * 0.05, reduce - window) : reduce;  // the last bucket never hides
-      Seconds g_exposed = gather;
-      if (p.overlap_param_gather && zero >= 1) g_exposed = std::max(gather * 0.05, gather - st.fwd);
-      exposed = r_exposed + g_exposed;
-    }
-    dp_exposed = std::max(dp_exposed, exposed);
+    const DataParallelTime dpt = data_parallel_time(job, cal, kinds.kind[k], params[k], st, m_mb);
+    dp_exposed = std::max(dp_exposed, dpt.exposed + dpt.sm_slowdown);
 
     const double local = local_optimizer_params(p, sg, params[k]);
     const double opt_frac = p.optimizer_offload.moved();

@@ -4,6 +4,7 @@
 
 #include "model/cost/collectives.hpp"
 #include "model/cost/compute.hpp"
+#include "model/memory.hpp"
 #include "model/params.hpp"
 #include "model/pipeline_layout.hpp"
 
@@ -223,6 +224,46 @@ Seconds offloaded_optimizer_time(double off, const JobSpec& job) {
   Seconds t = B(off * 34) / host_share + B(off * (bpp.grads + bpp.gathered)) / n.pcie.bandwidth;
   if (job.plan.optimizer_offload.device == OffloadDevice::kNvme) t += B(off * 12 * 2) / (n.nvme_bandwidth / n.gpus_per_node);
   return t;
+}
+
+int nccl_sms(const GroupPlacement& g, const NodeSpec& node) {
+  constexpr int kMaxSms = 16;  // NVIDIA/nccl issue #689 (above)
+  return g.in_scale_up ? kMaxSms : std::clamp(2 * node.nics, 2, kMaxSms);
+}
+
+DataParallelTime data_parallel_time(const JobSpec& job, const Calibration& cal, const StageKind& sk, const StageParams& params,
+                                    const StageTimes& t, double m) {
+  const PlanSpec& p = job.plan;
+  const ClusterSpec& cl = job.cluster;
+  const BytesPerParam bpp = bytes_per_param(job.training, p);
+  const ShardGroups sg = shard_groups(p, cl);
+  const int zero = p.effective_zero();
+  const GroupPlacement gd = place_group(static_cast<int>(sg.dp_dense), p.tp, cl);
+  const GroupPlacement ge = place_group(static_cast<int>(sg.dp_expert), p.tp * p.cp * p.ep, cl);
+  const double pd = params.dense, pe = params.expert;
+  DataParallelTime d;
+  const Collective red = zero == 0 ? Collective::kAllReduce : Collective::kReduceScatter;
+  d.reduce = collective_time(red, B(pd * bpp.grads), gd, cl, cal) + collective_time(red, B(pe * bpp.grads), ge, cl, cal);
+  if (zero >= 1)
+    d.gather = collective_time(Collective::kAllGather, B(pd * bpp.gathered), gd, cl, cal) +
+               collective_time(Collective::kAllGather, B(pe * bpp.gathered), ge, cl, cal);
+  Seconds hidden;
+  if (zero >= 3) {
+    const Seconds per_mb = d.gather * 2.0 + d.reduce;
+    d.exposed = std::max(Seconds{}, per_mb - (t.fwd + t.bwd) * 0.9) * m;
+    hidden = per_mb * m - d.exposed;
+  } else {
+    const double earlier = p.pp > 1 ? static_cast<double>(sk.index) : 0.0;
+    const Seconds window = (t.bwd + t.recompute) * (1.0 + earlier);
+    const Seconds r_exposed = p.overlap_grad_reduce ? std::max(d.reduce * 0.05, d.reduce - window) : d.reduce;
+    Seconds g_exposed = d.gather;
+    if (p.overlap_param_gather && zero >= 1) g_exposed = std::max(d.gather * 0.05, d.gather - t.fwd);
+    d.exposed = r_exposed + g_exposed;
+    hidden = d.reduce + d.gather - d.exposed;
+  }
+  const int sms = cl.node.gpu.sm_count;
+  if (sms > 0 && hidden.si() > 0) d.sm_slowdown = hidden * (static_cast<double>(nccl_sms(gd, cl.node)) / sms);
+  return d;
 }
 
 }  // namespace trainplan

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "model/calibration.hpp"
+#include "model/cost/collectives.hpp"
 #include "model/cost/layer.hpp"
 #include "model/spec/job.hpp"
 
@@ -169,5 +170,31 @@ Seconds gpu_optimizer_time(double local_params, const BytesPerParam& bpp, const 
 // fp32 master weights (Megatron's HybridDeviceOptimizer, megatron/core/optimizer/cpu_offloading/
 // hybrid_optimizer.py, runs torch.optim.Adam on fp32 copies), so remainders change none of this.
 Seconds offloaded_optimizer_time(double offloaded_params, const JobSpec& job);
+
+// Data-parallel work of one stage kind per step (the analytic evaluator's; the simulator replays
+// the collectives itself and takes `sm_slowdown` from here):
+//   * ZeRO 0: gradients all-reduced; ZeRO 1/2: reduce-scattered, and the updated parameters
+//     all-gathered; FSDP / ZeRO-3: parameters gathered for forward and again for backward and
+//     gradients reduce-scattered, every micro-batch, prefetch hiding them under that micro-batch's
+//     compute (90 % of it).
+//   * With --overlap-grad-reduce the reduction runs beside the last micro-batch's backward (later
+//     pipeline stages finish earlier, in the drain, which hides more); the last bucket (5 %) never
+//     hides. With --overlap-param-gather the gather runs under the next forward.
+//   * SMs lent to NCCL: a collective's CTAs do not share an SM with compute kernels, and NCCL takes
+//     about 2 SMs per NIC, 16 on a DGX with 8 NICs (NCCL maintainers, NVIDIA/nccl issue #689,
+//     2023-08-11: "If you are on DGX with 8 NICs ... it would use 16 SMs"; "NCCL CTAs won't share
+//     an SM with compute kernels"). The compute that runs beside the hidden part h of the
+//     collectives loses those SMs: it takes h · SMs_nccl / SMs longer (memory-bandwidth contention,
+//     nccl issue #1428, is not modeled).
+struct DataParallelTime {
+  Seconds reduce, gather;  // the collectives' whole times
+  Seconds exposed;         // what the step waits for
+  Seconds sm_slowdown;     // the compute beside the hidden part, slowed by the SMs NCCL takes
+};
+// `sk`'s stage index counts for the drain; `t` is its per-micro-batch time, `m` the micro-batches.
+DataParallelTime data_parallel_time(const JobSpec& job, const Calibration& cal, const StageKind& sk, const StageParams& params,
+                                    const StageTimes& t, double m);
+// SMs one NCCL collective of group `g` takes (above): 2 per NIC up to 16; 16 inside the scale-up domain.
+int nccl_sms(const GroupPlacement& g, const NodeSpec& node);
 
 }  // namespace trainplan

@@ -380,6 +380,11 @@ void run_stage(Ctx* cp, int s, int k, int t, int actor_index) {
     record(c, me, Stream::kCompute, "optimizer", a, now());
     if (lane0) acc.optimizer = sw.optimizer.si();
   }
+  if (sw.sm_slowdown.si() > 0) {  // the compute beside the hidden DP collectives, slowed (model/step.hpp)
+    const double a = now();
+    sg4::this_actor::sleep_for(sw.sm_slowdown.si());
+    record(c, me, Stream::kCompute, "SMs lent to NCCL", a, now());
+  }
   double end = now();
   // ZeRO 1/2: updated parameter shards all-gathered; with overlap, under the next step's first forward.
   if (w.zero >= 1 && w.zero < 3 && ring.size > 1 && sw.param_bytes.si() > 0) {

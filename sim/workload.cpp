@@ -219,6 +219,9 @@ std::optional<StepWork> build_step(const JobSpec& job, const Calibration& cal, s
     // Offload and optimizer as model/analytic.cpp computes them.
     if (p.activation_offload.moved() > 0)
       sw.act_offload_bytes = w.analytic.stage(i).offloaded_cpu / std::max(1.0, std::min<double>(m_mb, p.pp)) * 2.0;
+    // SMs lent to NCCL while the DP collectives hide (model/step.hpp data_parallel_time): the
+    // simulator replays the collectives; what their CTAs take from compute is the model's.
+    sw.sm_slowdown = data_parallel_time(job, cal, k, params, stage_times(m, k, costs, p.recompute, p.recompute_layers), m_mb).sm_slowdown;
     const double local = local_optimizer_params(p, sg, params);
     const double on_gpu = local * opt_gpu_frac;
     sw.optimizer = gpu_optimizer_time(on_gpu, bpp, cl.node.gpu, cal);

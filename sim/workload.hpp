@@ -64,6 +64,7 @@ struct StageWork {
   Bytes act_offload_bytes;        // PCIe traffic beside each forward (activation offload)
   Seconds optimizer;              // on-GPU Adam, memory bound
   Seconds offload;                // CPU optimizer / parameter streaming at the end of the step
+  Seconds sm_slowdown;            // compute slowed by the SMs the hidden DP collectives take (model/step.hpp)
 };
 
 struct StepWork {

@@ -27,6 +27,9 @@ planner::PlanProblem problem_for(const JobSpec& published) {
   p.training = published.training;
   p.training.global_batch_max = 0;
   planner::SearchSettings& s = p.search;
+  // The published plan was judged by whether it fits in the GPU's memory (validate/fill.hpp
+  // fits_in_memory), so the planner is held to the same rule: no headroom.
+  s.memory_headroom = 0;
   const PlanSpec& q = published.plan;
   s.max_gpus = q.gpus();
   s.max_micro_batch = std::max(s.max_micro_batch, q.micro_batch);

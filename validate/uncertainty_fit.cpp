@@ -105,7 +105,7 @@ BandCoverage check_coverage(const std::vector<RunView>& runs, GroupOf group_of, 
     const UncertaintyModel held = model_without(g);
     for (const RunView& v : runs) {
       if (group_of(v) != g) continue;
-      const int flags = extrapolation(held, *v.loso->job, *v.loso->evaluation, nullptr);
+      const int flags = extrapolation(held, *v.loso->job, *v.loso->evaluation, nullptr) + filled_flag(*v.fitted);
       const auto [lo, hi] = log_band(held, v.cls, flags);
       const double r = residual_of(v);
       ++c.rows;

@@ -10,6 +10,7 @@
 #include "model/pipeline_layout.hpp"
 #include "planner/search/problem.hpp"
 #include "planner/search/space.hpp"
+#include "validate/fill.hpp"
 
 namespace trainplan {
 
@@ -278,7 +279,8 @@ std::optional<RowJob> row_to_job(const Json& run, const Catalog& catalog, std::s
   // Pipeline transfers stay overlapped (the default): Megatron-LM 2021-2022 synchronized after
   // each batched send/receive, but charging every steady-state transfer in full takes the 80 %
   // band's coverage of unseen runs from 37 to 35 of 52, below its 70 % floor (README, issue 17).
-  p.overlap_grad_reduce = rj.era.has(Feature::kOverlapGradReduce);
+  // Whether the engine overlaps gradient reduction is filled with the framework's default
+  // (fill.hpp, overlap_grad_reduce), within what the engine could do (era: kOverlapGradReduce).
   p.p2p_scatter_gather = rj.era.has(Feature::kP2pScatterGather);
   auto sp = opt<bool>(par, "sequence_parallel");
   rj.free_sp = !sp.has_value() && p.tp > 1;
@@ -351,130 +353,63 @@ std::optional<RowJob> row_to_job(const Json& run, const Catalog& catalog, std::s
 
 namespace {
 
-std::vector<int> divisors_up_to(long long n, int cap) {
-  std::vector<int> out;
-  for (int d = 1; d <= cap && d <= n; d *= 2)
-    if (n % d == 0) out.push_back(d);
-  return out;
+// The filled knobs that change the predicted time (a ZeRO stage without data parallelism and TP
+// overlap where sequence parallelism cannot be on do not count; neither do the data-parallel
+// overlaps, which no run states: every row shares that unknown, and its bands hold it).
+int time_knobs_filled(const RowJob& rj, const PlanSpec& p) {
+  const bool sp_possible = p.sequence_parallel || (rj.free_sp && rj.era.has(Feature::kSequenceParallel));
+  const bool overlap_free = rj.free_tp_overlap && rj.era.has(Feature::kTpCommOverlap) && sp_possible;
+  return int{rj.free_micro_batch} + int{rj.free_recompute} + int{rj.free_virtual && rj.era.has(Feature::kInterleavedSchedule)} +
+         int{rj.free_sp && rj.era.has(Feature::kSequenceParallel)} + int{overlap_free} +
+         int{rj.free_zero && static_cast<long long>(p.dp) * p.cp > 1};
 }
 
-// Whether a plan fits as the planner requires: feasible, with the planner's default memory
-// headroom left free on every GPU (planner/search/problem.hpp), as a practitioner leaves it.
-bool fits(const JobSpec& j, const Evaluation& e) {
-  return e.feasible && e.peak_memory <= j.cluster.node.gpu.memory * (1.0 - planner::kDefaultMemoryHeadroom);
-}
-
-// The values the fill tries for each free knob: every value a practitioner could set with the
-// software of the run's source (validate/era.hpp); a stated knob has its one value.
-struct Candidates {
-  std::vector<int> micro_batches, virtual_stages, zeros, expert_tps;
-  std::vector<Recompute> recomputes;
-  std::vector<bool> sequence_parallel, tp_overlap;
-  // No knob that changes the predicted time had a choice (a ZeRO stage without data parallelism,
-  // the gradient-reduction precision and expert TP do not count).
-  // TP overlap is a choice only where SP can be on, which it needs.
-  [[nodiscard]] bool single(const PlanSpec& p) const {
-    const bool sp_possible = std::find(sequence_parallel.begin(), sequence_parallel.end(), true) != sequence_parallel.end();
-    return micro_batches.size() == 1 && virtual_stages.size() == 1 && recomputes.size() == 1 && sequence_parallel.size() == 1 &&
-           (tp_overlap.size() == 1 || !sp_possible) && (zeros.size() == 1 || static_cast<long long>(p.dp) * p.cp == 1);
-  }
-};
-
-Candidates candidates(const RowJob& rj) {
-  const JobSpec& base = rj.job;
-  const PlanSpec& bp = base.plan;
-  const SoftwareEra& era = rj.era;
-  Candidates c;
-  c.micro_batches = rj.free_micro_batch ? divisors_up_to(base.training.global_batch / bp.dp, 16) : std::vector<int>{bp.micro_batch};
-  c.recomputes = {bp.recompute};
-  if (rj.free_recompute) {
-    c.recomputes = {Recompute::kNone, Recompute::kFull};
-    if (era.has(Feature::kSelectiveRecompute)) c.recomputes.insert(c.recomputes.begin() + 1, Recompute::kSelective);
-  }
-  c.virtual_stages = {bp.virtual_stages};
-  if (rj.free_virtual && era.has(Feature::kInterleavedSchedule)) {
-    const int per_stage = base.model.layers / bp.pp;
-    if (base.model.layers % bp.pp == 0 && bp.pp >= 2)  // PP 2 interleaves with P2P overlap on (docs/interfaces.md §1.3)
-      for (int v = 2; v <= per_stage; ++v)
-        if (per_stage % v == 0) c.virtual_stages.push_back(v);
-  }
-  c.zeros = rj.free_zero ? std::vector<int>{0, 1} : std::vector<int>{bp.zero};
-  c.sequence_parallel =
-      rj.free_sp && era.has(Feature::kSequenceParallel) ? std::vector<bool>{false, true} : std::vector<bool>{bp.sequence_parallel};
-  // TP communication overlap needs sequence parallelism (docs/interfaces.md §1.2, arguments.py L930).
-  c.tp_overlap =
-      rj.free_tp_overlap && era.has(Feature::kTpCommOverlap) ? std::vector<bool>{false, true} : std::vector<bool>{bp.tp_comm_overlap};
-  // Expert TP is never stated either: Megatron's default is the dense TP (--expert-tensor-parallel-size None → TP,
-  // docs/interfaces.md §1.2); 1 is the other common choice.
-  c.expert_tps = base.model.moe && bp.tp > 1 ? std::vector<int>{1, bp.tp} : std::vector<int>{bp.expert_tp};
-  return c;
-}
-
-// Fastest plan that fits among the completions of the free knobs: a grid over the candidates and
-// the gradient-reduction precision; full recomputation also with the fewest layers per stage that
-// fit (Megatron --recompute-method block --recompute-num-layers N: time grows and memory falls with
-// N, so a bisection finds it). When nothing fits, the first completion tried, with its reasons.
-std::optional<std::pair<JobSpec, Evaluation>> best_completion(const RowJob& rj, const Candidates& cand, const Evaluator& ev,
-                                                              const Calibration& cal) {
-  const JobSpec& base = rj.job;
-  const PlanSpec& bp = base.plan;
-  // Gradient precision is never stated by a run: a practitioner short of memory reduces in bf16.
-  const std::vector<bool> grad_bf16{false, true};
-  const int stage_layers = (base.model.layers + bp.pp - 1) / bp.pp;
-  std::optional<std::pair<JobSpec, Evaluation>> best;
-  auto consider = [&](const JobSpec& j) {
-    Evaluation e = ev.evaluate(j, cal);
-    const bool ok = fits(j, e);
-    if (!best)
-      best = {j, e};
-    else if (ok && (!fits(best->first, best->second) || e.step_time < best->second.step_time))
-      best = {j, std::move(e)};
-    return ok;
+// `chosen` and `chosen_why` of a predicted row: every knob the fill gave a value, and what the
+// run's software fixed (era.hpp), which is that software's default.
+void write_chosen(const RowJob& rj, const FilledPlan& f, ValidationRow& row) {
+  const PlanSpec& p = f.job.plan;
+  auto put = [&](const char* key, Json value, FillWhy why) {
+    row.chosen[key] = std::move(value);
+    row.chosen_why[key] = fill_why_name(why);
   };
-  for (int mb : cand.micro_batches)
-    for (Recompute rc : cand.recomputes)
-      for (int v : cand.virtual_stages)
-        for (int z : cand.zeros)
-          for (bool sp : cand.sequence_parallel)
-            for (bool tpo : cand.tp_overlap)
-              for (bool gb : grad_bf16)
-                for (int etp : cand.expert_tps) {
-                  if (tpo && !sp) continue;
-                  JobSpec j = base;
-                  j.plan.tp_comm_overlap = tpo;
-                  j.plan.grad_reduce_bf16 = gb;
-                  j.plan.expert_tp = etp;
-                  j.plan.micro_batch = mb;
-                  j.plan.recompute = rc;
-                  j.plan.virtual_stages = v;
-                  j.plan.schedule = v > 1 ? Schedule::kInterleaved : Schedule::k1F1B;
-                  if (j.plan.fsdp == Fsdp::kNone) j.plan.zero = z;
-                  j.plan.sequence_parallel = sp;
-                  if (j.training.global_batch % (static_cast<long long>(mb) * j.plan.dp) != 0) continue;
-                  // A stated interleaving is evaluated as stated (refused with Megatron's reason if the layers do not fill it).
-                  if (rj.free_virtual && v > 1 && !layout_error(j.model, j.plan).empty()) continue;
-                  // Megatron's interleaved schedule needs the micro-batch count divisible by pp (the
-                  // planner's rule kInterleavedMicroBatches); a stated interleaving is taken as stated.
-                  if (rj.free_virtual && v > 1 && j.micro_batches() % j.plan.pp != 0) continue;
-                  if (!consider(j) || rc != Recompute::kFull || !rj.free_recompute || bp.recompute_layers > 0 || stage_layers < 2) continue;
-                  // Fewest recomputed layers that fit (recompute_layers N of the stage's; 0 would mean all):
-                  // invariant: lo layers do not fit (lo = 0: none recomputed), hi layers do.
-                  int lo = 0, hi = stage_layers;
-                  auto fits_with = [&](int n) {
-                    JobSpec jn = j;
-                    jn.plan.recompute_layers = n;
-                    return fits(jn, ev.evaluate(jn, cal));
-                  };
-                  while (hi - lo > 1) {
-                    const int mid = (lo + hi) / 2;
-                    (fits_with(mid) ? hi : lo) = mid;
-                  }
-                  if (hi < stage_layers) {
-                    j.plan.recompute_layers = hi;
-                    consider(j);
-                  }
-                }
-  return best;
+  for (const auto& [knob, why] : f.why) {
+    switch (knob) {
+      case FillKnob::kMicroBatch: put("micro_batch_size", p.micro_batch, why); break;
+      case FillKnob::kRecompute:
+        put("activation_recomputation", recompute_name(p.recompute), why);
+        if (p.recompute_layers > 0) put("recompute_num_layers", p.recompute_layers, why);
+        break;
+      case FillKnob::kVirtualStages: put("virtual_pipeline_stages", p.virtual_stages, why); break;
+      case FillKnob::kZero: put("zero_stage", p.zero, why); break;
+      case FillKnob::kSequenceParallel: put("sequence_parallel", p.sequence_parallel, why); break;
+      case FillKnob::kTpCommOverlap: put("tp_comm_overlap", p.tp_comm_overlap, why); break;
+      case FillKnob::kOverlapGradReduce: put("overlap_grad_reduce", p.overlap_grad_reduce, why); break;
+      case FillKnob::kOverlapParamGather: put("overlap_param_gather", p.overlap_param_gather, why); break;
+      case FillKnob::kCount: break;
+    }
+  }
+  if (rj.era.year > 0) row.chosen["software_year"] = rj.era.year;
+  if (p.attention == AttentionBackend::kUnfused) put("attention_backend", "unfused", FillWhy::kDefault);
+  if (!p.tp_grad_overlap && p.tp > 1) put("tp_grad_overlap", false, FillWhy::kDefault);
+  // Read from how the source counts FLOPs, not filled: no `why`.
+  if (rj.recompute_from_flop_count) row.chosen["activation_recomputation"] = "full (hardware FLOP count)";
+  if (rj.uneven_layout) put("stage_layers", Json{{"first", p.first_stage_layers}, {"last", p.last_stage_layers}}, FillWhy::kDefault);
+  if (rj.layers_accounted) put("pipeline_split", "account_for_embedding and account_for_loss", FillWhy::kRecipe);
+  if (rj.mla_assumed) {
+    const MlaSpec& a = *f.job.model.mla;
+    put("mla_dimensions",
+        Json{{"q_lora_rank", a.q_lora_rank},
+             {"kv_lora_rank", a.kv_lora_rank},
+             {"qk_nope_head_dim", a.qk_nope_head_dim},
+             {"qk_rope_head_dim", a.qk_rope_head_dim},
+             {"v_head_dim", a.v_head_dim}},
+        FillWhy::kDefault);
+  }
+  // --grad-reduce-in-bf16 is store_true (Megatron arguments.py L3053): gradients reduce in fp32.
+  put("grad_reduce_precision", p.grad_reduce_bf16 ? "bf16" : "fp32", FillWhy::kDefault);
+  put("master_params", p.param_remainders ? "remainder" : "fp32", FillWhy::kDefault);
+  if (f.job.model.moe && p.tp > 1) put("expert_tensor_parallel", p.expert_tp, FillWhy::kDefault);
+  if (f.recipe) row.chosen["recipe"] = f.recipe->source;
 }
 
 }  // namespace
@@ -493,6 +428,8 @@ ValidationReport validate_runs(const Json& doc, const std::string& file, const C
     root.at("runs").error("expected an array of runs");
     return rep;
   }
+  // The frameworks' defaults and recipes the fill reads (fill.hpp), once for the file.
+  const std::optional<FillData> fill_data = load_fill_data(catalog, diag);
   std::set<std::string> seen_ids;
   for (size_t i = 0; i < doc["runs"].size(); ++i) {
     const Json& run = doc["runs"][i];
@@ -518,61 +455,27 @@ ValidationReport validate_runs(const Json& doc, const std::string& file, const C
         } else {
           row.gpu_architecture = rj->job.cluster.node.gpu.architecture;
           Calibration cal = calibration_for(rj->job.cluster.node.gpu);
-          const Candidates cand = candidates(*rj);
-          auto best = best_completion(*rj, cand, evaluator, cal);
-          if (best && best->second.feasible && predictor) best->second = predictor->evaluate(best->first, cal);
+          std::optional<FilledPlan> best;
+          if (fill_data) best = fill_plan(*rj, *fill_data, evaluator, cal);
+          if (best && best->evaluation.feasible && predictor) best->evaluation = predictor->evaluate(best->job, cal);
           // Only now, after predicting, read what was measured.
           const Json& meas = run.at("measured");
           const std::string def = flop_definition(run);
           const auto bad = bad_measurement(meas);
           if (bad) rn.at("measured").error(*bad);
-          if (!best || !fits(best->first, best->second)) {
+          if (!best || !fits_in_memory(best->evaluation)) {
             row.status = RowStatus::kInfeasible;
-            if (best && !best->second.reasons.empty())
-              row.reason = best->second.reasons[0].detail;
-            else if (best) {
-              char buf[200];
-              std::snprintf(buf, sizeof buf,
-                            "stage %d needs %.1f GiB, more than %.0f%% of the GPU's %.1f GiB (the planner's memory headroom)",
-                            best->second.peak_stage, best->second.peak_memory / GiB(1), 100 * (1 - planner::kDefaultMemoryHeadroom),
-                            best->first.cluster.node.gpu.memory / GiB(1));
-              row.reason = buf;
-            } else
-              row.reason = "no feasible completion";
+            row.reason = best && !best->evaluation.reasons.empty() ? best->evaluation.reasons[0].detail
+                                                                   : std::string("the framework defaults could not be read");
           } else {
-            const Evaluation& e = best->second;
-            const JobSpec& j = best->first;
+            const Evaluation& e = best->evaluation;
+            const JobSpec& j = best->job;
             row.status = RowStatus::kPredicted;
             row.job = j;
             row.evaluation = e;
-            if (rj->free_micro_batch) row.chosen["micro_batch_size"] = j.plan.micro_batch;
-            if (rj->era.year > 0) row.chosen["software_year"] = rj->era.year;
-            // What the source's software fixed (era.hpp), said like the knobs the fill chose.
-            if (j.plan.attention == AttentionBackend::kUnfused) row.chosen["attention_backend"] = "unfused";
-            if (!j.plan.tp_grad_overlap && j.plan.tp > 1) row.chosen["tp_grad_overlap"] = false;
-            if (rj->recompute_from_flop_count) row.chosen["activation_recomputation"] = "full (hardware FLOP count)";
-            if (rj->free_tp_overlap) row.chosen["tp_comm_overlap"] = j.plan.tp_comm_overlap;
-            if (rj->free_recompute) {
-              row.chosen["activation_recomputation"] = recompute_name(j.plan.recompute);
-              if (j.plan.recompute_layers > 0) row.chosen["recompute_num_layers"] = j.plan.recompute_layers;
-            }
-            if (rj->free_virtual) row.chosen["virtual_pipeline_stages"] = j.plan.virtual_stages;
-            if (rj->free_zero) row.chosen["zero_stage"] = j.plan.zero;
-            if (rj->uneven_layout) row.chosen["stage_layers"] = {{"first", j.plan.first_stage_layers}, {"last", j.plan.last_stage_layers}};
-            if (rj->layers_accounted) row.chosen["pipeline_split"] = "account_for_embedding and account_for_loss (recipe)";
-            if (rj->mla_assumed) {
-              const MlaSpec& a = *j.model.mla;
-              row.chosen["mla_dimensions"] = {{"q_lora_rank", a.q_lora_rank},
-                                              {"kv_lora_rank", a.kv_lora_rank},
-                                              {"qk_nope_head_dim", a.qk_nope_head_dim},
-                                              {"qk_rope_head_dim", a.qk_rope_head_dim},
-                                              {"v_head_dim", a.v_head_dim}};
-            }
-            if (rj->free_sp) row.chosen["sequence_parallel"] = j.plan.sequence_parallel;
-            row.chosen["grad_reduce_precision"] = j.plan.grad_reduce_bf16 ? "bf16" : "fp32";
-            row.chosen["master_params"] = j.plan.param_remainders ? "remainder" : "fp32";
-            if (j.model.moe && j.plan.tp > 1) row.chosen["expert_tensor_parallel"] = j.plan.expert_tp;
-            row.fully_stated = cand.single(j.plan);
+            write_chosen(*rj, *best, row);
+            row.filled_knobs = time_knobs_filled(*rj, j.plan);
+            row.fully_stated = row.filled_knobs == 0;
             // The contract's order: time and tokens need no FLOP definition, and frameworks count
             // FLOPs differently (../shared/docs/contract.md, "Validation files").
             const char* order[] = {"iteration_time_s", "tokens_per_s_per_gpu", "tflops_per_gpu", "mfu_pct"};
@@ -649,7 +552,7 @@ double r3(double v) { return round_decimals(v, 3); }
 // The 80 % band of the row's compared metric, [lo, hi]: a time scales as e^r, a rate as e^-r.
 Json metric_interval(const UncertaintyModel& u, const ValidationRow& row) {
   if (!u.loaded || !row.job || !row.evaluation) return Json();
-  const int flags = extrapolation(u, *row.job, *row.evaluation, nullptr);
+  const int flags = extrapolation(u, *row.job, *row.evaluation, nullptr) + filled_flag(row);
   const auto [lo, hi] = log_band(u, precision_class_key(row.job->cluster.node.gpu.architecture, row.job->training.precision), flags);
   const bool time = row.metric == "iteration_time_s";
   const double a = row.predicted * std::exp(time ? lo : -hi), b = row.predicted * std::exp(time ? hi : -lo);
@@ -678,6 +581,7 @@ Json report_to_json(const ValidationReport& r, const UncertaintyModel* u) {
     }
     j["memory"] = Json();
     j["chosen"] = row.chosen;
+    j["chosen_why"] = row.chosen_why;
     // Whether no knob that changes the time had a choice (what --fit fits a group on, see fit.cpp).
     j["fully_stated"] = row.fully_stated;
     if (row.evaluation) {

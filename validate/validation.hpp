@@ -37,12 +37,19 @@ struct ValidationRow {
   double predicted = 0;
   double error_pct = 0;
   Json chosen = Json::object();
+  Json chosen_why = Json::object();  // for each filled key of `chosen`: "default", "recipe" or "to fit" (fill.hpp)
   // Every knob that changes the predicted time was stated by the run (none filled; a ZeRO stage
   // without data parallelism and the gradient-reduction precision do not count).
   bool fully_stated = false;
+  int filled_knobs = 0;                  // knobs that change the time which the fill gave a value (fully_stated: none)
   std::optional<JobSpec> job;            // the job predicted (with chosen knobs)
   std::optional<Evaluation> evaluation;  // its prediction (step time, breakdown, memory)
 };
+
+// The extrapolation flags of a row whose plan the fill completed: one per filled knob that changes
+// the time, whose value in the run is unknown (its framework's default stands in for it), so its
+// band is widened as for any other way the plan leaves what was validated (model/uncertainty.hpp).
+inline int filled_flag(const ValidationRow& row) { return row.filled_knobs; }
 
 struct ValidationReport {
   std::vector<ValidationRow> rows;
@@ -70,7 +77,8 @@ std::optional<RowJob> row_to_job(const Json& run, const Catalog& catalog, std::s
 // Calibration supplier per GPU (so that fitting can vary it).
 using CalibrationFor = std::function<Calibration(const GpuSpec&)>;
 
-// `evaluator` fills the unstated knobs (fastest feasible completion) and predicts; when `predictor`
+// `evaluator` predicts the plan with the unstated knobs filled by the run's framework's defaults
+// and recipes (validate/fill.hpp); when `predictor`
 // is given (the simulator), the chosen plan is predicted again by it and that prediction counts.
 ValidationReport validate_runs(const Json& doc, const std::string& file, const Catalog& catalog, const Evaluator& evaluator,
                                const CalibrationFor& calibration_for, Diagnostics& diag, const Evaluator* predictor = nullptr);

@@ -110,6 +110,8 @@ TEST(SoftwareEra, AnOldRunIsFilledWithItsOwnSoftware) {
   r["parallelism"]["sequence_parallel"] = nullptr;
   r["parallelism"]["virtual_pipeline_stages"] = nullptr;
   r["parallelism"]["activation_recomputation"] = nullptr;
+  // 2020 NeMo had no distributed optimizer (frameworks.json: 2022-08): state it, or no plan fits.
+  r["parallelism"]["zero_stage"] = 1;
   const test::PublicRuns runs;
   std::string reason;
   const auto rj = row_to_job(r, runs.catalog, reason);
@@ -120,39 +122,47 @@ TEST(SoftwareEra, AnOldRunIsFilledWithItsOwnSoftware) {
   const ValidationRow row = validate_one(r);
   ASSERT_EQ(row.status, RowStatus::kPredicted) << row.reason;
   EXPECT_EQ(row.chosen["software_year"], 2020);
+  // The 2024 launcher recipe for this model says SP, TP overlap and 10 virtual stages; none existed
+  // in 2020, so each is off, the framework's default.
   EXPECT_EQ(row.chosen["sequence_parallel"], false);
+  EXPECT_EQ(row.chosen_why["sequence_parallel"], "default");
   EXPECT_EQ(row.chosen["tp_comm_overlap"], false);
   EXPECT_EQ(row.chosen["virtual_pipeline_stages"], 1);
+  EXPECT_EQ(row.chosen_why["virtual_pipeline_stages"], "default");
   EXPECT_NE(row.chosen["activation_recomputation"], "selective");
   EXPECT_EQ(row.chosen["attention_backend"], "unfused");  // what the era fixed is said too
   EXPECT_EQ(row.chosen["tp_grad_overlap"], false);
   EXPECT_EQ(row.job->plan.sequence_parallel, false);
-  EXPECT_FALSE(row.fully_stated);  // recomputation and ZeRO stage were still chosen
-  // With those stated, every knob that changes the time had one possible value in 2020.
+  EXPECT_FALSE(row.fully_stated);  // recomputation was still filled
+  // With it stated, every knob that changes the time had one possible value in 2020.
   r["parallelism"]["activation_recomputation"] = "full";
-  r["parallelism"]["zero_stage"] = 1;
   EXPECT_TRUE(validate_one(r).fully_stated);
-  // In 2024 the same row has SP and TP overlap to choose from.
+  // In 2024 the same row has SP and TP overlap to fill.
   r["date"] = "2024-01";
   EXPECT_FALSE(validate_one(r).fully_stated);
 }
 
-TEST(SoftwareEra, ARecentRunMayOverlapTensorParallelCommunication) {
+TEST(SoftwareEra, TensorParallelOverlapComesFromTheRecipeNotFromSpeed) {
   Json r = template_row();
-  r["date"] = "2024-01";
+  r["date"] = "2024-07";
   const ValidationRow row = validate_one(r);
   ASSERT_EQ(row.status, RowStatus::kPredicted) << row.reason;
-  ASSERT_TRUE(row.chosen.contains("tp_comm_overlap"));
   ASSERT_GT(row.job->plan.tp, 1);
-  // Overlap only hides time, so the fastest completion takes it, with the SP it needs.
+  // NeMo-Framework-Launcher's llama3_70b.yaml (tp 4, pp 4, as this row) sets ub_tp_comm_overlap.
   EXPECT_TRUE(row.job->plan.tp_comm_overlap);
   EXPECT_TRUE(row.job->plan.sequence_parallel);
-  // Same row with the overlap unavailable is never faster: the fill takes the fastest completion.
-  Json old = r;
-  old["date"] = "2022-06";
-  const ValidationRow o = validate_one(old);
-  ASSERT_EQ(o.status, RowStatus::kPredicted) << o.reason;
-  EXPECT_GE(o.evaluation->step_time.si(), row.evaluation->step_time.si());
+  EXPECT_EQ(row.chosen_why["tp_comm_overlap"], "recipe");
+  EXPECT_TRUE(row.chosen.contains("recipe"));
+  // The same run on Megatron-Core, which publishes no recipe for it: the arguments' default, off,
+  // even though overlap would be faster (never the fastest completion).
+  Json core = r;
+  core["training"]["framework"] = "megatron-core";
+  const ValidationRow c = validate_one(core);
+  ASSERT_EQ(c.status, RowStatus::kPredicted) << c.reason;
+  EXPECT_FALSE(c.job->plan.tp_comm_overlap);
+  EXPECT_EQ(c.chosen_why["tp_comm_overlap"], "default");
+  EXPECT_FALSE(c.chosen.contains("recipe"));
+  EXPECT_GT(c.evaluation->step_time.si(), row.evaluation->step_time.si());
 }
 
 // Master-weight remainders are bit-exact and save memory at no cost in time, so the fill gives
@@ -173,6 +183,7 @@ TEST(SoftwareEra, MasterWeightRemaindersFromTheirYearWithBf16Weights) {
   EXPECT_NEAR(e.stage(0).optimizer / row.evaluation->stage(0).optimizer, 12.0 / 10.0, 1e-12);
   // 2021 software kept whole fp32 master weights, and fp16 weights have no remainder to complete.
   r["date"] = "2021";
+  r["parallelism"]["zero_stage"] = 1;  // no distributed optimizer in 2021 NeMo to fill
   EXPECT_EQ(validate_one(r).chosen["master_params"], "fp32");
   r["date"] = "2024-01";
   r["training"]["precision"] = "fp16";
