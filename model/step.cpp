@@ -231,6 +231,17 @@ int nccl_sms(const GroupPlacement& g, const NodeSpec& node) {
   return g.in_scale_up ? kMaxSms : std::clamp(2 * node.nics, 2, kMaxSms);
 }
 
+int zero3_units(const StageKind& sk) { return std::max(1, sk.blocks()); }
+
+double zero3_gathers(const JobSpec& job, const StageKind& sk) {
+  const PlanSpec& p = job.plan;
+  const Framework f = effective_framework(job.training.framework);
+  const bool deepspeed = f == Framework::kDeepspeed || f == Framework::kMegatronDeepspeed;
+  if (!deepspeed || p.recompute != Recompute::kFull) return 2.0;
+  const double recomputed = p.recompute_layers > 0 ? std::min(1.0, static_cast<double>(p.recompute_layers) / zero3_units(sk)) : 1.0;
+  return 2.0 + recomputed;
+}
+
 DataParallelTime data_parallel_time(const JobSpec& job, const Calibration& cal, const StageKind& sk, const StageParams& params,
                                     const StageTimes& t, double m) {
   const PlanSpec& p = job.plan;
@@ -249,7 +260,16 @@ DataParallelTime data_parallel_time(const JobSpec& job, const Calibration& cal, 
                collective_time(Collective::kAllGather, B(pe * bpp.gathered), ge, cl, cal);
   Seconds hidden;
   if (zero >= 3) {
-    const Seconds per_mb = d.gather * 2.0 + d.reduce;
+    // Per unit: its share of the bytes, and one call's latency each (above).
+    const int units = zero3_units(sk);
+    const double u = 1.0 / units;
+    const Seconds gather_unit = collective_time(Collective::kAllGather, B(pd * bpp.gathered * u), gd, cl, cal) +
+                                collective_time(Collective::kAllGather, B(pe * bpp.gathered * u), ge, cl, cal);
+    const Seconds reduce_unit =
+        collective_time(red, B(pd * bpp.grads * u), gd, cl, cal) + collective_time(red, B(pe * bpp.grads * u), ge, cl, cal);
+    d.gather = gather_unit * units;
+    d.reduce = reduce_unit * units;
+    const Seconds per_mb = d.gather * zero3_gathers(job, sk) + d.reduce;
     d.exposed = std::max(Seconds{}, per_mb - (t.fwd + t.bwd) * 0.9) * m;
     hidden = per_mb * m - d.exposed;
   } else {

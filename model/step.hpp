@@ -176,7 +176,15 @@ Seconds offloaded_optimizer_time(double offloaded_params, const JobSpec& job);
 //   * ZeRO 0: gradients all-reduced; ZeRO 1/2: reduce-scattered, and the updated parameters
 //     all-gathered; FSDP / ZeRO-3: parameters gathered for forward and again for backward and
 //     gradients reduce-scattered, every micro-batch, prefetch hiding them under that micro-batch's
-//     compute (90 % of it).
+//     compute (90 % of it). Each transformer block is its own unit, with its own collectives
+//     (FSDP wraps each block: torchtitan apply_fsdp fully_shard per TransformerBlock; DeepSpeed
+//     fetches per sub-module), so the per-call latency (NCCL's launch and, for a ring of n, n − 1
+//     hops) is paid zero3_units(...) times per pass: a cost that grows with the data-parallel size.
+//     DeepSpeed ZeRO-3 gathers again for a recomputed forward (its pre-forward hook fetches a
+//     sub-module's parameters on every forward, the checkpointed recomputation's too:
+//     deepspeed/runtime/zero/parameter_offload.py L353-354, L525-537 at edaa7221); FSDP's
+//     recomputation runs inside the unit's backward, whose parameters its pre-backward hook has
+//     gathered, so it gathers nothing more.
 //   * With --overlap-grad-reduce the reduction runs beside the last micro-batch's backward (later
 //     pipeline stages finish earlier, in the drain, which hides more); the last bucket (5 %) never
 //     hides. With --overlap-param-gather the gather runs under the next forward.
@@ -196,5 +204,9 @@ DataParallelTime data_parallel_time(const JobSpec& job, const Calibration& cal, 
                                     const StageTimes& t, double m);
 // SMs one NCCL collective of group `g` takes (above): 2 per NIC up to 16; 16 inside the scale-up domain.
 int nccl_sms(const GroupPlacement& g, const NodeSpec& node);
+// FSDP / ZeRO-3 units of a stage kind (its transformer blocks, at least 1), and the parameter
+// gathers per micro-batch and unit: 2, plus the recomputed share under DeepSpeed (above).
+int zero3_units(const StageKind& sk);
+double zero3_gathers(const JobSpec& job, const StageKind& sk);
 
 }  // namespace trainplan

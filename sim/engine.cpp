@@ -188,6 +188,7 @@ void run_stage(Ctx* cp, int s, int k, int t, int actor_index) {
     std::vector<const std::vector<int>*> routes;
     std::vector<double> bytes;
     double start = 0;
+    double finish = 0;  // when its last flow ended (dp_wait)
   };
   auto dp_launch = [&](double per_rank) {
     Launched l;
@@ -212,8 +213,11 @@ void run_stage(Ctx* cp, int s, int k, int t, int actor_index) {
   };
   auto dp_wait = [&](Launched& l) {
     if (!l.comms.empty()) sg4::Comm::wait_all(l.comms);
-    for (size_t i = 0; i < l.comms.size(); ++i)
+    l.finish = l.start;
+    for (size_t i = 0; i < l.comms.size(); ++i) {
+      l.finish = std::max(l.finish, l.comms[i]->get_finish_time());
       if (l.routes[i]) account(c, *l.routes[i], l.comms[i]->get_start_time(), l.comms[i]->get_finish_time(), l.bytes[i]);
+    }
     const double rl = ring.pairs.empty() ? 0 : c.layout->route_latency(c.layout->route(ring.pairs[0].first, ring.pairs[0].second));
     l.comms.clear();
     return rl;
@@ -276,6 +280,13 @@ void run_stage(Ctx* cp, int s, int k, int t, int actor_index) {
   int stage_layers = 0;
   for (const ChunkWork& ch : sw.chunks) stage_layers += ch.layers;
   auto chunk_share = [&](const ChunkWork& ch) { return stage_layers > 0 ? static_cast<double>(ch.layers) / stage_layers : 1.0; };
+  // Each FSDP unit (a block) is its own collective: `calls` of them per unit of the chunk pay one
+  // call's latency each, after the bandwidth the flows took (model/step.hpp data_parallel_time).
+  const double z3_call = ring.size > 1 ? coll_lat + dp_hop * (ring.size - 1.0) : 0.0;
+  auto zero3_latency = [&](const Launched& l, const ChunkWork& ch, double calls) {
+    const double done = l.finish + z3_call * calls * std::max(1.0, std::round(sw.zero3_units * chunk_share(ch)));
+    if (done > now()) sg4::this_actor::sleep_until(done);
+  };
   for (size_t oi = 0; oi < ops.size(); ++oi) {
     const PipeOp& op = ops[oi];
     if (op.kind == PipeOp::kWeightGrad && w_done[oi]) continue;
@@ -309,6 +320,7 @@ void run_stage(Ctx* cp, int s, int k, int t, int actor_index) {
       if (w.zero >= 3) {
         const double a = now();
         dp_wait(gather);
+        zero3_latency(gather, cw, 1.0);
         record(c, me, Stream::kDp, "zero3 gather " + tag, gather.start, std::max(a, now()));
       }
       if (vs < V - 1) send(c.fwd_box[lane][vs + 1], (vs + 1) % w.pp);
@@ -317,11 +329,14 @@ void run_stage(Ctx* cp, int s, int k, int t, int actor_index) {
       if (static_cast<int>(oi) == last_bwd_of_chunk[op.chunk] && w.overlap_grad_reduce && red_bytes > 0)
         reduce_heads.push_back(dp_launch(red_bytes * (1 - bucket_tail) * chunk_share(cw)));
       Launched z3;
+      // Backward: the gather for backward, DeepSpeed's re-gather for a recomputed forward
+      // (zero3_gathers − 2 of them) and the reduce-scatter.
       if (w.zero >= 3 && op.kind != PipeOp::kWeightGrad)
-        z3 = dp_launch((sw.param_bytes.si() + sw.grad_bytes.si()) * frac * chunk_share(cw));
+        z3 = dp_launch((sw.param_bytes.si() * (sw.zero3_gathers - 1.0) + sw.grad_bytes.si()) * frac * chunk_share(cw));
       segments(op.kind == PipeOp::kWeightGrad ? cw.wgrad : cw.bwd, tag);
       if (w.zero >= 3 && op.kind != PipeOp::kWeightGrad) {
         dp_wait(z3);
+        zero3_latency(z3, cw, sw.zero3_gathers);
         record(c, me, Stream::kDp, "zero3 gather+reduce " + tag, z3.start, now());
       }
       if (op.kind == PipeOp::kBackward && vs > 0) send(c.bwd_box[lane][vs - 1], (vs - 1) % w.pp);

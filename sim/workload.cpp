@@ -221,6 +221,8 @@ std::optional<StepWork> build_step(const JobSpec& job, const Calibration& cal, s
       sw.act_offload_bytes = w.analytic.stage(i).offloaded_cpu / std::max(1.0, std::min<double>(m_mb, p.pp)) * 2.0;
     // SMs lent to NCCL while the DP collectives hide (model/step.hpp data_parallel_time): the
     // simulator replays the collectives; what their CTAs take from compute is the model's.
+    sw.zero3_units = zero3_units(k);
+    sw.zero3_gathers = zero3_gathers(job, k);
     sw.sm_slowdown = data_parallel_time(job, cal, k, params, stage_times(m, k, costs, p.recompute, p.recompute_layers), m_mb).sm_slowdown;
     const double local = local_optimizer_params(p, sg, params);
     const double on_gpu = local * opt_gpu_frac;

@@ -65,6 +65,8 @@ struct StageWork {
   Seconds optimizer;              // on-GPU Adam, memory bound
   Seconds offload;                // CPU optimizer / parameter streaming at the end of the step
   Seconds sm_slowdown;            // compute slowed by the SMs the hidden DP collectives take (model/step.hpp)
+  int zero3_units = 1;            // FSDP / ZeRO-3 units (blocks) of the stage (model/step.hpp zero3_units)
+  double zero3_gathers = 2;       // parameter gathers per micro-batch (model/step.hpp zero3_gathers)
 };
 
 struct StepWork {
