@@ -282,7 +282,10 @@ LayerCost output_cost(const LayerContext& c) {
   const double v = static_cast<double>(c.vocab) / c.tp;
   LayerCost out;
   const GemmShape logits{T, v, h};
-  const Seconds gemm = gemm_time(logits, c.precision, gpu, *c.cal);
+  // The LM head stays in bf16 in fp8 training: Megatron-Core builds it as
+  // tensor_parallel.ColumnParallelLinear, not a Transformer Engine layer, unless the MXFP8 output
+  // projection is asked for (megatron/core/models/gpt/gpt_model.py L272-277 at d98e8a64).
+  const Seconds gemm = gemm_time(logits, activation_precision(c.precision), gpu, *c.cal);
   // Cross entropy over fp32 logits: a few passes over T·V/t (Megatron's vocab-parallel CE).
   const Seconds ce = memory_bound_time(B(T * v * 4 * 3), 4, gpu, *c.cal);
   out.fwd = gemm + ce + memory_bound_time(B(T * h * 2 * 2 / (c.sp ? c.tp : 1)), 1, gpu, *c.cal);  // final norm
