@@ -24,6 +24,7 @@ std::optional<JobSpec> read_job(const SpecDocument& doc, const Catalog& catalog,
   r.child("description");
   r.finish();
   if (!diag.ok()) return std::nullopt;
+  job.training.era = training_era(catalog, job.training, diag);
   if (job.plan.dp == 0) {
     const int mp = job.plan.tp * job.plan.pp * job.plan.cp;
     if (mp <= 0 || job.cluster.gpus() % mp != 0) {
@@ -34,6 +35,7 @@ std::optional<JobSpec> read_job(const SpecDocument& doc, const Catalog& catalog,
     job.plan.dp = job.cluster.gpus() / mp;
   }
   if (job.plan.tp == 1) job.plan.sequence_parallel = false;  // Megatron turns SP off at TP 1
+  apply_framework_defaults(job, root);
   check_job(job, root);
   if (!diag.ok()) return std::nullopt;
   return job;
@@ -54,6 +56,7 @@ std::optional<planner::PlanProblem> read_problem(const SpecDocument& doc, const 
   r.child("description");
   r.finish();
   if (!diag.ok()) return std::nullopt;
+  p.training.era = training_era(catalog, p.training, diag);
   if (p.search.min_gpus > p.max_gpus()) {
     root.at("search").at("min_gpus").error("expected min_gpus <= the " + std::to_string(p.max_gpus()) + " GPUs available");
     return std::nullopt;

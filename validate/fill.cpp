@@ -4,7 +4,7 @@
 #include <string>
 
 #include "model/pipeline_layout.hpp"
-#include "validate/era.hpp"
+#include "model/spec/era.hpp"
 
 namespace trainplan {
 

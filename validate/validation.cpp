@@ -263,7 +263,7 @@ std::optional<RowJob> row_to_job(const Json& run, const Catalog& catalog, std::s
   p.cp = opt<int>(par, "cp").value_or(1);
   p.ep = opt<int>(par, "ep").value_or(1);
   {
-    // The run's framework at its date, never its id or source (validate/era.hpp).
+    // The run's framework at its date, never its id or source (model/spec/era.hpp).
     Diagnostics d;
     const std::optional<SoftwareEra> era = software_era(catalog, t.framework, t.date, d);
     if (!era) {
@@ -271,6 +271,7 @@ std::optional<RowJob> row_to_job(const Json& run, const Catalog& catalog, std::s
       return std::nullopt;
     }
     rj.era = *era;
+    t.era = *era;  // the evaluator refuses a stated feature the run's software lacked (plan_knobs.hpp)
   }
   // Attention as the source's software ran it: materialised scores before fused flash attention.
   if (!rj.era.has(Feature::kFlashAttention)) p.attention = AttentionBackend::kUnfused;

@@ -18,8 +18,8 @@
 #include "model/calibration.hpp"
 #include "model/evaluator.hpp"
 #include "model/spec/catalog.hpp"
+#include "model/spec/era.hpp"
 #include "model/uncertainty.hpp"
-#include "validate/era.hpp"
 
 namespace trainplan {
 
@@ -64,7 +64,7 @@ struct RowJob {
   bool free_micro_batch = false, free_recompute = false, free_virtual = false, free_zero = false, free_sp = false;
   bool free_tp_overlap = false;  // TP communication overlap: never stated by a run (TP > 1, on a
                                  // GPU with Transformer Engine userbuffers)
-  SoftwareEra era;               // what the run's framework could do at its date (validate/era.hpp)
+  SoftwareEra era;               // what the run's framework could do at its date (model/spec/era.hpp)
   // Full recomputation of every layer read from the source's FLOP count: `hardware` FLOPs are
   // Narayanan et al. 2021 Eq. 3, whose factor 96 counts one recomputed forward pass of every layer.
   bool recompute_from_flop_count = false;

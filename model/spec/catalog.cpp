@@ -1,5 +1,7 @@
 #include "model/spec/catalog.hpp"
 
+#include "model/spec/era.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -529,6 +531,12 @@ void check_master_params(bool remainders, const TrainingSpec& t, const Node& key
             precision_name(t.precision) + ", " + (t.optimizer == Optimizer::kAdam ? "adam" : "sgd") + ")");
 }
 
+void apply_framework_defaults(JobSpec& job, const Node& root) {
+  const Json* plan = root.json && root.json->is_object() && root.json->contains("plan") ? &root.json->at("plan") : nullptr;
+  const bool sp_stated = plan && plan->is_object() && plan->contains("sequence_parallel");
+  if (!sp_stated && !job.training.era.has(Feature::kSequenceParallel)) job.plan.sequence_parallel = false;
+}
+
 void check_job(const JobSpec& job, const Node& root) {
   const PlanSpec& p = job.plan;
   const ModelSpec& m = job.model;
@@ -585,6 +593,10 @@ std::string sibling_dir(const std::string& path) {
 }
 }  // namespace
 
+SoftwareEra training_era(const Catalog& catalog, const TrainingSpec& t, Diagnostics& diag) {
+  return software_era(catalog, t.framework, t.date, diag).value_or(SoftwareEra{});
+}
+
 std::optional<JobSpec> load_job_file(const std::string& path, const Catalog& catalog, Diagnostics& diag) {
   auto doc = load_json_file(path, diag);
   if (!doc) return std::nullopt;
@@ -600,6 +612,7 @@ std::optional<JobSpec> load_job_file(const std::string& path, const Catalog& cat
   job.training.date = read_date(r);
   r.finish();
   if (!diag.ok()) return std::nullopt;
+  job.training.era = training_era(catalog, job.training, diag);
   if (job.plan.dp == 0) {
     long long mp = static_cast<long long>(job.plan.tp) * job.plan.pp * job.plan.cp;
     if (job.cluster.gpus() % mp != 0) {
@@ -610,6 +623,7 @@ std::optional<JobSpec> load_job_file(const std::string& path, const Catalog& cat
     job.plan.dp = static_cast<int>(job.cluster.gpus() / mp);
   }
   normalize_plan(job.plan);
+  apply_framework_defaults(job, root);
   check_job(job, root);
   if (!diag.ok()) return std::nullopt;
   return job;

@@ -37,6 +37,9 @@ ClusterSpec read_cluster(const Node& node, const Catalog& catalog);
 // base_dir resolves a relative {"hf_config": "path"}.
 ModelSpec read_model(const Node& node, const Catalog& catalog, const std::string& base_dir = ".");
 TrainingSpec read_training(const Node& node);
+// What the training's framework could do at its date (era.hpp), from the catalog's
+// frameworks/frameworks.json; errors go to `diag` (a job cannot be read without the profiles).
+SoftwareEra training_era(const Catalog& catalog, const TrainingSpec& t, Diagnostics& diag);
 // A job's or problem's top-level "date" ("YYYY" or "YYYY-MM", contract); "" when absent.
 std::string read_date(ObjectReader& r);
 PlanSpec read_plan(const Node& node);
@@ -47,6 +50,11 @@ Precision read_precision_value(const Node& node);
 
 // Cross-checks of a whole job (plan against model and cluster). Adds diagnostics.
 void check_job(const JobSpec& job, const Node& root);
+// A knob the job does not state whose trainplan default uses a feature the job's framework lacks
+// at its date (TrainingSpec::era) takes the framework's value instead, the feature off: sequence
+// parallelism, on by default at TP > 1, is off for Megatron-DeepSpeed or DeepSpeed. `root` is the
+// job document (its "plan" says what was stated).
+void apply_framework_defaults(JobSpec& job, const Node& root);
 // An error at `key` (a "master_params" key of a plan or of search settings) when it asks for
 // remainders that the training cannot have (job.hpp remainders_possible).
 void check_master_params(bool remainders, const TrainingSpec& t, const Node& key);

@@ -332,6 +332,46 @@ constexpr const char* fp8_param_gather_invalid(const PlanSpec& p, const Training
   return nullptr;
 }
 
+// A plan that uses a feature its framework lacks at the job's date is refused with the reason
+// (contract, "The framework is an input"; TrainingSpec::era from configs/frameworks/frameworks.json,
+// era.hpp). Engine behaviours that are on by default (overlap_grad_reduce, tp_grad_overlap) are
+// not refused: they describe how a framework runs, not a feature a plan asks for.
+#define TRAINPLAN_LACKS(what) \
+  "expected it off: " what " is not in the job's framework at the job's date (configs/frameworks/frameworks.json)"
+constexpr const char* sequence_parallel_invalid(const PlanSpec& p, const TrainingSpec& t) {
+  return p.sequence_parallel && !t.era.has(Feature::kSequenceParallel) ? TRAINPLAN_LACKS("sequence parallelism") : nullptr;
+}
+constexpr const char* account_for_invalid(const PlanSpec& p, const TrainingSpec& t) {
+  return (p.account_for_embedding || p.account_for_loss) && !t.era.has(Feature::kAccountForLayers)
+             ? TRAINPLAN_LACKS("counting the embedding and loss as pipeline layers")
+             : nullptr;
+}
+constexpr const char* virtual_stages_invalid(const PlanSpec& p, const TrainingSpec& t) {
+  return p.virtual_stages > 1 && !t.era.has(Feature::kInterleavedSchedule) ? TRAINPLAN_LACKS("the interleaved schedule") : nullptr;
+}
+constexpr const char* zero_invalid(const PlanSpec& p, const TrainingSpec& t) {
+  // ZeRO-1 alone (optimizer state sharded): Megatron's distributed optimizer, DeepSpeed stage 1;
+  // FSDP shards as FULL_SHARD or SHARD_GRAD_OP (zero 3 or 2), never the optimizer state alone.
+  return p.zero == 1 && p.fsdp == Fsdp::kNone && !t.era.has(Feature::kDistributedOptimizer)
+             ? TRAINPLAN_LACKS("a distributed optimizer (ZeRO-1)")
+             : nullptr;
+}
+constexpr const char* recompute_invalid(const PlanSpec& p, const TrainingSpec& t) {
+  return p.recompute == Recompute::kSelective && !t.era.has(Feature::kSelectiveRecompute) ? TRAINPLAN_LACKS("selective recomputation")
+                                                                                          : nullptr;
+}
+constexpr const char* tp_comm_overlap_invalid(const PlanSpec& p, const TrainingSpec& t) {
+  return p.tp_comm_overlap && !t.era.has(Feature::kTpCommOverlap) ? TRAINPLAN_LACKS("TP communication overlap") : nullptr;
+}
+constexpr const char* p2p_scatter_gather_invalid(const PlanSpec& p, const TrainingSpec& t) {
+  return p.p2p_scatter_gather && !t.era.has(Feature::kP2pScatterGather) ? TRAINPLAN_LACKS("the pipeline scatter/gather") : nullptr;
+}
+constexpr const char* attention_invalid(const PlanSpec& p, const TrainingSpec& t) {
+  return p.attention == AttentionBackend::kFlash && !t.era.has(Feature::kFlashAttention) ? TRAINPLAN_LACKS("fused (flash) attention")
+                                                                                         : nullptr;
+}
+#undef TRAINPLAN_LACKS
+
 // clang-format off
 // The declarations. Order: the CSV's columns and the ranking's tie-break order; a default may
 // depend only on knobs declared before it.
@@ -348,7 +388,8 @@ inline constexpr std::array<KnobDecl, kKnobCount> kPlanKnobs = [] {
     {.name = "sequence_parallel", .path = "sequence_parallel", .type = KnobType::kBool, .get = get<&P::sequence_parallel>,
      .set = set<&P::sequence_parallel>, .default_of = [](const P& p) { return p.tp > 1 ? 1.0 : 0.0; }, .search = F,
      .tie_break = 11, .layer_cost = true, .group = "sequence_parallel", .widget = Widget::kCheck,
-     .label = "Sequence parallel", .tooltip = "Sequence parallelism with TP (Korthikanti et al. 2022); on by default at TP > 1"},
+     .label = "Sequence parallel", .tooltip = "Sequence parallelism with TP (Korthikanti et al. 2022); on by default at TP > 1",
+     .invalid = sequence_parallel_invalid},
     {.name = "pp", .path = "pp", .type = KnobType::kInt, .min = 1, .max = kIntMax, .get = get<&P::pp>, .set = set<&P::pp>,
      .default_of = constant<1>, .search = F, .tie_break = 2, .group = "pp", .widget = Widget::kSpin,
      .label = "PP", .tooltip = "Pipeline-parallel degree (stages)"},
@@ -359,16 +400,19 @@ inline constexpr std::array<KnobDecl, kKnobCount> kPlanKnobs = [] {
      .get = get<&P::last_stage_layers>, .set = set<&P::last_stage_layers>, .default_of = constant<0>,
      .written_at_default = false, .tie_break = 10, .group = "pp"},
     {.name = "account_for_embedding", .path = "account_for_embedding", .type = KnobType::kBool, .get = get<&P::account_for_embedding>,
-     .set = set<&P::account_for_embedding>, .default_of = constant<0>, .written_at_default = false, .tie_break = 25, .group = "pp"},
+     .set = set<&P::account_for_embedding>, .default_of = constant<0>, .written_at_default = false, .tie_break = 25, .group = "pp",
+     .invalid = account_for_invalid},
     {.name = "account_for_loss", .path = "account_for_loss", .type = KnobType::kBool, .get = get<&P::account_for_loss>,
-     .set = set<&P::account_for_loss>, .default_of = constant<0>, .written_at_default = false, .tie_break = 26, .group = "pp"},
+     .set = set<&P::account_for_loss>, .default_of = constant<0>, .written_at_default = false, .tie_break = 26, .group = "pp",
+     .invalid = account_for_invalid},
     {.name = "pipeline_layout", .path = "pipeline_layout", .type = KnobType::kText, .get = text_given<&P::pipeline_layout>,
      .set = clear_text<&P::pipeline_layout>, .text = get_text<&P::pipeline_layout>, .set_text = set_text<&P::pipeline_layout>,
      .default_of = constant<0>, .written_at_default = false, .group = "pp"},
     // With a layout, Megatron takes the virtual stages from it (arguments.py L950).
     {.name = "virtual_stages", .path = "virtual_stages", .type = KnobType::kInt, .min = 1, .max = kIntMax,
      .get = get<&P::virtual_stages>, .set = set<&P::virtual_stages>, .default_of = layout_virtual_stages, .search = F,
-     .tie_break = 7, .group = "schedule", .widget = Widget::kSpin, .label = "Virtual", .tooltip = "Virtual pipeline stages per GPU (interleaved schedule)"},
+     .tie_break = 7, .group = "schedule", .widget = Widget::kSpin, .label = "Virtual", .tooltip = "Virtual pipeline stages per GPU (interleaved schedule)",
+     .invalid = virtual_stages_invalid},
     {.name = "schedule", .path = "schedule", .type = KnobType::kChoice, .names = kScheduleNames, .get = get<&P::schedule>,
      .set = set<&P::schedule>, .default_of = [](const P& p) { return to_double(p.virtual_stages > 1 ? Schedule::kInterleaved : Schedule::k1F1B); },
      .search = F, .tie_break = 8, .group = "schedule",
@@ -388,7 +432,7 @@ inline constexpr std::array<KnobDecl, kKnobCount> kPlanKnobs = [] {
     // An integer that the job JSON spells as a name ("zero": "1", DeepSpeed's stage names).
     {.name = "zero", .path = "zero", .type = KnobType::kInt, .min = 0, .max = 3, .names = kZeroNames, .get = get<&P::zero>, .set = set<&P::zero>,
      .default_of = constant<0>, .search = F, .tie_break = 12, .group = "zero", .widget = Widget::kCombo,
-     .label = "ZeRO", .tooltip = "ZeRO stage (1 = Megatron's distributed optimizer)"},
+     .label = "ZeRO", .tooltip = "ZeRO stage (1 = Megatron's distributed optimizer)", .invalid = zero_invalid},
     {.name = "fsdp", .path = "fsdp", .type = KnobType::kChoice, .names = kFsdpNames, .get = get<&P::fsdp>, .set = set<&P::fsdp>,
      .default_of = constant<0>, .search = F, .tie_break = 13, .group = "zero", .widget = Widget::kCombo, .label = "FSDP", .tooltip = "PyTorch FSDP sharding"},
     {.name = "optimizer_offload", .path = "offload/optimizer/device", .type = KnobType::kChoice, .names = kOffloadDeviceNames,
@@ -411,7 +455,7 @@ inline constexpr std::array<KnobDecl, kKnobCount> kPlanKnobs = [] {
      .default_of = fraction_default<&P::activation_offload>, .tie_break = 24, .group = "offload"},
     {.name = "recompute", .path = "recompute", .type = KnobType::kChoice, .names = kRecomputeNames, .get = get<&P::recompute>,
      .set = set<&P::recompute>, .default_of = constant<0>, .search = F, .tie_break = 19, .group = "recompute", .widget = Widget::kCombo,
-     .label = "Recompute", .tooltip = "Activation recomputation"},
+     .label = "Recompute", .tooltip = "Activation recomputation", .invalid = recompute_invalid},
     {.name = "recompute_layers", .path = "recompute_layers", .type = KnobType::kInt, .min = 0, .max = kIntMax,
      .get = get<&P::recompute_layers>, .set = set<&P::recompute_layers>, .default_of = constant<0>, .search = F,
      .tie_break = 20, .group = "recompute"},
@@ -419,7 +463,8 @@ inline constexpr std::array<KnobDecl, kKnobCount> kPlanKnobs = [] {
      .set = set<&P::micro_batch>, .default_of = constant<1>, .search = F, .tie_break = 21, .layer_cost = true, .group = "micro_batch",
      .widget = Widget::kSpin, .label = "Micro-batch", .tooltip = "Sequences per micro-batch"},
     {.name = "tp_comm_overlap", .path = "tp_comm_overlap", .type = KnobType::kBool, .get = get<&P::tp_comm_overlap>,
-     .set = set<&P::tp_comm_overlap>, .default_of = constant<0>, .search = F, .tie_break = 23, .layer_cost = true, .group = "tp_comm_overlap"},
+     .set = set<&P::tp_comm_overlap>, .default_of = constant<0>, .search = F, .tie_break = 23, .layer_cost = true, .group = "tp_comm_overlap",
+     .invalid = tp_comm_overlap_invalid},
     {.name = "overlap_grad_reduce", .path = "overlap_grad_reduce", .type = KnobType::kBool, .get = get<&P::overlap_grad_reduce>,
      .set = set<&P::overlap_grad_reduce>, .default_of = constant<1>},
     {.name = "overlap_param_gather", .path = "overlap_param_gather", .type = KnobType::kBool,
@@ -432,7 +477,7 @@ inline constexpr std::array<KnobDecl, kKnobCount> kPlanKnobs = [] {
      .group = "tp_grad_overlap"},
     {.name = "attention_backend", .path = "attention_backend", .type = KnobType::kChoice, .names = kAttentionBackendNames,
      .get = get<&P::attention>, .set = set<&P::attention>, .default_of = constant<0>, .layer_cost = true,
-     .group = "attention_backend"},
+     .group = "attention_backend", .invalid = attention_invalid},
     {.name = "grad_reduce_precision", .path = "grad_reduce_precision", .type = KnobType::kChoice, .names = kGradReduceNames,
      .get = get<&P::grad_reduce_bf16>, .set = set<&P::grad_reduce_bf16>, .default_of = constant<0>,
      .search = SearchRole::kFixed},
@@ -443,7 +488,7 @@ inline constexpr std::array<KnobDecl, kKnobCount> kPlanKnobs = [] {
      .set = set<&P::fp8_param_gather>, .default_of = constant<0>, .search = SearchRole::kFixed, .invalid = fp8_param_gather_invalid},
     // Software, not parallelism: Megatron-LM of 2021-2022.
     {.name = "p2p_scatter_gather", .path = "p2p_scatter_gather", .type = KnobType::kBool, .get = get<&P::p2p_scatter_gather>,
-     .set = set<&P::p2p_scatter_gather>, .default_of = constant<0>, .written_at_default = false},
+     .set = set<&P::p2p_scatter_gather>, .default_of = constant<0>, .written_at_default = false, .invalid = p2p_scatter_gather_invalid},
   }};
 }();
 // clang-format on

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "model/spec/era.hpp"
 #include "model/spec/framework.hpp"
 #include "model/spec/hardware.hpp"
 #include "model/units.hpp"
@@ -31,6 +32,7 @@ struct TrainingSpec {
   Framework framework = Framework::kUnstated;  // training.framework (framework.hpp)
   std::string framework_version;               // training.framework_version as the user names it; "" = not given
   std::string date;                            // the job's top-level "date" ("YYYY" or "YYYY-MM"); "" = not given
+  SoftwareEra era;                             // what `framework` could do at `date` (era.hpp; the readers fill it)
   CheckpointSpec checkpoint;                   // training.checkpoint
   friend bool operator==(const TrainingSpec&, const TrainingSpec&) = default;
 };

@@ -112,6 +112,7 @@ std::optional<PlanProblem> load_problem_file(const std::string& path, const Cata
   r.child("plan");
   r.finish();
   if (!diag.ok()) return std::nullopt;
+  p.training.era = training_era(catalog, p.training, diag);
   if (p.search.min_gpus > p.max_gpus())
     root.at("search").at("min_gpus").error("expected min_gpus <= the " + std::to_string(p.max_gpus()) + " GPUs available");
   check_master_params(p.search.fixed.param_remainders, p.training, root.at("search").at("master_params"));

@@ -179,6 +179,7 @@ SweepJob read_job(const Node& n, const Catalog& catalog, const std::string& base
   j.model = read_model(r.required_child("model"), catalog, base_dir);
   const Node training = r.required_child("training");
   j.training = read_training(training);
+  j.training.era = training_era(catalog, j.training, *n.diag);
   if (training.json && training.json->is_object() && !training.json->contains("token_budget"))
     training.at("token_budget")
         .error("missing required key; a sweep reports time-to-train, cost and energy, which need the tokens to train on");

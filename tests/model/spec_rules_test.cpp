@@ -443,3 +443,42 @@ TEST(SpecRules, OffloadFractionWithoutADeviceIsNamedAtTheFraction) {
 
 }  // namespace
 }  // namespace trainplan
+
+namespace trainplan {
+namespace {
+
+// Contract, "The framework is an input": a plan that uses a feature its framework lacks at the
+// job's date is refused with the reason at the knob's path (configs/frameworks/frameworks.json);
+// an unstated knob whose default needs such a feature takes the framework's value instead.
+TEST(SpecRules, AFeatureTheFrameworkLacksIsRefusedAtItsPath) {
+  Json j = good();
+  j["training"]["framework"] = "megatron-deepspeed";  // no Megatron sequence parallelism, ever
+  Loaded l = load(j);
+  ASSERT_TRUE(l.diag.ok()) << l.diag.items()[0].to_string();
+  EXPECT_FALSE(l.job->plan.sequence_parallel);  // TP 8, not stated: the framework's value, off
+  j["plan"]["sequence_parallel"] = true;
+  expect_error(load(j), "/plan/sequence_parallel", "sequence parallelism is not in the job's framework at the job's date");
+  // Megatron-Core had interleaving, but not in 2020 (frameworks.json: 2021-02).
+  Json k = good();
+  k["training"]["framework"] = "megatron-core";
+  k["plan"]["pp"] = 2;
+  k["plan"]["dp"] = 1;
+  k["plan"]["virtual_stages"] = 2;
+  k["plan"]["schedule"] = "interleaved";
+  EXPECT_TRUE(load(k).diag.ok());
+  k["date"] = "2020";
+  expect_error(load(k), "/plan/virtual_stages", "the interleaved schedule");
+  // PyTorch FSDP shards as FULL_SHARD or SHARD_GRAD_OP, never the optimizer state alone.
+  Json f = good();
+  f["training"]["framework"] = "pytorch-fsdp";
+  f["plan"]["tp"] = 1;
+  f["plan"]["dp"] = 16;
+  f["plan"]["zero"] = "1";
+  expect_error(load(f), "/plan/zero", "a distributed optimizer (ZeRO-1)");
+  f["plan"]["zero"] = "0";
+  f["plan"]["fsdp"] = "full_shard";
+  EXPECT_TRUE(load(f).diag.ok());
+}
+
+}  // namespace
+}  // namespace trainplan

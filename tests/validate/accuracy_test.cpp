@@ -53,6 +53,25 @@ TEST(Accuracy, PublicRunsDoNotRegress) {
   EXPECT_LE(k_max, 8.0);
 }
 
+// Issue 25: no trend of signed error with scale. The least-squares slope of 100 · ln(measured /
+// predicted step time) (a rate's ratio inverted: the same step-time error) against log2(GPUs)
+// over the predicted public rows is within ±2 points per doubling.
+TEST(Accuracy, NoTrendOfSignedErrorWithGpuCount) {
+  PublicRuns run;
+  const ValidationReport r = run.validate();
+  double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+  for (const auto& row : r.rows) {
+    const auto res = log_residual(row);
+    if (!res || !row.job) continue;
+    const double x = std::log2(static_cast<double>(row.job->plan.gpus())), y = 100.0 * *res;
+    n += 1, sx += x, sy += y, sxx += x * x, sxy += x * y;
+  }
+  ASSERT_GE(n, 50);
+  const double slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
+  std::printf("slope of the signed step-time error: %+.2f points per doubling of GPUs over %.0f rows\n", slope, n);
+  EXPECT_LE(std::fabs(slope), 2.0);
+}
+
 TEST(Accuracy, PredictionNeverReadsTheMeasurement) {
   // Changing what was measured changes the error, never the prediction (or whether it is made).
   PublicRuns run;

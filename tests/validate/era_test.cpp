@@ -1,4 +1,4 @@
-// What the fill may give a run: the features its framework had at its date (validate/era.hpp), and
+// What the fill may give a run: the features its framework had at its date (model/spec/era.hpp), and
 // full recomputation read from a hardware FLOP count.
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "model/spec/era.hpp"
 #include "tests/validate/public_runs.hpp"
-#include "validate/era.hpp"
 #include "validate/validation.hpp"
 
 namespace trainplan {
@@ -110,8 +110,9 @@ TEST(SoftwareEra, AnOldRunIsFilledWithItsOwnSoftware) {
   r["parallelism"]["sequence_parallel"] = nullptr;
   r["parallelism"]["virtual_pipeline_stages"] = nullptr;
   r["parallelism"]["activation_recomputation"] = nullptr;
-  // 2020 NeMo had no distributed optimizer (frameworks.json: 2022-08): state it, or no plan fits.
-  r["parallelism"]["zero_stage"] = 1;
+  // 2020 NeMo had no distributed optimizer (frameworks.json: 2022-08), and a stated one is refused:
+  // spread the model over all 64 GPUs instead (tp 8, pp 8), which fits without it.
+  for (auto [k, v] : {std::pair{"tp", 8}, {"pp", 8}, {"dp", 1}, {"cp", 1}}) r["parallelism"][k] = v;
   const test::PublicRuns runs;
   std::string reason;
   const auto rj = row_to_job(r, runs.catalog, reason);
@@ -122,8 +123,7 @@ TEST(SoftwareEra, AnOldRunIsFilledWithItsOwnSoftware) {
   const ValidationRow row = validate_one(r);
   ASSERT_EQ(row.status, RowStatus::kPredicted) << row.reason;
   EXPECT_EQ(row.chosen["software_year"], 2020);
-  // The 2024 launcher recipe for this model says SP, TP overlap and 10 virtual stages; none existed
-  // in 2020, so each is off, the framework's default.
+  // None of SP, TP overlap or interleaving existed in 2020: each is off, the framework's default.
   EXPECT_EQ(row.chosen["sequence_parallel"], false);
   EXPECT_EQ(row.chosen_why["sequence_parallel"], "default");
   EXPECT_EQ(row.chosen["tp_comm_overlap"], false);
@@ -183,7 +183,7 @@ TEST(SoftwareEra, MasterWeightRemaindersFromTheirYearWithBf16Weights) {
   EXPECT_NEAR(e.stage(0).optimizer / row.evaluation->stage(0).optimizer, 12.0 / 10.0, 1e-12);
   // 2021 software kept whole fp32 master weights, and fp16 weights have no remainder to complete.
   r["date"] = "2021";
-  r["parallelism"]["zero_stage"] = 1;  // no distributed optimizer in 2021 NeMo to fill
+  for (auto [k, v] : {std::pair{"tp", 8}, {"pp", 8}, {"dp", 1}, {"cp", 1}}) r["parallelism"][k] = v;  // fits without ZeRO-1
   EXPECT_EQ(validate_one(r).chosen["master_params"], "fp32");
   r["date"] = "2024-01";
   r["training"]["precision"] = "fp16";

@@ -16,10 +16,11 @@
 #include <string_view>
 
 #include "model/json_reader.hpp"
-#include "model/spec/catalog.hpp"
 #include "model/spec/framework.hpp"
 
 namespace trainplan {
+
+class Catalog;
 
 // The features the fill may give a run; their names are the profile file's keys.
 enum class Feature {
@@ -45,12 +46,26 @@ inline constexpr std::array<std::string_view, kFeatureCount> kFeatureNames = {
 struct FeatureSince {
   bool ever = false;
   int year = 0, month = 0;
+  friend bool operator==(const FeatureSince&, const FeatureSince&) = default;
 };
 
+// What a job's or run's framework could do at its date. A job's training carries it
+// (TrainingSpec::era, filled by the readers from the profiles) and the knobs' validity rules refuse
+// a plan that uses a feature it lacks (plan_knobs.hpp); one not loaded (a job built in code)
+// refuses nothing.
 struct SoftwareEra {
   std::array<FeatureSince, kFeatureCount> since{};
   int year = 0, month = 0;  // the run's date; year 0: unknown (whatever the framework ever had)
-  [[nodiscard]] bool has(Feature f) const;
+  bool loaded = false;      // read from the profiles (software_era)
+  [[nodiscard]] constexpr bool has(Feature f) const {
+    if (!loaded) return true;
+    const FeatureSince& s = since[static_cast<size_t>(f)];
+    if (!s.ever) return false;
+    if (year == 0) return true;
+    if (year != s.year) return year > s.year;
+    return month == 0 || s.month == 0 || month >= s.month;
+  }
+  friend bool operator==(const SoftwareEra&, const SoftwareEra&) = default;
 };
 
 // The year and month of a date "YYYY" or "YYYY-MM" (model/spec/framework.hpp valid_date); 0 when

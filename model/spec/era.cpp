@@ -1,16 +1,10 @@
-#include "validate/era.hpp"
+#include "model/spec/era.hpp"
 
 #include <string>
 
-namespace trainplan {
+#include "model/spec/catalog.hpp"
 
-bool SoftwareEra::has(Feature f) const {
-  const FeatureSince& s = since[static_cast<size_t>(f)];
-  if (!s.ever) return false;
-  if (year == 0) return true;
-  if (year != s.year) return year > s.year;
-  return month == 0 || s.month == 0 || month >= s.month;
-}
+namespace trainplan {
 
 int date_year(std::string_view date) {
   if (!valid_date(date)) return 0;
@@ -34,6 +28,7 @@ std::optional<SoftwareEra> software_era(const Catalog& catalog, Framework framew
   top.child("features");  // the key list, for readers of the file
   const std::string name = framework_name(effective_framework(framework));
   SoftwareEra era;
+  era.loaded = true;
   era.year = date_year(date);
   era.month = date_month(date);
   std::optional<Node> all = top.child("frameworks");
