@@ -18,6 +18,19 @@ namespace trainplan::exporter {
 namespace {
 
 std::string num(long long v) { return std::to_string(v); }
+
+// torchtitan's layer-wise selective checkpointing wraps block ids 0, N, 2N, ... of each model
+// part (selective_ac_option N: "'int' (e.g., 2) for every nth layer"; job_config.py L655 and
+// parallelize's _apply_ac_to_transformer_block, `_layer_id % ac_freq == 0`, at 73a0e697), so
+// ceil(L/N) of a stage's L blocks are recomputed: the N that gives the plan's recompute_layers,
+// or 0 when none does.
+int ac_every(const JobSpec& job) {
+  const PlanSpec& p = job.plan;
+  const int stage = (job.model.layers + p.pp * p.virtual_stages - 1) / (p.pp * p.virtual_stages);
+  for (int n = 1; n <= stage; ++n)
+    if ((stage + n - 1) / n == p.recompute_layers) return n;
+  return 0;
+}
 std::string quoted(const std::string& s) { return "\"" + s + "\""; }
 
 struct Degrees {
@@ -91,8 +104,9 @@ void check_torchtitan(const JobSpec& job, const Degrees& d, Refusals& r) {
          "uneven first/last stages with virtual stages are not exported for torchtitan");
   r.need(p.pipeline_layout.empty(),
          "torchtitan splits by layers per stage (pipeline_parallel_layers_per_stage), not Megatron's layout grammar");
-  r.need(p.recompute != Recompute::kFull || p.recompute_layers == 0,
-         "torchtitan full activation checkpointing covers every layer (no recompute_layers)");
+  r.need(p.recompute != Recompute::kFull || p.recompute_layers == 0 || ac_every(job) > 0,
+         "torchtitan checkpoints every block, or one block in N (selective_ac_option N: ceil(L/N) of a stage's L blocks); " +
+             num(p.recompute_layers) + " recomputed layers per stage are neither");
   // FSDP2 CPUOffloadPolicy moves parameters, gradients and optimizer state together (§3 enable_cpu_offload).
   const bool any_offload = p.optimizer_offload.device != OffloadDevice::kNone || p.param_offload.device != OffloadDevice::kNone;
   const bool full_cpu_offload = p.optimizer_offload.device == OffloadDevice::kCpu && p.optimizer_offload.fraction >= 1.0 &&
@@ -193,7 +207,9 @@ std::string toml(const JobSpec& job, const Degrees& d, const TorchtitanFlavor& f
   for (const auto& o : parallelism(job, d)) s += o.key + " = " + o.value + "\n";
   s += "\n[activation_checkpoint]\n";
   if (p.recompute == Recompute::kNone) s += "mode = \"none\"\n";
-  if (p.recompute == Recompute::kFull) s += "mode = \"full\"\n";
+  if (p.recompute == Recompute::kFull && p.recompute_layers == 0) s += "mode = \"full\"\n";
+  if (p.recompute == Recompute::kFull && p.recompute_layers > 0)
+    s += "mode = \"selective\"\nselective_ac_option = \"" + num(ac_every(job)) + "\"\n";
   if (p.recompute == Recompute::kSelective) s += "mode = \"selective\"\nselective_ac_option = \"op\"\n";
   // The output layer stays bf16, as Transformer Engine's fp8 covers the transformer layers only
   // (Float8Linear filter_fqns; linears with a dimension not divisible by 16 are always skipped).

@@ -136,6 +136,16 @@ TEST(RoundTrip, MegatronKnobVariants) {
   }
 }
 
+// A launch script names no framework, version or date (it is the framework's own file): what the
+// importer reads is compared without them.
+TrainingSpec without_software(TrainingSpec t) {
+  t.framework = Framework::kUnstated;
+  t.framework_version.clear();
+  t.date.clear();
+  t.era = SoftwareEra{};
+  return t;
+}
+
 // The README's examples (configs/examples, the plan problems and sweeps left out), through each
 // format with an importer that writes them: the imported job is the example's job, model included
 // (Megatron carries the shape in its flags; DeepSpeed has no model and is given the catalog key).
@@ -159,7 +169,7 @@ TEST(RoundTrip, EveryReadmeExampleComesBackAsTheSameJob) {
       model.name = job.model.name;
       EXPECT_EQ(model, job.model) << name;
       EXPECT_EQ(reloaded->plan, job.plan) << name;
-      EXPECT_EQ(reloaded->training, job.training) << name;
+      EXPECT_EQ(without_software(reloaded->training), without_software(job.training)) << name;
       EXPECT_EQ(reloaded->plan.gpus(), job.plan.gpus()) << name;
       ++megatron;
     }
@@ -178,7 +188,7 @@ TEST(RoundTrip, EveryReadmeExampleComesBackAsTheSameJob) {
         expected.zero = 3;
       }
       EXPECT_EQ(reloaded->plan, expected) << name;
-      EXPECT_EQ(reloaded->training, job.training) << name;
+      EXPECT_EQ(without_software(reloaded->training), without_software(job.training)) << name;
       ++deepspeed;
     }
   }
