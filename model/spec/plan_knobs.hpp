@@ -370,6 +370,17 @@ constexpr const char* attention_invalid(const PlanSpec& p, const TrainingSpec& t
   return p.attention == AttentionBackend::kFlash && !t.era.has(Feature::kFlashAttention) ? TRAINPLAN_LACKS("fused (flash) attention")
                                                                                          : nullptr;
 }
+constexpr const char* cp_invalid(const PlanSpec& p, const TrainingSpec& t) {
+  return p.cp > 1 && !t.era.has(Feature::kContextParallel) ? "expected 1: context parallelism is not in the job's framework at the job's "
+                                                             "date (configs/frameworks/frameworks.json)"
+                                                           : nullptr;
+}
+constexpr const char* schedule_invalid(const PlanSpec& p, const TrainingSpec& t) {
+  return p.schedule == Schedule::kZeroBubble && !t.era.has(Feature::kZeroBubbleSchedule)
+             ? "expected another schedule: a zero-bubble schedule is not in the job's framework at the job's date "
+               "(configs/frameworks/frameworks.json)"
+             : nullptr;
+}
 #undef TRAINPLAN_LACKS
 
 // clang-format off
@@ -416,14 +427,14 @@ inline constexpr std::array<KnobDecl, kKnobCount> kPlanKnobs = [] {
     {.name = "schedule", .path = "schedule", .type = KnobType::kChoice, .names = kScheduleNames, .get = get<&P::schedule>,
      .set = set<&P::schedule>, .default_of = [](const P& p) { return to_double(p.virtual_stages > 1 ? Schedule::kInterleaved : Schedule::k1F1B); },
      .search = F, .tie_break = 8, .group = "schedule",
-     .widget = Widget::kCombo, .label = "Schedule", .tooltip = "Pipeline schedule"},
+     .widget = Widget::kCombo, .label = "Schedule", .tooltip = "Pipeline schedule", .invalid = schedule_invalid},
     // 0 until the job reader fills it: the cluster's GPUs over tp*pp*cp.
     {.name = "dp", .path = "dp", .type = KnobType::kInt, .min = 1, .max = kIntMax, .get = get<&P::dp>, .set = set<&P::dp>,
      .default_of = constant<0>, .search = F, .tie_break = 4, .group = "dp", .widget = Widget::kSpin,
      .label = "DP", .tooltip = "Data-parallel degree; 0 = the cluster's GPUs over tp*pp*cp"},
     {.name = "cp", .path = "cp", .type = KnobType::kInt, .min = 1, .max = kIntMax, .get = get<&P::cp>, .set = set<&P::cp>,
      .default_of = constant<1>, .search = F, .tie_break = 3, .layer_cost = true, .group = "cp", .widget = Widget::kSpin,
-     .label = "CP", .tooltip = "Context-parallel degree"},
+     .label = "CP", .tooltip = "Context-parallel degree", .invalid = cp_invalid},
     {.name = "ep", .path = "ep", .type = KnobType::kInt, .min = 1, .max = kIntMax, .get = get<&P::ep>, .set = set<&P::ep>,
      .default_of = constant<1>, .search = F, .tie_break = 5, .layer_cost = true, .group = "ep", .widget = Widget::kSpin,
      .label = "EP", .tooltip = "Expert-parallel degree (MoE)"},

@@ -478,6 +478,21 @@ TEST(SpecRules, AFeatureTheFrameworkLacksIsRefusedAtItsPath) {
   f["plan"]["zero"] = "0";
   f["plan"]["fsdp"] = "full_shard";
   EXPECT_TRUE(load(f).diag.ok());
+  // Megatron-Core's schedules are 1F1B and interleaved: no zero-bubble; torchtitan has one (2025).
+  Json z = good();
+  z["plan"]["pp"] = 2;
+  z["plan"]["dp"] = 1;
+  z["plan"]["schedule"] = "zero-bubble";
+  expect_error(load(z), "/plan/schedule", "a zero-bubble schedule is not in the job's framework");
+  z["training"]["framework"] = "torchtitan";
+  EXPECT_TRUE(load(z).diag.ok()) << load(z).diag.items()[0].to_string();
+  // DeepSpeed splits sequences with Ulysses, not Megatron's ring context parallelism.
+  Json c = good();
+  c["training"]["framework"] = "deepspeed";
+  c["plan"]["tp"] = 1;
+  c["plan"]["dp"] = 8;
+  c["plan"]["cp"] = 2;
+  expect_error(load(c), "/plan/cp", "context parallelism is not in the job's framework");
 }
 
 }  // namespace

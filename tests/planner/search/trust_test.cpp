@@ -43,7 +43,11 @@ std::vector<std::string> flags_of(const Loaded& l, const UncertaintyModel& u, co
 }
 
 TEST(PlannerTrust, Turing530bWinnerSaysWhereItExtrapolates) {
-  const Loaded l = load(CONFIG_DIR "/examples/turing-530b-a100-5120-plan.json");
+  Loaded l = load(CONFIG_DIR "/examples/turing-530b-a100-5120-plan.json");
+  // On software with a zero-bubble schedule ("other" has every feature; Megatron-Core, assumed when
+  // no framework is given, has none: configs/frameworks/frameworks.json).
+  l.problem.training.framework = Framework::kOther;
+  l.problem.training.era = SoftwareEra{};
   const UncertaintyModel u = shipped();
   const SearchResult r = search(l, u, Ranking::kEstimate, false);
   ASSERT_FALSE(r.top.empty());
