@@ -270,7 +270,7 @@ DataParallelTime data_parallel_time(const JobSpec& job, const Calibration& cal, 
     d.gather = gather_unit * units;
     d.reduce = reduce_unit * units;
     const Seconds per_mb = d.gather * zero3_gathers(job, sk) + d.reduce;
-    d.exposed = std::max(Seconds{}, per_mb - (t.fwd + t.bwd) * 0.9) * m;
+    d.exposed = std::max(Seconds{}, per_mb - (t.fwd + t.bwd + t.recompute) * 0.9) * m;
     hidden = per_mb * m - d.exposed;
   } else {
     const double earlier = p.pp > 1 ? static_cast<double>(sk.index) : 0.0;
@@ -279,7 +279,9 @@ DataParallelTime data_parallel_time(const JobSpec& job, const Calibration& cal, 
     Seconds g_exposed = d.gather;
     if (p.overlap_param_gather && zero >= 1) g_exposed = std::max(d.gather * 0.05, d.gather - t.fwd);
     d.exposed = r_exposed + g_exposed;
-    hidden = d.reduce + d.gather - d.exposed;
+    // Beside compute only: a later stage's drain hides the reduction in idle time, where no
+    // kernel loses SMs.
+    hidden = std::min(d.reduce - r_exposed, t.bwd + t.recompute) + std::min(d.gather - g_exposed, t.fwd);
   }
   const int sms = cl.node.gpu.sm_count;
   if (sms > 0 && hidden.si() > 0) d.sm_slowdown = hidden * (static_cast<double>(nccl_sms(gd, cl.node)) / sms);

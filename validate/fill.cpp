@@ -245,6 +245,14 @@ const char* fill_why_name(FillWhy w) {
 
 bool fits_in_memory(const Evaluation& ev) { return ev.feasible; }
 
+bool refused(const Evaluation& ev) {
+  for (const Infeasibility& r : ev.reasons)
+    if (r.reason != InfeasibleReason::kOutOfMemory && r.reason != InfeasibleReason::kHostMemory &&
+        r.reason != InfeasibleReason::kNvmeCapacity)
+      return true;
+  return false;
+}
+
 FillValues FrameworkDefaults::at(int year, int month) const {
   FillValues v = values;
   for (const EarlierDefault& e : earlier) {
@@ -319,8 +327,12 @@ struct Filler {
   void set_recompute(const FillValues& v, FillWhy w) {
     plan().recompute = v.recompute.value_or(Recompute::kNone);
     plan().recompute_layers = 0;
-    if (plan().recompute == Recompute::kFull && v.recompute_every > 1)
-      plan().recompute_layers = std::max(1, stage_layers() / v.recompute_every);
+    // One block in N (torchtitan's layer-wise selective checkpointing): floor(L / N) of a stage's L
+    // blocks, none where N exceeds them (planner/export/torchtitan.cpp ac_every).
+    if (plan().recompute == Recompute::kFull && v.recompute_every > 1) {
+      plan().recompute_layers = stage_layers() / v.recompute_every;
+      if (plan().recompute_layers == 0) plan().recompute = Recompute::kNone;
+    }
     note(FillKnob::kRecompute, w);
   }
   void set_virtual(const FillValues& v, FillWhy w) {
@@ -374,7 +386,7 @@ struct Filler {
     if (rj.free_zero && p.fsdp == Fsdp::kNone) {
       auto [v, w] = from(&FillValues::zero);
       const int z = v.zero.value_or(0);
-      p.zero = gated(z, z > 0, Feature::kDistributedOptimizer, w);
+      p.zero = gated(z, z > 0, z >= 2 ? Feature::kShardedStates : Feature::kDistributedOptimizer, w);
       note(FillKnob::kZero, w);
     }
     if (rj.free_sp) {
@@ -386,7 +398,7 @@ struct Filler {
     if (rj.free_tp_overlap) {
       auto [v, w] = from(&FillValues::tp_comm_overlap);
       const bool o = v.tp_comm_overlap.value_or(false);
-      // TP communication overlap needs sequence parallelism (docs/interfaces.md §1.2, arguments.py L930).
+      // TP communication overlap needs sequence parallelism (docs/interfaces.md §1.2, arguments.py L1441).
       p.tp_comm_overlap = gated(o, o, Feature::kTpCommOverlap, w) && p.sequence_parallel;
       note(FillKnob::kTpCommOverlap, w);
     }
@@ -475,7 +487,7 @@ FilledPlan fill_plan(const RowJob& rj, const FillData& data, const Evaluator& ev
   Filler f{rj, ev, cal, FilledPlan{rj.job, {}, false, {}, {}, nullptr}};
   const FrameworkDefaults& d = data.of(rj.job.training.framework);
   f.fill_defaults(d.at(rj.era.year, rj.era.month), matching_recipe(data, rj.job));
-  if (f.evaluate()) return std::move(f.out);
+  if (f.evaluate() || refused(f.out.evaluation)) return std::move(f.out);
   for (FitStep s : d.to_fit) {
     const bool changed = s == FitStep::kSmallerMicroBatch ? f.rj.free_micro_batch && f.plan().micro_batch > 1 : f.apply(s);
     if (!changed) continue;

@@ -100,8 +100,12 @@ enum class FillWhy { kDefault, kRecipe, kToFit };
 const char* fill_why_name(FillWhy w);  // "default", "recipe", "to fit"
 
 // Whether a plan fits in memory (contract: a row is infeasible when "trainplan's memory model says
-// the published plan does not fit"): the evaluation is feasible, every stage within the GPU's memory.
+// the published plan does not fit"): the evaluation is feasible, every stage within the GPU's
+// memory (no headroom: the published plan ran).
 bool fits_in_memory(const Evaluation& ev);
+// Whether the plan is refused for another reason than memory (a feature the framework lacks, a
+// placement Megatron would not build): no memory saving changes that.
+bool refused(const Evaluation& ev);
 
 struct FilledPlan {
   JobSpec job;

@@ -313,6 +313,7 @@ std::optional<RowJob> row_to_job(const Json& run, const Catalog& catalog, std::s
       p.fsdp = Fsdp::kFullShard, p.zero = 0;
     else if (*fsdp == "shard_grad_op")
       p.zero = 2;
+    rj.free_zero = false;  // the sharding is stated (shard_grad_op is ZeRO-2: README beside the runs)
   }
   if (auto off = opt<std::string>(par, "offload")) {
     if (*off == "params" || *off == "params+optimizer") p.param_offload = {OffloadDevice::kCpu, 1.0};
@@ -464,7 +465,12 @@ ValidationReport validate_runs(const Json& doc, const std::string& file, const C
           const std::string def = flop_definition(run);
           const auto bad = bad_measurement(meas);
           if (bad) rn.at("measured").error(*bad);
-          if (!best || !fits_in_memory(best->evaluation)) {
+          if (best && refused(best->evaluation)) {
+            // The run's software could not have run the plan as stated (a feature its framework
+            // lacked at its date): not a memory verdict, so not `infeasible` (contract).
+            row.status = RowStatus::kUnsupported;
+            row.reason = best->evaluation.reasons.empty() ? std::string("refused") : best->evaluation.reasons[0].detail;
+          } else if (!best || !fits_in_memory(best->evaluation)) {
             row.status = RowStatus::kInfeasible;
             row.reason = best && !best->evaluation.reasons.empty() ? best->evaluation.reasons[0].detail
                                                                    : std::string("the framework defaults could not be read");

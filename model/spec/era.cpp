@@ -25,7 +25,12 @@ std::optional<SoftwareEra> software_era(const Catalog& catalog, Framework framew
   if (!top.valid()) return std::nullopt;
   if (top.string("schema") != "trainplan-frameworks/1") top.node().at("schema").error("expected \"trainplan-frameworks/1\"");
   top.string("description", "");
-  top.child("features");  // the key list, for readers of the file
+  // The key list, for readers of the file: exactly the features this build reads.
+  if (std::optional<Node> fl = top.child("features")) {
+    Json want = Json::array();
+    for (std::string_view f : kFeatureNames) want.push_back(std::string(f));
+    if (*fl->json != want) fl->error("expected the features " + want.dump() + " in this order");
+  }
   const std::string name = framework_name(effective_framework(framework));
   SoftwareEra era;
   era.loaded = true;
@@ -37,6 +42,8 @@ std::optional<SoftwareEra> software_era(const Catalog& catalog, Framework framew
     return std::nullopt;
   }
   ObjectReader fws(*all);
+  for (std::string_view other : kFrameworkNames)  // every profile's name is a known key; a misspelt one is not
+    if (other != name) fws.child(other);
   std::optional<Node> entry = fws.child(name);
   if (!entry) {
     all->at(name).error("expected a profile for framework \"" + name + "\"");
@@ -67,6 +74,8 @@ std::optional<SoftwareEra> software_era(const Catalog& catalog, Framework framew
     fe.finish();
   }
   fr.finish();
+  fws.finish();
+  top.finish();
   if (diag.items().size() != before) return std::nullopt;
   return era;
 }

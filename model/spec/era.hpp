@@ -37,13 +37,15 @@ enum class Feature {
   kDistributedOptimizer,  // optimizer state sharded over data parallelism (ZeRO-1): a step the fill takes to fit (fill.hpp)
   kContextParallel,       // Megatron's ring context parallelism (PlanSpec::cp > 1)
   kZeroBubbleSchedule,    // a zero-bubble pipeline schedule (Schedule::kZeroBubble)
+  kShardedStates,         // gradients or parameters sharded too: ZeRO-2/3, FSDP (PlanSpec::zero >= 2, fsdp)
+  kPipelineParallel,      // pipeline parallelism (PlanSpec::pp > 1)
   kCount,
 };
 inline constexpr size_t kFeatureCount = static_cast<size_t>(Feature::kCount);
 inline constexpr std::array<std::string_view, kFeatureCount> kFeatureNames = {
-    "interleaved_schedule",  "sequence_parallel", "selective_recompute", "flash_attention",     "tp_grad_overlap",
-    "tp_comm_overlap",       "param_remainders",  "account_for_layers",  "overlap_grad_reduce", "p2p_scatter_gather",
-    "distributed_optimizer", "context_parallel",  "zero_bubble_schedule"};
+    "interleaved_schedule",  "sequence_parallel", "selective_recompute",  "flash_attention",     "tp_grad_overlap",
+    "tp_comm_overlap",       "param_remainders",  "account_for_layers",   "overlap_grad_reduce", "p2p_scatter_gather",
+    "distributed_optimizer", "context_parallel",  "zero_bubble_schedule", "sharded_states",      "pipeline_parallel"};
 
 // From when a framework had a feature: never, or from year (and month; 0 = the year's grain).
 struct FeatureSince {

@@ -352,8 +352,17 @@ constexpr const char* virtual_stages_invalid(const PlanSpec& p, const TrainingSp
 constexpr const char* zero_invalid(const PlanSpec& p, const TrainingSpec& t) {
   // ZeRO-1 alone (optimizer state sharded): Megatron's distributed optimizer, DeepSpeed stage 1;
   // FSDP shards as FULL_SHARD or SHARD_GRAD_OP (zero 3 or 2), never the optimizer state alone.
-  return p.zero == 1 && p.fsdp == Fsdp::kNone && !t.era.has(Feature::kDistributedOptimizer)
-             ? TRAINPLAN_LACKS("a distributed optimizer (ZeRO-1)")
+  if (p.zero == 1 && p.fsdp == Fsdp::kNone && !t.era.has(Feature::kDistributedOptimizer))
+    return TRAINPLAN_LACKS("a distributed optimizer (ZeRO-1)");
+  return p.zero >= 2 && !t.era.has(Feature::kShardedStates) ? TRAINPLAN_LACKS("sharded gradients or parameters (ZeRO-2/3)") : nullptr;
+}
+constexpr const char* fsdp_invalid(const PlanSpec& p, const TrainingSpec& t) {
+  return p.fsdp != Fsdp::kNone && !t.era.has(Feature::kShardedStates) ? TRAINPLAN_LACKS("FSDP") : nullptr;
+}
+constexpr const char* pp_invalid(const PlanSpec& p, const TrainingSpec& t) {
+  return p.pp > 1 && !t.era.has(Feature::kPipelineParallel)
+             ? "expected 1: pipeline parallelism is not in the job's framework at the job's date "
+               "(configs/frameworks/frameworks.json)"
              : nullptr;
 }
 constexpr const char* recompute_invalid(const PlanSpec& p, const TrainingSpec& t) {
@@ -403,7 +412,7 @@ inline constexpr std::array<KnobDecl, kKnobCount> kPlanKnobs = [] {
      .invalid = sequence_parallel_invalid},
     {.name = "pp", .path = "pp", .type = KnobType::kInt, .min = 1, .max = kIntMax, .get = get<&P::pp>, .set = set<&P::pp>,
      .default_of = constant<1>, .search = F, .tie_break = 2, .group = "pp", .widget = Widget::kSpin,
-     .label = "PP", .tooltip = "Pipeline-parallel degree (stages)"},
+     .label = "PP", .tooltip = "Pipeline-parallel degree (stages)", .invalid = pp_invalid},
     {.name = "first_stage_layers", .path = "first_stage_layers", .type = KnobType::kInt, .min = 1, .max = kIntMax,
      .get = get<&P::first_stage_layers>, .set = set<&P::first_stage_layers>, .default_of = constant<0>,
      .written_at_default = false, .tie_break = 9, .group = "pp"},
@@ -445,7 +454,8 @@ inline constexpr std::array<KnobDecl, kKnobCount> kPlanKnobs = [] {
      .default_of = constant<0>, .search = F, .tie_break = 12, .group = "zero", .widget = Widget::kCombo,
      .label = "ZeRO", .tooltip = "ZeRO stage (1 = Megatron's distributed optimizer)", .invalid = zero_invalid},
     {.name = "fsdp", .path = "fsdp", .type = KnobType::kChoice, .names = kFsdpNames, .get = get<&P::fsdp>, .set = set<&P::fsdp>,
-     .default_of = constant<0>, .search = F, .tie_break = 13, .group = "zero", .widget = Widget::kCombo, .label = "FSDP", .tooltip = "PyTorch FSDP sharding"},
+     .default_of = constant<0>, .search = F, .tie_break = 13, .group = "zero", .widget = Widget::kCombo, .label = "FSDP", .tooltip = "PyTorch FSDP sharding",
+     .invalid = fsdp_invalid},
     {.name = "optimizer_offload", .path = "offload/optimizer/device", .type = KnobType::kChoice, .names = kOffloadDeviceNames,
      .get = get_in<&P::optimizer_offload, &O::device>, .set = set_in<&P::optimizer_offload, &O::device>,
      .default_of = constant<0>, .search = F, .tie_break = 14, .group = "offload"},

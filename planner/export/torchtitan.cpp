@@ -19,16 +19,18 @@ namespace {
 
 std::string num(long long v) { return std::to_string(v); }
 
-// torchtitan's layer-wise selective checkpointing wraps block ids 0, N, 2N, ... of each model
-// part (selective_ac_option N: "'int' (e.g., 2) for every nth layer"; job_config.py L655 and
-// parallelize's _apply_ac_to_transformer_block, `_layer_id % ac_freq == 0`, at 73a0e697), so
-// ceil(L/N) of a stage's L blocks are recomputed: the N that gives the plan's recompute_layers,
-// or 0 when none does.
+// torchtitan's layer-wise selective checkpointing counts the blocks it is applied to on a rank
+// from 1, over every model chunk of the rank, and wraps those whose count is a multiple of N
+// (selective_ac_option N: "'int' (e.g., 2) for every nth layer", job_config.py L655;
+// torchtitan/distributed/activation_checkpoint.py _apply_layer_sac: `_layer_sac_count += 1; if
+// not ac_freq or _layer_sac_count % ac_freq == 0`), so floor(L/N) of a rank's L blocks are
+// recomputed: the N that gives the plan's recompute_layers (per stage, all its chunks), or 0 when
+// none does.
 int ac_every(const JobSpec& job) {
   const PlanSpec& p = job.plan;
-  const int stage = (job.model.layers + p.pp * p.virtual_stages - 1) / (p.pp * p.virtual_stages);
+  const int stage = (job.model.layers + p.pp - 1) / p.pp;
   for (int n = 1; n <= stage; ++n)
-    if ((stage + n - 1) / n == p.recompute_layers) return n;
+    if (stage / n == p.recompute_layers) return n;
   return 0;
 }
 std::string quoted(const std::string& s) { return "\"" + s + "\""; }
@@ -105,7 +107,7 @@ void check_torchtitan(const JobSpec& job, const Degrees& d, Refusals& r) {
   r.need(p.pipeline_layout.empty(),
          "torchtitan splits by layers per stage (pipeline_parallel_layers_per_stage), not Megatron's layout grammar");
   r.need(p.recompute != Recompute::kFull || p.recompute_layers == 0 || ac_every(job) > 0,
-         "torchtitan checkpoints every block, or one block in N (selective_ac_option N: ceil(L/N) of a stage's L blocks); " +
+         "torchtitan checkpoints every block, or one block in N (selective_ac_option N: floor(L/N) of a rank's L blocks); " +
              num(p.recompute_layers) + " recomputed layers per stage are neither");
   // FSDP2 CPUOffloadPolicy moves parameters, gradients and optimizer state together (§3 enable_cpu_offload).
   const bool any_offload = p.optimizer_offload.device != OffloadDevice::kNone || p.param_offload.device != OffloadDevice::kNone;

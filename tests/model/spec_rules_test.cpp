@@ -493,6 +493,21 @@ TEST(SpecRules, AFeatureTheFrameworkLacksIsRefusedAtItsPath) {
   c["plan"]["dp"] = 8;
   c["plan"]["cp"] = 2;
   expect_error(load(c), "/plan/cp", "context parallelism is not in the job's framework");
+  // Megatron-LM before Megatron-Core shards only the optimizer state; an FSDP loop has no pipeline.
+  Json s = good();
+  s["training"]["framework"] = "megatron-lm";
+  s["plan"]["zero"] = "3";
+  expect_error(load(s), "/plan/zero", "sharded gradients or parameters (ZeRO-2/3)");
+  s["plan"]["zero"] = "0";
+  s["plan"]["fsdp"] = "full_shard";
+  expect_error(load(s), "/plan/fsdp", "FSDP is not in the job's framework");
+  Json q = good();
+  q["training"]["framework"] = "pytorch-fsdp";
+  q["plan"]["tp"] = 1;
+  q["plan"]["pp"] = 2;
+  q["plan"]["dp"] = 8;
+  q["plan"]["fsdp"] = "full_shard";
+  expect_error(load(q), "/plan/pp", "pipeline parallelism is not in the job's framework");
 }
 
 }  // namespace

@@ -110,8 +110,9 @@ TEST(SoftwareEra, AnOldRunIsFilledWithItsOwnSoftware) {
   r["parallelism"]["sequence_parallel"] = nullptr;
   r["parallelism"]["virtual_pipeline_stages"] = nullptr;
   r["parallelism"]["activation_recomputation"] = nullptr;
-  // 2020 NeMo had no distributed optimizer (frameworks.json: 2022-08), and a stated one is refused:
-  // spread the model over all 64 GPUs instead (tp 8, pp 8), which fits without it.
+  // Megatron-LM of 2020 had pipelines (2020-10) but no distributed optimizer (2022-03): a stated one
+  // is refused, so the model is spread over all 64 GPUs instead (tp 8, pp 8), which fits without it.
+  r["training"]["framework"] = "megatron-lm";
   for (auto [k, v] : {std::pair{"tp", 8}, {"pp", 8}, {"dp", 1}, {"cp", 1}}) r["parallelism"][k] = v;
   const test::PublicRuns runs;
   std::string reason;
@@ -181,8 +182,8 @@ TEST(SoftwareEra, MasterWeightRemaindersFromTheirYearWithBf16Weights) {
   const Evaluation e = AnalyticEvaluator().evaluate(whole, runs.calibration(whole.cluster.node.gpu));
   EXPECT_GT(e.stage(0).optimizer, row.evaluation->stage(0).optimizer);
   EXPECT_NEAR(e.stage(0).optimizer / row.evaluation->stage(0).optimizer, 12.0 / 10.0, 1e-12);
-  // 2021 software kept whole fp32 master weights, and fp16 weights have no remainder to complete.
-  r["date"] = "2021";
+  // 2022-03 NeMo (before apex remainders, 2022-08) kept whole fp32 master weights, and fp16 weights have no remainder to complete.
+  r["date"] = "2022-03";  // NeMo: pipelines (2022-02), no distributed optimizer or remainders (2022-08)
   for (auto [k, v] : {std::pair{"tp", 8}, {"pp", 8}, {"dp", 1}, {"cp", 1}}) r["parallelism"][k] = v;  // fits without ZeRO-1
   EXPECT_EQ(validate_one(r).chosen["master_params"], "fp32");
   r["date"] = "2024-01";

@@ -152,6 +152,48 @@ TEST(Fill, ARecipeMatchesByShapeAndLayout) {
   EXPECT_EQ(matching_recipe(data, j), nullptr);
 }
 
+// PyTorch FSDP's default sharding is FULL_SHARD: an unstated ZeRO stage of an FSDP run is 3; a
+// stated FSDP strategy is never refilled (shard_grad_op stays ZeRO-2).
+TEST(Fill, AnFsdpRunIsFullyShardedUnlessItSaysOtherwise) {
+  const test::PublicRuns runs;
+  Json r = runs.run("korthikanti22_22B_full");
+  r["training"]["framework"] = "pytorch-fsdp";
+  const long long gpus = r["system"]["num_gpus"].get<long long>();
+  r["parallelism"]["tp"] = 1;
+  r["parallelism"]["pp"] = 1;
+  r["parallelism"]["cp"] = 1;
+  r["parallelism"]["dp"] = gpus;
+  r["parallelism"]["sequence_parallel"] = nullptr;
+  r["parallelism"]["virtual_pipeline_stages"] = nullptr;
+  r["parallelism"]["zero_stage"] = nullptr;
+  r["parallelism"]["fsdp"] = nullptr;
+  const FillData data = shipped(runs);
+  const RowJob rj = row_job(r, runs);
+  const FilledPlan f = fill_plan(rj, data, AnalyticEvaluator(), runs.calibration(rj.job.cluster.node.gpu));
+  EXPECT_EQ(f.job.plan.zero, 3);
+  EXPECT_EQ(f.why_of(FillKnob::kZero), FillWhy::kDefault);
+  r["parallelism"]["fsdp"] = "shard_grad_op";
+  const RowJob sgo = row_job(r, runs);
+  EXPECT_FALSE(sgo.free_zero);
+  const FilledPlan g = fill_plan(sgo, data, AnalyticEvaluator(), runs.calibration(sgo.job.cluster.node.gpu));
+  EXPECT_EQ(g.job.plan.zero, 2);
+  EXPECT_FALSE(g.why_of(FillKnob::kZero).has_value());
+}
+
+// A stated feature the run's software lacked is no memory verdict: the row is unsupported, with the
+// reason, not infeasible (contract: infeasible means the memory model says it does not fit).
+TEST(Fill, AFeatureTheSoftwareLackedIsUnsupportedNotInfeasible) {
+  const test::PublicRuns runs;
+  Json r = runs.run("korthikanti22_22B_seqsel");  // sequence parallelism stated
+  r["date"] = "2021-06";                          // before Megatron-LM had it (2022-05)
+  Json doc = {{"schema", "trainplan-validation-runs/1"}, {"runs", Json::array({r})}};
+  Diagnostics d;
+  const ValidationReport rep = validate_runs(doc, "row.json", runs.catalog, AnalyticEvaluator(), runs.calibration_for(), d);
+  ASSERT_EQ(rep.rows.size(), 1u);
+  EXPECT_EQ(rep.rows[0].status, RowStatus::kUnsupported);
+  EXPECT_NE(rep.rows[0].reason.find("sequence parallelism is not in the job's framework"), std::string::npos) << rep.rows[0].reason;
+}
+
 // A defaults file with a bad value is an error naming the file and the JSON path.
 TEST(Fill, ABadDefaultsFileNamesTheFileAndPath) {
   const test::PublicRuns runs;

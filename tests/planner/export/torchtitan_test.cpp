@@ -221,3 +221,30 @@ TEST(TorchtitanRefusal, PartialOffload) {
 
 }  // namespace
 }  // namespace trainplan::exporter
+
+namespace trainplan::exporter {
+namespace {
+
+using testing::load_project_job;
+
+// torchtitan's layer-wise selective checkpointing counts a rank's blocks from 1 and wraps every
+// N-th (activation_checkpoint.py _apply_layer_sac, `_layer_sac_count % ac_freq == 0`): floor(L/N)
+// of a rank's L blocks. 10 of Llama 3 8B's 32 is N = 3 (32 / 3 = 10); 11 is no N (32/2 = 16).
+TEST(TorchtitanExport, RecomputedLayersAreOneBlockInN) {
+  JobSpec job = load_project_job("configs/examples/llama3-8b-torchtitan-h100-64.json");
+  ASSERT_EQ(job.plan.recompute_layers, 16);
+  auto ac = [](const ExportResult& r) { return table(r.find_file("torchtitan.toml")->content, "activation_checkpoint"); };
+  ExportResult r = export_torchtitan(job);
+  ASSERT_FALSE(r.refused()) << r.reasons.front();
+  EXPECT_EQ(ac(r)["mode"], "\"selective\"");
+  EXPECT_EQ(ac(r)["selective_ac_option"], "\"2\"");
+  job.plan.recompute_layers = 10;
+  r = export_torchtitan(job);
+  ASSERT_FALSE(r.refused()) << r.reasons.front();
+  EXPECT_EQ(ac(r)["selective_ac_option"], "\"3\"");
+  job.plan.recompute_layers = 11;
+  EXPECT_TRUE(export_torchtitan(job).refused());
+}
+
+}  // namespace
+}  // namespace trainplan::exporter
