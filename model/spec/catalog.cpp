@@ -533,8 +533,15 @@ void check_master_params(bool remainders, const TrainingSpec& t, const Node& key
 
 void apply_framework_defaults(JobSpec& job, const Node& root) {
   const Json* plan = root.json && root.json->is_object() && root.json->contains("plan") ? &root.json->at("plan") : nullptr;
-  const bool sp_stated = plan && plan->is_object() && plan->contains("sequence_parallel");
-  if (!sp_stated && !job.training.era.has(Feature::kSequenceParallel)) job.plan.sequence_parallel = false;
+  auto stated = [&](const char* key) { return plan && plan->is_object() && plan->contains(key); };
+  const SoftwareEra& era = job.training.era;
+  if (!stated("sequence_parallel") && !era.has(Feature::kSequenceParallel)) job.plan.sequence_parallel = false;
+  // The engine behaviours on by default: off where the framework's engine never overlapped
+  // (Megatron-LM before Megatron-Core, Megatron-DeepSpeed and DeepSpeed's pipeline engine reduce
+  // gradients after the last backward; synchronous TP collectives before 2022: frameworks.json).
+  if (!stated("overlap_grad_reduce") && !era.has(Feature::kOverlapGradReduce)) job.plan.overlap_grad_reduce = false;
+  if (!stated("overlap_param_gather") && !era.has(Feature::kOverlapGradReduce)) job.plan.overlap_param_gather = false;
+  if (!stated("tp_grad_overlap") && !era.has(Feature::kTpGradOverlap)) job.plan.tp_grad_overlap = false;
 }
 
 void check_job(const JobSpec& job, const Node& root) {

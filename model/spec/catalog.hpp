@@ -52,8 +52,10 @@ Precision read_precision_value(const Node& node);
 void check_job(const JobSpec& job, const Node& root);
 // A knob the job does not state whose trainplan default uses a feature the job's framework lacks
 // at its date (TrainingSpec::era) takes the framework's value instead, the feature off: sequence
-// parallelism, on by default at TP > 1, is off for Megatron-DeepSpeed or DeepSpeed. `root` is the
-// job document (its "plan" says what was stated).
+// parallelism (on by default at TP > 1) for Megatron-DeepSpeed or DeepSpeed; the overlapped
+// gradient reduction and parameter gather, and the backward TP collectives under the gradient
+// GEMMs, where the framework's engine never overlapped them. `root` is the job document (its
+// "plan" says what was stated).
 void apply_framework_defaults(JobSpec& job, const Node& root);
 // An error at `key` (a "master_params" key of a plan or of search settings) when it asks for
 // remainders that the training cannot have (job.hpp remainders_possible).

@@ -456,6 +456,10 @@ TEST(SpecRules, AFeatureTheFrameworkLacksIsRefusedAtItsPath) {
   Loaded l = load(j);
   ASSERT_TRUE(l.diag.ok()) << l.diag.items()[0].to_string();
   EXPECT_FALSE(l.job->plan.sequence_parallel);  // TP 8, not stated: the framework's value, off
+  // Its engine reduces gradients after the last backward (frameworks.json overlap_grad_reduce null).
+  EXPECT_FALSE(l.job->plan.overlap_grad_reduce);
+  EXPECT_FALSE(l.job->plan.overlap_param_gather);
+  EXPECT_TRUE(load(good()).job->plan.overlap_grad_reduce);  // Megatron-Core, assumed: trainplan's default, on
   j["plan"]["sequence_parallel"] = true;
   expect_error(load(j), "/plan/sequence_parallel", "sequence parallelism is not in the job's framework at the job's date");
   // Megatron-Core had interleaving, but not in 2020 (frameworks.json: 2021-02).
