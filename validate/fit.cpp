@@ -54,7 +54,7 @@ std::map<FitKey, double> fit(const Json& doc, const Catalog& catalog, const Eval
     if (row.status == RowStatus::kPredicted && row.job)
       groups.insert({row.job->cluster.node.gpu.architecture, precision_class(row.job->training.precision)});
   // Rows whose plan was fully stated identify η alone; where knobs were filled, the fill (the
-  // fastest completion, which may use features the run's software lacked) is confounded with η.
+  // framework's defaults standing in for the run's own values) is confounded with η.
   // So a group with at least kMinStated fully stated rows is fitted on those, else on all its rows.
   constexpr int kMinStated = 3;
   std::map<FitKey, int> stated;

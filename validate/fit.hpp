@@ -5,11 +5,12 @@
 // by golden-section search on η ∈ [0.3, 0.95]; groups are independent because a row's prediction
 // depends only on its own GPU's constants. A group with at least three rows whose plan was fully
 // stated (ValidationRow::fully_stated) is fitted on those rows alone: where the validator had to
-// fill knobs, its fastest completion may use features the run's software did not have (sequence
-// parallelism, a distributed optimizer), and η would absorb that error. Other groups use all rows.
+// fill knobs, the framework's defaults stand in for the run's own values (validate/fill.hpp), and
+// η would absorb the difference. Other groups use all rows.
 // Leave-one-source-out: each source is predicted with constants fitted on the other sources; a
-// group left with no row takes the same architecture's other precision class, else the same class
-// of the nearest GPU generation (never the shipped default, which was fitted on the held-out rows).
+// group left with no row takes the same precision class on the nearest GPU generation, else the
+// same architecture's other precision class (never the shipped default, which was fitted on the
+// held-out rows).
 #pragma once
 
 #include <map>

@@ -2,9 +2,10 @@
 // configs/validation/public-runs.README.md) from its system, model, parallelism and training fields
 // alone, and compares with what was measured.
 //
-// Unstated knobs (micro-batch, recompute, virtual stages, ZeRO stage, sequence parallel, TP
-// overlap) are filled as a practitioner would tune them: the fastest feasible plan with every
-// stated field held fixed, among the features the run's framework had at its date (era.hpp).
+// Unstated knobs (micro-batch, recompute, virtual stages, ZeRO stage, sequence parallel, TP and DP
+// overlap) are filled as the contract says (validate/fill.hpp): the run's framework's published
+// recipe or argument defaults within what it had at its date (model/spec/era.hpp), and only where
+// that does not fit, its documented memory savings one at a time; never the fastest completion.
 //
 //   ValidationReport r = validate_runs(runs_json, "public-runs.json", catalog, evaluator, diag);
 //   Json out = report_to_json(r);
