@@ -254,21 +254,17 @@ DataParallelTime data_parallel_time(const JobSpec& job, const Calibration& cal, 
   const double pd = params.dense, pe = params.expert;
   DataParallelTime d;
   const Collective red = zero == 0 ? Collective::kAllReduce : Collective::kReduceScatter;
-  d.reduce = collective_time(red, B(pd * bpp.grads), gd, cl, cal) + collective_time(red, B(pe * bpp.grads), ge, cl, cal);
+  // One collective per FSDP / ZeRO-3 unit, each with its share of the bytes and one call's latency
+  // (above); below ZeRO-3 one for the stage.
+  const int units = zero >= 3 ? zero3_units(sk) : 1;
+  const double u = 1.0 / units;
+  d.reduce = (collective_time(red, B(pd * bpp.grads * u), gd, cl, cal) + collective_time(red, B(pe * bpp.grads * u), ge, cl, cal)) * units;
   if (zero >= 1)
-    d.gather = collective_time(Collective::kAllGather, B(pd * bpp.gathered), gd, cl, cal) +
-               collective_time(Collective::kAllGather, B(pe * bpp.gathered), ge, cl, cal);
+    d.gather = (collective_time(Collective::kAllGather, B(pd * bpp.gathered * u), gd, cl, cal) +
+                collective_time(Collective::kAllGather, B(pe * bpp.gathered * u), ge, cl, cal)) *
+               units;
   Seconds hidden;
   if (zero >= 3) {
-    // Per unit: its share of the bytes, and one call's latency each (above).
-    const int units = zero3_units(sk);
-    const double u = 1.0 / units;
-    const Seconds gather_unit = collective_time(Collective::kAllGather, B(pd * bpp.gathered * u), gd, cl, cal) +
-                                collective_time(Collective::kAllGather, B(pe * bpp.gathered * u), ge, cl, cal);
-    const Seconds reduce_unit =
-        collective_time(red, B(pd * bpp.grads * u), gd, cl, cal) + collective_time(red, B(pe * bpp.grads * u), ge, cl, cal);
-    d.gather = gather_unit * units;
-    d.reduce = reduce_unit * units;
     const Seconds per_mb = d.gather * zero3_gathers(job, sk) + d.reduce;
     d.exposed = std::max(Seconds{}, per_mb - (t.fwd + t.bwd + t.recompute) * 0.9) * m;
     hidden = per_mb * m - d.exposed;

@@ -10,11 +10,30 @@ namespace trainplan {
 
 namespace {
 
-constexpr std::array<std::pair<std::string_view, FitStep>, 5> kFitStepNames = {{{"sequence_parallel", FitStep::kSequenceParallel},
-                                                                                {"distributed_optimizer", FitStep::kDistributedOptimizer},
-                                                                                {"selective_recompute", FitStep::kSelectiveRecompute},
-                                                                                {"full_recompute", FitStep::kFullRecompute},
-                                                                                {"smaller_micro_batch", FitStep::kSmallerMicroBatch}}};
+constexpr std::array<NameEntry, 5> kFitStepNames = {{{static_cast<int>(FitStep::kSequenceParallel), "sequence_parallel"},
+                                                     {static_cast<int>(FitStep::kDistributedOptimizer), "distributed_optimizer"},
+                                                     {static_cast<int>(FitStep::kSelectiveRecompute), "selective_recompute"},
+                                                     {static_cast<int>(FitStep::kFullRecompute), "full_recompute"},
+                                                     {static_cast<int>(FitStep::kSmallerMicroBatch), "smaller_micro_batch"}}};
+constexpr std::array<NameEntry, 3> kFillWhyNames = {{{static_cast<int>(FillWhy::kDefault), "default"},
+                                                     {static_cast<int>(FillWhy::kRecipe), "recipe"},
+                                                     {static_cast<int>(FillWhy::kToFit), "to fit"}}};
+
+// `from`'s knobs over `into`'s: every knob `from` gives, with the values read with it (the
+// micro-batch where pp > 1; the recomputed share).
+void overlay(FillValues& into, const FillValues& from) {
+  if (from.micro_batch) into.micro_batch = from.micro_batch, into.micro_batch_pipelined = from.micro_batch_pipelined;
+  if (from.recompute) into.recompute = from.recompute, into.recompute_every = from.recompute_every;
+  auto take = [](auto& to, const auto& given) {
+    if (given) to = given;
+  };
+  take(into.virtual_stages, from.virtual_stages);
+  take(into.zero, from.zero);
+  take(into.sequence_parallel, from.sequence_parallel);
+  take(into.tp_comm_overlap, from.tp_comm_overlap);
+  take(into.overlap_grad_reduce, from.overlap_grad_reduce);
+  take(into.overlap_param_gather, from.overlap_param_gather);
+}
 
 // One knob's value as the files write it (`n` names it in messages): a count (micro-batch also
 // "global/dp"), a recomputation name, a ZeRO stage 0-3, a boolean.
@@ -58,7 +77,6 @@ void read_value(FillKnob k, Node n, FillValues& out) {
 // {"date": "YYYY[-MM]", "value": ..., "source": ...}: what releases before `date` did instead.
 EarlierDefault read_earlier(FillKnob k, Node n) {
   EarlierDefault e;
-  e.knob = k;
   ObjectReader br(n);
   if (!br.valid()) return e;
   br.string("source");
@@ -115,15 +133,10 @@ FrameworkDefaults read_defaults(Node entry) {
       } else {
         for (size_t i = 0; i < steps->json->size(); ++i) {
           const Json& s = steps->json->at(i);
-          const auto it = std::find_if(kFitStepNames.begin(), kFitStepNames.end(),
-                                       [&](const auto& e) { return s.is_string() && e.first == s.get<std::string>(); });
-          if (it == kFitStepNames.end()) {
-            std::string all;
-            for (const auto& e : kFitStepNames) all += (all.empty() ? "\"" : ", \"") + std::string(e.first) + "\"";
-            steps->at(i).error("expected one of " + all + " (got " + describe(s) + ")");
-          } else {
-            d.to_fit.push_back(it->second);
-          }
+          if (const std::optional<int> step = s.is_string() ? parse_name(kFitStepNames, s.get<std::string>()) : std::nullopt)
+            d.to_fit.push_back(static_cast<FitStep>(*step));
+          else
+            steps->at(i).error("expected one of " + name_choices(kFitStepNames) + " (got " + describe(s) + ")");
         }
       }
       tr.finish();
@@ -234,14 +247,7 @@ const Recipe* matching_recipe(const FillData& data, const JobSpec& job) {
   return nullptr;
 }
 
-const char* fill_why_name(FillWhy w) {
-  switch (w) {
-    case FillWhy::kDefault: return "default";
-    case FillWhy::kRecipe: return "recipe";
-    case FillWhy::kToFit: return "to fit";
-  }
-  return "default";
-}
+std::string_view fill_why_name(FillWhy w) { return name_of(kFillWhyNames, static_cast<int>(w)); }
 
 bool fits_in_memory(const Evaluation& ev) { return ev.feasible; }
 
@@ -257,24 +263,7 @@ FillValues FrameworkDefaults::at(int year, int month) const {
   FillValues v = values;
   for (const EarlierDefault& e : earlier) {
     const bool before = year > 0 && (year < e.year || (year == e.year && month > 0 && e.month > 0 && month < e.month));
-    if (!before) continue;
-    switch (e.knob) {
-      case FillKnob::kMicroBatch:
-        v.micro_batch = e.values.micro_batch;
-        v.micro_batch_pipelined = e.values.micro_batch_pipelined;
-        break;
-      case FillKnob::kRecompute:
-        v.recompute = e.values.recompute;
-        v.recompute_every = e.values.recompute_every;
-        break;
-      case FillKnob::kVirtualStages: v.virtual_stages = e.values.virtual_stages; break;
-      case FillKnob::kZero: v.zero = e.values.zero; break;
-      case FillKnob::kSequenceParallel: v.sequence_parallel = e.values.sequence_parallel; break;
-      case FillKnob::kTpCommOverlap: v.tp_comm_overlap = e.values.tp_comm_overlap; break;
-      case FillKnob::kOverlapGradReduce: v.overlap_grad_reduce = e.values.overlap_grad_reduce; break;
-      case FillKnob::kOverlapParamGather: v.overlap_param_gather = e.values.overlap_param_gather; break;
-      case FillKnob::kCount: break;
-    }
+    if (before) overlay(v, e.values);
   }
   return v;
 }

@@ -59,12 +59,11 @@ struct FillValues {
 // The documented memory savings the fill may take when the default plan does not fit.
 enum class FitStep { kSequenceParallel, kDistributedOptimizer, kSelectiveRecompute, kFullRecompute, kSmallerMicroBatch };
 
-// A default that older releases had otherwise: runs dated before (year, month) take `values`'
-// entry for `knob` (month 0: the year's grain, as in era.hpp).
+// A default that older releases had otherwise: runs dated before (year, month) take the knob
+// `values` gives (month 0: the year's grain, as in era.hpp).
 struct EarlierDefault {
-  FillKnob knob = FillKnob::kMicroBatch;
   int year = 0, month = 0;
-  FillValues values;
+  FillValues values;  // one knob given
 };
 
 struct FrameworkDefaults {
@@ -97,7 +96,7 @@ std::optional<FillData> load_fill_data(const Catalog& catalog, Diagnostics& diag
 const Recipe* matching_recipe(const FillData& data, const JobSpec& job);
 
 enum class FillWhy { kDefault, kRecipe, kToFit };
-const char* fill_why_name(FillWhy w);  // "default", "recipe", "to fit"
+std::string_view fill_why_name(FillWhy w);  // "default", "recipe", "to fit"
 
 // Whether a plan fits in memory (contract: a row is infeasible when "trainplan's memory model says
 // the published plan does not fit"): the evaluation is feasible, every stage within the GPU's

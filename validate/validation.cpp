@@ -372,7 +372,7 @@ void write_chosen(const RowJob& rj, const FilledPlan& f, ValidationRow& row) {
   const PlanSpec& p = f.job.plan;
   auto put = [&](const char* key, Json value, FillWhy why) {
     row.chosen[key] = std::move(value);
-    row.chosen_why[key] = fill_why_name(why);
+    row.chosen_why[key] = std::string(fill_why_name(why));
   };
   for (const auto& [knob, why] : f.why) {
     switch (knob) {

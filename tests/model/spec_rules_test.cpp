@@ -447,12 +447,19 @@ TEST(SpecRules, OffloadFractionWithoutADeviceIsNamedAtTheFraction) {
 namespace trainplan {
 namespace {
 
+// The good job on `framework` (nullptr: unstated) with these plan keys set.
+Json on(const char* framework, std::initializer_list<std::pair<const char*, Json>> plan) {
+  Json j = good();
+  if (framework) j["training"]["framework"] = framework;
+  for (const auto& [k, v] : plan) j["plan"][k] = v;
+  return j;
+}
+
 // Contract, "The framework is an input": a plan that uses a feature its framework lacks at the
 // job's date is refused with the reason at the knob's path (configs/frameworks/frameworks.json);
 // an unstated knob whose default needs such a feature takes the framework's value instead.
 TEST(SpecRules, AFeatureTheFrameworkLacksIsRefusedAtItsPath) {
-  Json j = good();
-  j["training"]["framework"] = "megatron-deepspeed";  // no Megatron sequence parallelism, ever
+  Json j = on("megatron-deepspeed", {});  // no Megatron sequence parallelism, ever
   Loaded l = load(j);
   ASSERT_TRUE(l.diag.ok()) << l.diag.items()[0].to_string();
   EXPECT_FALSE(l.job->plan.sequence_parallel);  // TP 8, not stated: the framework's value, off
@@ -463,54 +470,31 @@ TEST(SpecRules, AFeatureTheFrameworkLacksIsRefusedAtItsPath) {
   j["plan"]["sequence_parallel"] = true;
   expect_error(load(j), "/plan/sequence_parallel", "sequence parallelism is not in the job's framework at the job's date");
   // Megatron-Core had interleaving, but not in 2020 (frameworks.json: 2021-02).
-  Json k = good();
-  k["training"]["framework"] = "megatron-core";
-  k["plan"]["pp"] = 2;
-  k["plan"]["dp"] = 1;
-  k["plan"]["virtual_stages"] = 2;
-  k["plan"]["schedule"] = "interleaved";
+  Json k = on("megatron-core", {{"pp", 2}, {"dp", 1}, {"virtual_stages", 2}, {"schedule", "interleaved"}});
   EXPECT_TRUE(load(k).diag.ok());
   k["date"] = "2020";
   expect_error(load(k), "/plan/virtual_stages", "the interleaved schedule");
   // PyTorch FSDP shards as FULL_SHARD or SHARD_GRAD_OP, never the optimizer state alone.
-  Json f = good();
-  f["training"]["framework"] = "pytorch-fsdp";
-  f["plan"]["tp"] = 1;
-  f["plan"]["dp"] = 16;
-  f["plan"]["zero"] = "1";
+  Json f = on("pytorch-fsdp", {{"tp", 1}, {"dp", 16}, {"zero", "1"}});
   expect_error(load(f), "/plan/zero", "a distributed optimizer (ZeRO-1)");
   f["plan"]["zero"] = "0";
   f["plan"]["fsdp"] = "full_shard";
   EXPECT_TRUE(load(f).diag.ok());
   // Megatron-Core's schedules are 1F1B and interleaved: no zero-bubble; torchtitan has one (2025).
-  Json z = good();
-  z["plan"]["pp"] = 2;
-  z["plan"]["dp"] = 1;
-  z["plan"]["schedule"] = "zero-bubble";
+  Json z = on(nullptr, {{"pp", 2}, {"dp", 1}, {"schedule", "zero-bubble"}});
   expect_error(load(z), "/plan/schedule", "a zero-bubble schedule is not in the job's framework");
   z["training"]["framework"] = "torchtitan";
   EXPECT_TRUE(load(z).diag.ok()) << load(z).diag.items()[0].to_string();
   // DeepSpeed splits sequences with Ulysses, not Megatron's ring context parallelism.
-  Json c = good();
-  c["training"]["framework"] = "deepspeed";
-  c["plan"]["tp"] = 1;
-  c["plan"]["dp"] = 8;
-  c["plan"]["cp"] = 2;
+  Json c = on("deepspeed", {{"tp", 1}, {"dp", 8}, {"cp", 2}});
   expect_error(load(c), "/plan/cp", "context parallelism is not in the job's framework");
   // Megatron-LM before Megatron-Core shards only the optimizer state; an FSDP loop has no pipeline.
-  Json s = good();
-  s["training"]["framework"] = "megatron-lm";
-  s["plan"]["zero"] = "3";
+  Json s = on("megatron-lm", {{"zero", "3"}});
   expect_error(load(s), "/plan/zero", "sharded gradients or parameters (ZeRO-2/3)");
   s["plan"]["zero"] = "0";
   s["plan"]["fsdp"] = "full_shard";
   expect_error(load(s), "/plan/fsdp", "FSDP is not in the job's framework");
-  Json q = good();
-  q["training"]["framework"] = "pytorch-fsdp";
-  q["plan"]["tp"] = 1;
-  q["plan"]["pp"] = 2;
-  q["plan"]["dp"] = 8;
-  q["plan"]["fsdp"] = "full_shard";
+  Json q = on("pytorch-fsdp", {{"tp", 1}, {"pp", 2}, {"dp", 8}, {"fsdp", "full_shard"}});
   expect_error(load(q), "/plan/pp", "pipeline parallelism is not in the job's framework");
 }
 
