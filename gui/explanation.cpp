@@ -164,7 +164,7 @@ QString explanation_html(const PlanOutcome& outcome, const PlanRow& row) {
     h += "</p>";
   }
   h += QStringLiteral("<p style='color:#707a86'>Evaluator: %1 · calibration: %2</p>")
-           .arg(QString::fromStdString(outcome.evaluator), QString::fromStdString(outcome.calibration).toHtmlEscaped());
+           .arg(QString::fromStdString(outcome.evaluator), QString::fromStdString(outcome.cal.source).toHtmlEscaped());
   return h;
 }
 

@@ -220,7 +220,7 @@ QWidget* MainWindow::build_center() {
   auto* vertical = new QSplitter(Qt::Vertical);
   vertical->addWidget(top);
   vertical->addWidget(middle);
-  vertical->addWidget(framed(tr("Step timeline (analytic 1F1B schedule; wheel to zoom, drag to pan)"), parts_.timeline));
+  vertical->addWidget(framed(tr("Step timeline (the schedule replayed op by op; wheel to zoom, drag to pan)"), parts_.timeline));
   vertical->setSizes({360, 330, 260});
   layout->addWidget(vertical, 1);
 
@@ -314,7 +314,10 @@ void MainWindow::select_plan(int row) {
   parts_.memory->show_plan(r);
   if (r) {
     parts_.explanation->setHtml(explanation_html(*outcome_, *r));
-    parts_.timeline->set_timeline(analytic_timeline(r->eval, r->job.plan), tr("analytic schedule"));
+    const Timeline t = step_timeline(r->job, outcome_->cal, r->eval);
+    QString source = QString::fromUtf8(schedule_name(t.schedule));
+    if (t.virtual_stages > 1) source += tr(" v%1").arg(t.virtual_stages);
+    parts_.timeline->set_timeline(t, source);
     const QModelIndex proxy_index = parts_.proxy->mapFromSource(parts_.model->index(row, 0));
     if (parts_.table->currentIndex().row() != proxy_index.row()) {
       parts_.table->setCurrentIndex(proxy_index);

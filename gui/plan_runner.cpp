@@ -39,7 +39,7 @@ PlanOutcome search(const planner::PlanProblem& problem, const Catalog& catalog, 
   out.kind = SpecKind::kProblem;
   Diagnostics diag;
   const Calibration cal = load_calibration(catalog, problem.cluster.node.gpu, "", diag);
-  out.calibration = cal.source;
+  out.cal = cal;
   if (!diag.ok()) {
     out.error = diagnostics_text(diag);
     return out;
@@ -123,7 +123,7 @@ PlanOutcome run_plans(const ParsedSpec& spec, const Catalog& catalog, const RunC
       out.error = diagnostics_text(diag);
       return out;
     }
-    out.calibration = cal.source;
+    out.cal = cal;
     PlanRow row = make_row(*spec.job, cal, u);
     row.rank = 1;
     row.pareto = true;

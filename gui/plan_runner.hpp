@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "gui/spec_document.hpp"
+#include "model/calibration.hpp"
 #include "model/evaluation.hpp"
 #include "model/goodput.hpp"
 #include "model/uncertainty.hpp"
@@ -48,7 +49,7 @@ struct PlanOutcome {
   double wall_s = 0;
   std::string error;  // non-empty: nothing could be run (the text says why)
   std::string evaluator = "analytic";
-  std::string calibration;
+  Calibration cal;  // what the rows were evaluated with (the timeline rebuilds their steps from it)
   // The planner's explanation of its winner (planner/search/explain.hpp): "summary" and the
   // runner-up's knobs with their effect alone; null for a job.
   Json why_winner;

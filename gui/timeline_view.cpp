@@ -18,6 +18,7 @@ QColor block_color(const TimelineBlock& b) {
   switch (b.kind) {
     case TimelineBlock::kForward: return palette::compute().lighter(125);
     case TimelineBlock::kBackward: return palette::backward();
+    case TimelineBlock::kWeightGrad: return palette::recompute();
     case TimelineBlock::kP2p: return palette::pp_comm();
     case TimelineBlock::kDpComm: return palette::dp_comm();
     case TimelineBlock::kOptimizer: return palette::optimizer();
@@ -39,7 +40,7 @@ double nice_step(double target) {
 TimelineView::TimelineView(QWidget* parent) : QWidget(parent) {
   setMinimumHeight(160);
   setMouseTracking(false);
-  setToolTip(QString::fromUtf8(analytic_timeline_note()));
+  setToolTip(QString::fromUtf8(timeline_note()));
 }
 
 void TimelineView::set_timeline(Timeline timeline, QString source) {
@@ -91,7 +92,8 @@ void TimelineView::paintEvent(QPaintEvent*) {
   QPainter p(this);
   p.fillRect(rect(), palette().base());
   const int rows = std::max(1, timeline_.stages * 2);
-  const double row_h = std::clamp((height() - kHeaderHeight - kFooterHeight) / static_cast<double>(rows), 6.0, 34.0);
+  // Every stage fits the view: rows shrink (to a pixel) rather than run off the bottom.
+  const double row_h = std::clamp((height() - kHeaderHeight - kFooterHeight) / static_cast<double>(rows), 1.0, 34.0);
   const int plot_right = width() - 4;
 
   // Time axis.
@@ -112,16 +114,27 @@ void TimelineView::paintEvent(QPaintEvent*) {
     p.drawText(QRect(x - 40, 4, 80, kHeaderHeight - 6), Qt::AlignHCenter | Qt::AlignBottom, label);
   }
 
-  // Row labels and bands.
+  // Row labels and bands: where rows are thinner than a line of text, every k-th stage is labelled
+  // and the comm rows are not, so labels never overlap.
+  const double text_h = p.fontMetrics().height();
+  const int label_every = std::max(1, static_cast<int>(std::ceil(text_h / (2 * row_h))));
   for (int s = 0; s < timeline_.stages; ++s) {
     for (int lane = 0; lane < 2; ++lane) {
       const int r = s * 2 + lane;
       const QRectF band(0, kHeaderHeight + r * row_h, width(), row_h);
       if (s % 2 == 0) p.fillRect(band, QColor(0xf6, 0xf7, 0xf9));
       p.setPen(palette().text().color());
-      p.drawText(QRectF(4, band.top(), plot_left() - 8, row_h), Qt::AlignVCenter | Qt::AlignLeft,
-                 lane == 0 ? tr("stage %1").arg(s) : tr("  comm"));
+      if (lane == 0 && s % label_every == 0)
+        p.drawText(QRectF(4, band.top() - text_h, plot_left() - 8, row_h + 2 * text_h), Qt::AlignVCenter | Qt::AlignLeft,
+                   tr("stage %1").arg(s));
+      else if (lane == 1 && row_h >= text_h)
+        p.drawText(QRectF(4, band.top(), plot_left() - 8, row_h), Qt::AlignVCenter | Qt::AlignLeft, tr("  comm"));
     }
+  }
+  if (!timeline_.error.empty()) {
+    p.setPen(palette().text().color());
+    p.drawText(QRect(plot_left(), kHeaderHeight, plot_right - plot_left(), height() - kHeaderHeight - kFooterHeight),
+               Qt::AlignCenter | Qt::TextWordWrap, tr("No timeline: %1").arg(QString::fromStdString(timeline_.error)));
   }
 
   // Blocks, clipped to the plot.
@@ -132,14 +145,15 @@ void TimelineView::paintEvent(QPaintEvent*) {
     if (x1 < plot_left() || x0 > plot_right) continue;
     const int r = b.stage * 2 + b.lane;
     const QRectF box(x0, kHeaderHeight + r * row_h + 2, std::max(1.0, x1 - x0), row_h - 4);
-    const QColor c = block_color(b);
+    // Interleaved chunks alternate in shade, so a stage's v chunks can be told apart.
+    const QColor c = b.chunk % 2 == 1 ? block_color(b).lighter(130) : block_color(b);
     p.fillRect(box, c);
     if (box.width() > 4) {
       p.setPen(c.darker(140));
       p.drawRect(box);
     }
     if (b.micro_batch >= 0 && b.lane == TimelineBlock::kComputeLane && box.width() > 18 && row_h > 12) {
-      p.setPen(b.kind == TimelineBlock::kBackward ? Qt::white : Qt::black);
+      p.setPen(b.kind == TimelineBlock::kForward ? Qt::black : Qt::white);
       p.drawText(box, Qt::AlignCenter, QString::number(b.micro_batch));
     }
   }
@@ -156,13 +170,18 @@ void TimelineView::paintEvent(QPaintEvent*) {
   };
   legend(palette::compute().lighter(125), tr("forward"));
   legend(palette::backward(), tr("backward"));
+  if (timeline_.schedule == Schedule::kZeroBubble) legend(palette::recompute(), tr("weight grad"));
   legend(palette::pp_comm(), tr("PP send"));
   legend(palette::dp_comm(), tr("DP reduce"));
   legend(palette::optimizer(), tr("optimizer"));
   legend(palette::offload(), tr("offload"));
   p.setPen(palette().placeholderText().color());
   p.drawText(QRect(x, y, std::max(0, plot_right - x), 16), Qt::AlignVCenter | Qt::AlignRight,
-             tr("%1 · %2 micro-batches · step %3 s").arg(source_).arg(timeline_.micro_batches).arg(timeline_.end_s, 0, 'f', 2));
+             tr("%1 · %2 micro-batches · replayed %3 s · evaluated %4 s")
+                 .arg(source_)
+                 .arg(timeline_.micro_batches)
+                 .arg(timeline_.end_s, 0, 'f', 2)
+                 .arg(timeline_.step_s, 0, 'f', 2));
 }
 
 }  // namespace trainplan::gui

@@ -11,10 +11,10 @@
 #include <set>
 
 #include "model/cost/collectives.hpp"
+#include "model/schedule.hpp"
+#include "model/workload.hpp"
 #include "sim/platform.hpp"
-#include "sim/schedule.hpp"
 #include "sim/simulator.hpp"
-#include "sim/workload.hpp"
 
 namespace sg4 = simgrid::s4u;
 

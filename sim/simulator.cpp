@@ -12,8 +12,8 @@
 #include <cstring>
 #include <string>
 
+#include "model/workload.hpp"
 #include "sim/sim_evaluator.hpp"
-#include "sim/workload.hpp"
 
 #include <algorithm>
 

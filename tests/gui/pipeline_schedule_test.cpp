@@ -1,22 +1,43 @@
-// The analytic step timeline (gui/pipeline_schedule.hpp): 1F1B order and its critical path.
+// The GUI step timeline (gui/pipeline_schedule.hpp): the replayed pipeline drawn per stage, its
+// sends on the comm lane, the end-of-step terms after each stage, and a real job's schedule drawn
+// as the plan states it (interleaved chunks, zero-bubble W ops).
 #include <QtTest>
 
 #include "gui/pipeline_schedule.hpp"
+#include "model/analytic.hpp"
+#include "model/spec/catalog.hpp"
 
 using namespace trainplan;
 using trainplan::gui::TimelineBlock;
 
 namespace {
 
-// p equal stages, m micro-batches; compute of the critical stage = m * 3 s, so forward 1 s and
-// backward 2 s per micro-batch; no other term.
-Evaluation even_pipeline(int p, long long m) {
-  Evaluation e;
-  e.pp = p;
-  e.micro_batches = m;
-  for (auto& k : e.stage_kinds) k.layers = 4;
-  e.breakdown.compute = s(3.0 * static_cast<double>(m));
-  return e;
+Segment timed(double seconds) {
+  Segment g;
+  g.time = s(seconds);
+  return g;
+}
+
+// p equal stages, m micro-batches, forward 1 s and backward 2 s per micro-batch.
+StepWork even_pipeline(int p, int m, Schedule sched = Schedule::k1F1B) {
+  StepWork w;
+  w.schedule = sched;
+  w.pp = p;
+  w.micro_batches = m;
+  w.stages.resize(p);
+  for (auto& st : w.stages) {
+    ChunkWork cw;
+    cw.fwd = {timed(1)};
+    cw.bwd = {timed(2)};
+    st.chunks.push_back(cw);
+  }
+  return w;
+}
+
+int count(const gui::Timeline& t, TimelineBlock::Kind k) {
+  int n = 0;
+  for (const auto& b : t.blocks) n += b.kind == k;
+  return n;
 }
 
 }  // namespace
@@ -27,9 +48,8 @@ class PipelineScheduleTest : public QObject {
  private slots:
   void one_f_one_b_takes_m_plus_p_minus_one_slots() {
     const int p = 4, m = 8;
-    PlanSpec plan;
-    plan.pp = p;
-    const auto t = gui::analytic_timeline(even_pipeline(p, m), plan);
+    const StepWork w = even_pipeline(p, m);
+    const auto t = gui::timeline_of(replay_pipeline(w, Seconds{}), w, Evaluation{});
     // Fill + steady state + drain: (m + p − 1) · (t_f + t_b) = 11 · 3 s.
     QCOMPARE(t.end_s, (m + p - 1) * 3.0);
     QCOMPARE(t.stages, p);
@@ -38,9 +58,8 @@ class PipelineScheduleTest : public QObject {
 
   void stage_warms_up_with_p_minus_i_minus_one_forwards() {
     const int p = 4, m = 8;
-    PlanSpec plan;
-    plan.pp = p;
-    const auto t = gui::analytic_timeline(even_pipeline(p, m), plan);
+    const StepWork w = even_pipeline(p, m);
+    const auto t = gui::timeline_of(replay_pipeline(w, Seconds{}), w, Evaluation{});
     for (int stage = 0; stage < p; ++stage) {
       int forwards_before_first_backward = 0;
       for (const auto& b : t.blocks) {
@@ -53,30 +72,55 @@ class PipelineScheduleTest : public QObject {
     }
   }
 
-  void gpipe_runs_every_forward_first() {
-    const int p = 2, m = 4;
-    PlanSpec plan;
-    plan.pp = p;
-    plan.schedule = Schedule::kGpipe;
-    const auto t = gui::analytic_timeline(even_pipeline(p, m), plan);
-    // Same critical path as 1F1B in this model: (m + p − 1) · 3 s.
-    QCOMPARE(t.end_s, (m + p - 1) * 3.0);
-    int seen_backward = 0;
+  void sends_go_on_the_comm_lane() {
+    const int p = 3, m = 4;
+    const StepWork w = even_pipeline(p, m);
+    const auto t = gui::timeline_of(replay_pipeline(w, s(0.25)), w, Evaluation{});
+    // Every forward but the last stage's and every backward but the first stage's sends: 2(p − 1)m.
+    QCOMPARE(count(t, TimelineBlock::kP2p), 2 * (p - 1) * m);
     for (const auto& b : t.blocks)
-      if (b.stage == 0) {
-        if (b.kind == TimelineBlock::kBackward)
-          ++seen_backward;
-        else
-          QCOMPARE(seen_backward, 0);
+      if (b.kind == TimelineBlock::kP2p) {
+        QCOMPARE(b.lane, TimelineBlock::kCommLane);
+        QCOMPARE(b.end_s - b.start_s, 0.25);
       }
   }
 
   void dp_and_optimizer_follow_the_last_backward() {
-    Evaluation e = even_pipeline(1, 2);
+    const StepWork w = even_pipeline(1, 2);
+    Evaluation e;
     e.breakdown.dp_comm = s(0.5);
     e.breakdown.optimizer = s(0.25);
-    const auto t = gui::analytic_timeline(e, PlanSpec{});
+    e.step_time = s(6.75);
+    const auto t = gui::timeline_of(replay_pipeline(w, Seconds{}), w, e);
     QCOMPARE(t.end_s, 2 * 3.0 + 0.5 + 0.25);
+    QCOMPARE(t.step_s, 6.75);
+  }
+
+  // A real job: its schedule as the plan states it, each op of each chunk drawn once.
+  void a_job_is_drawn_in_its_own_schedule() {
+    Catalog catalog(CONFIG_DIR);
+    Diagnostics diag;
+    auto job = load_job_file(std::string(CONFIG_DIR) + "/examples/gpt3-175b-a100-1024.json", catalog, diag);
+    QVERIFY(job.has_value());
+    const Calibration cal = load_calibration(catalog, job->cluster.node.gpu, "", diag);
+    job->plan.schedule = Schedule::kInterleaved;
+    job->plan.virtual_stages = 2;
+    const Evaluation e = AnalyticEvaluator().evaluate(*job, cal);
+    const auto t = gui::step_timeline(*job, cal, e);
+    QVERIFY2(t.error.empty(), t.error.c_str());
+    QCOMPARE(t.virtual_stages, 2);
+    const long long ops = static_cast<long long>(job->plan.pp) * 2 * job->micro_batches();
+    QCOMPARE(static_cast<long long>(count(t, TimelineBlock::kForward)), ops);
+    int chunk1 = 0;
+    for (const auto& b : t.blocks) chunk1 += b.kind == TimelineBlock::kForward && b.chunk == 1;
+    QCOMPARE(static_cast<long long>(chunk1), ops / 2);
+    // The replay and the closed form describe the same step: within 5 % of each other.
+    QVERIFY2(std::abs(t.end_s / t.step_s - 1) < 0.05, qPrintable(QString("%1 vs %2").arg(t.end_s).arg(t.step_s)));
+
+    job->plan.schedule = Schedule::kZeroBubble;
+    job->plan.virtual_stages = 1;
+    const auto z = gui::step_timeline(*job, cal, AnalyticEvaluator().evaluate(*job, cal));
+    QCOMPARE(static_cast<long long>(count(z, TimelineBlock::kWeightGrad)), job->plan.pp * job->micro_batches());
   }
 };
 

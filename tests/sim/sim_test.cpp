@@ -10,11 +10,11 @@
 
 #include "model/analytic.hpp"
 #include "model/calibration.hpp"
+#include "model/schedule.hpp"
 #include "model/spec/catalog.hpp"
-#include "sim/schedule.hpp"
+#include "model/workload.hpp"
 #include "sim/sim_evaluator.hpp"
 #include "sim/simulator.hpp"
-#include "sim/workload.hpp"
 
 namespace trainplan {
 namespace {
@@ -55,7 +55,7 @@ TEST(Schedule, EveryStageRunsEveryForwardAndBackwardOnce) {
     const int pp = 4, v = s == Schedule::kInterleaved ? 3 : 1;
     for (int m : {1, 3, 8, 10}) {
       for (int stage = 0; stage < pp; ++stage) {
-        auto ops = sim::stage_ops(s, pp, v, m, stage);
+        auto ops = stage_ops(s, pp, v, m, stage);
         std::set<std::tuple<int, int, int>> seen;
         for (const auto& op : ops) EXPECT_TRUE(seen.insert({op.kind, op.micro_batch, op.chunk}).second);
         const size_t per_kind = static_cast<size_t>(m) * v;
@@ -66,12 +66,12 @@ TEST(Schedule, EveryStageRunsEveryForwardAndBackwardOnce) {
 }
 
 TEST(Schedule, OneFOneBWarmsUpWithStagesLeft) {
-  auto ops = sim::stage_ops(Schedule::k1F1B, 4, 1, 8, 1);
+  auto ops = stage_ops(Schedule::k1F1B, 4, 1, 8, 1);
   // Stage 1 of 4: two warm-up forwards, then alternate.
-  EXPECT_EQ(ops[0].kind, sim::PipeOp::kForward);
-  EXPECT_EQ(ops[1].kind, sim::PipeOp::kForward);
-  EXPECT_EQ(ops[2].kind, sim::PipeOp::kForward);
-  EXPECT_EQ(ops[3].kind, sim::PipeOp::kBackward);
+  EXPECT_EQ(ops[0].kind, PipeOp::kForward);
+  EXPECT_EQ(ops[1].kind, PipeOp::kForward);
+  EXPECT_EQ(ops[2].kind, PipeOp::kForward);
+  EXPECT_EQ(ops[3].kind, PipeOp::kBackward);
   EXPECT_EQ(ops[3].micro_batch, 0);
 }
 
@@ -92,7 +92,7 @@ INSTANTIATE_TEST_SUITE_P(Examples, Agreement,
                                            "llama2-13b-zero2-a100-16", "llama3-8b-fsdp-a100-32", "mixtral-8x7b-h100-64",
                                            "llama3-70b-zero3-offload-a100-16", "llama3-70b-nvme-offload-h100-8"));
 
-TEST(AgreementSchedules, GpipeAndInterleavedWithinTwoPercentZeroBubbleWithinSix) {
+TEST(AgreementSchedules, GpipeAndInterleavedWithinTwoPercentZeroBubbleWithinThree) {
   for (Schedule s : {Schedule::kGpipe, Schedule::kInterleaved, Schedule::kZeroBubble}) {
     Loaded l = small_gpt(8, 4, 2, 8, 64);
     l.job.model.layers = 32;
@@ -102,10 +102,11 @@ TEST(AgreementSchedules, GpipeAndInterleavedWithinTwoPercentZeroBubbleWithinSix)
     ASSERT_TRUE(r.ok) << r.error;
     const double a = AnalyticEvaluator().evaluate(l.job, l.cal).step_time.si();
     std::cout << schedule_name(s) << ": sim " << r.evaluation.step_time.si() << " s, analytic " << a << " s\n";
-    // Zero-bubble: the simulator runs ZB-H1 greedily (deferred W ops fill the drain while B waits); the
-    // analytic model charges the ideal ZB-H1 bubble (p − 1)·t_f, which the greedy order does not reach
-    // on this short pipeline: a known gap of about 5%, still well below 1F1B.
-    EXPECT_NEAR(pct(r.evaluation.step_time.si(), a), 0.0, s == Schedule::kZeroBubble ? 6.0 : 2.0) << schedule_name(s);
+    // Zero-bubble: the simulator runs ZB-H1 (model/schedule.hpp: stage i's W passes delayed by i);
+    // the analytic model charges its bubble for t_B = t_W, (p − 1)·t_f. Here B carries the
+    // recomputation and all of the backward's communication, so t_B > t_W and the replayed bubble,
+    // (p − 1)(t_F + t_B − t_W), is larger: 2.2 % (5 % before the W delay).
+    EXPECT_NEAR(pct(r.evaluation.step_time.si(), a), 0.0, s == Schedule::kZeroBubble ? 3.0 : 2.0) << schedule_name(s);
   }
 }
 
@@ -206,7 +207,7 @@ TEST(Contention, DataParallelReductionSlowsAsTheBottleneckSays) {
   ASSERT_TRUE(base.ok && over.ok) << base.error << over.error;
 
   std::string err;
-  auto w = sim::build_step(l.job, l.cal, err);
+  auto w = build_step(l.job, l.cal, err);
   ASSERT_TRUE(w.has_value()) << err;
   const NodeSpec& n = l.job.cluster.node;
   const double nic_share = n.nic.bandwidth.si() * l.cal.network_efficiency * n.nics / n.gpus_per_node;

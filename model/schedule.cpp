@@ -1,8 +1,8 @@
-#include "sim/schedule.hpp"
+#include "model/schedule.hpp"
 
 #include <algorithm>
 
-namespace trainplan::sim {
+namespace trainplan {
 
 namespace {
 
@@ -43,16 +43,21 @@ std::vector<PipeOp> stage_ops(Schedule schedule, int pp, int v, int m, int stage
   }
   const int warmup = std::min(m, pp - stage - 1);
   const bool zb = schedule == Schedule::kZeroBubble;
+  // ZB-H1 delays stage i's W passes by i micro-batches, so that every stage holds as many micro-
+  // batches in flight as the first one (Qi et al. 2023 §2.1: "delays the start of W passes based on
+  // the number of warm-up microbatches"); its backward passes reach the first stage sooner.
+  const int w_delay = zb ? std::min(stage, m) : 0;
+  int next_w = 0;
   for (int k = 0; k < warmup; ++k) ops.push_back({PipeOp::kForward, k, 0});
   for (int k = 0; k < m - warmup; ++k) {
     ops.push_back({PipeOp::kForward, warmup + k, 0});
     ops.push_back({PipeOp::kBackward, k, 0});
-    if (zb) ops.push_back({PipeOp::kWeightGrad, k, 0});
+    if (zb && k >= w_delay) ops.push_back({PipeOp::kWeightGrad, next_w++, 0});
   }
   for (int k = m - warmup; k < m; ++k) ops.push_back({PipeOp::kBackward, k, 0});
   if (zb)
-    for (int k = m - warmup; k < m; ++k) ops.push_back({PipeOp::kWeightGrad, k, 0});
+    while (next_w < m) ops.push_back({PipeOp::kWeightGrad, next_w++, 0});
   return ops;
 }
 
-}  // namespace trainplan::sim
+}  // namespace trainplan

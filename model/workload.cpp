@@ -1,4 +1,4 @@
-#include "sim/workload.hpp"
+#include "model/workload.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -10,7 +10,7 @@
 #include "model/pipeline_layout.hpp"
 #include "model/step.hpp"
 
-namespace trainplan::sim {
+namespace trainplan {
 
 namespace {
 
@@ -245,4 +245,4 @@ std::optional<StepWork> build_step(const JobSpec& job, const Calibration& cal, s
   return w;
 }
 
-}  // namespace trainplan::sim
+}  // namespace trainplan

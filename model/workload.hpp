@@ -1,6 +1,7 @@
-// The step the simulator replays: per pipeline stage and virtual chunk, the ordered segments of one
+// The step description: per pipeline stage and virtual chunk, the ordered segments of one
 // micro-batch's forward and backward (compute, TP/CP/EP communication, offload), and per stage the
-// data-parallel reduction, optimizer and offload at the end of the step.
+// data-parallel reduction, optimizer and offload at the end of the step. The simulator replays it on
+// its network (sim/engine.cpp), model/pipeline_replay.hpp without one (the GUI timeline draws that).
 //
 // Durations and message sizes come from the same functions as the analytic evaluator
 // (model/cost/layer.hpp layer_cost / embedding_cost / output_cost, model/cost/collectives.hpp), with the
@@ -29,7 +30,7 @@
 #include "model/evaluation.hpp"
 #include "model/spec/job.hpp"
 
-namespace trainplan::sim {
+namespace trainplan {
 
 // Trace streams (tid in the Perfetto trace, docs/interfaces.md §6).
 enum class Stream { kCompute = 0, kTpCp = 1, kDp = 2, kPp = 3, kEp = 4, kOffload = 5 };
@@ -85,4 +86,4 @@ struct StepWork {
 
 std::optional<StepWork> build_step(const JobSpec& job, const Calibration& cal, std::string& error);
 
-}  // namespace trainplan::sim
+}  // namespace trainplan
