@@ -159,11 +159,15 @@ Seconds pipeline_p2p_time(const JobSpec& job, const Calibration& cal) {
 }
 
 PipelineTime pipeline_time(const PlanSpec& p, double m, const StageKinds& kinds, std::span<const StageTimes> t, Seconds p2p) {
-  Seconds sum_t, max_t, max_f;
+  Seconds sum_t, max_t, max_f, max_zb;
   for (int k = 0; k < kinds.count; ++k) {
     sum_t += t[k].total() * kinds.kind[k].count;
     max_t = std::max(max_t, t[k].total());
     max_f = std::max(max_f, t[k].fwd);
+    // ZB-H1's bubble per stage, t_F + t_B − t_W: with W half the backward compute and B the other
+    // half, the recomputation and the backward's communication (model/workload.cpp), it is the
+    // micro-batch's time less its backward compute.
+    max_zb = std::max(max_zb, t[k].total() - t[k].bwd);
   }
   const double v = p.schedule == Schedule::kInterleaved ? std::max(1, p.virtual_stages) : 1.0;
   PipelineTime out;
@@ -175,7 +179,7 @@ PipelineTime pipeline_time(const PlanSpec& p, double m, const StageKinds& kinds,
     case Schedule::kGpipe:
     case Schedule::k1F1B: out.pipeline = sum_t + max_t * (m - 1); break;
     case Schedule::kInterleaved: out.pipeline = max_t * m + (sum_t - max_t) / v; break;
-    case Schedule::kZeroBubble: out.pipeline = max_t * m + max_f * (p.pp - 1); break;
+    case Schedule::kZeroBubble: out.pipeline = max_t * m + max_zb * (p.pp - 1); break;
   }
   // Fill and drain: 2(p − 1) transfers on the critical path whatever the overlap.
   out.pp_comm = p2p * 2.0 * (p.pp - 1);

@@ -123,7 +123,9 @@ Seconds pipeline_p2p_time(const JobSpec& job, const Calibration& cal);
 // forwards f_k of the stage kinds (p stages, v virtual chunks):
 //   1F1B / GPipe:  Σ_i t_i + (m − 1) · max_i t_i                (fill + steady state + drain)
 //   interleaved:   m · max_i t_i + (Σ_i t_i − max_i t_i) / v    (bubble ÷ v, Narayanan et al. 2021 §2.2.2)
-//   zero-bubble:   m · max_i t_i + (p − 1) · max_i f_i          (ZB-H1, Qi et al. 2023 §3)
+//   zero-bubble:   m · max_i t_i + (p − 1) · max_i (t_i − b_i)  (ZB-H1, Qi et al. 2023 §2.1: bubble
+//                  (p − 1)(t_F + t_B − t_W), with W half the backward compute b_i and B the rest of
+//                  the backward, its recomputation and communication; t_F = t_B = t_W gives (p − 1)·t_F)
 // and the pipeline transfers it exposes: the 2(p − 1) transfers of fill and drain; with P2P
 // overlap on, the part of each steady-state transfer longer than the forward of a chunk
 // (max_i f_i / v) it runs beside (2·m·v transfers: interleaving multiplies them by v, Narayanan

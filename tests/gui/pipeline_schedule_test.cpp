@@ -114,13 +114,28 @@ class PipelineScheduleTest : public QObject {
     int chunk1 = 0;
     for (const auto& b : t.blocks) chunk1 += b.kind == TimelineBlock::kForward && b.chunk == 1;
     QCOMPARE(static_cast<long long>(chunk1), ops / 2);
-    // The replay and the closed form describe the same step: within 5 % of each other.
-    QVERIFY2(std::abs(t.end_s / t.step_s - 1) < 0.05, qPrintable(QString("%1 vs %2").arg(t.end_s).arg(t.step_s)));
-
     job->plan.schedule = Schedule::kZeroBubble;
     job->plan.virtual_stages = 1;
     const auto z = gui::step_timeline(*job, cal, AnalyticEvaluator().evaluate(*job, cal));
     QCOMPARE(static_cast<long long>(count(z, TimelineBlock::kWeightGrad)), job->plan.pp * job->micro_batches());
+  }
+
+  // The timeline's step is the table's: the replay and the evaluation's closed form agree within
+  // 1 % for each schedule (measured: 1F1B 0.00 %, interleaved 0.00 %, zero-bubble +0.65 %).
+  void the_timeline_step_is_the_tables() {
+    Catalog catalog(CONFIG_DIR);
+    Diagnostics diag;
+    auto job = load_job_file(std::string(CONFIG_DIR) + "/examples/gpt3-175b-a100-1024.json", catalog, diag);
+    QVERIFY(job.has_value());
+    const Calibration cal = load_calibration(catalog, job->cluster.node.gpu, "", diag);
+    for (Schedule sched : {Schedule::k1F1B, Schedule::kInterleaved, Schedule::kZeroBubble}) {
+      job->plan.schedule = sched;
+      job->plan.virtual_stages = sched == Schedule::kInterleaved ? 2 : 1;
+      const auto t = gui::step_timeline(*job, cal, AnalyticEvaluator().evaluate(*job, cal));
+      QVERIFY2(t.error.empty(), t.error.c_str());
+      qInfo("%s: timeline %.4f s, table %.4f s", schedule_name(sched), t.end_s, t.step_s);
+      QVERIFY2(std::abs(t.end_s / t.step_s - 1) < 0.01, schedule_name(sched));
+    }
   }
 };
 

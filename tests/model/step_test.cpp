@@ -157,6 +157,21 @@ TEST(Pipeline, ZeroBubbleLeavesOnlyForwardFill) {
   EXPECT_DOUBLE_EQ(pipeline_time(p, m, k, t, Seconds{}).pipeline.si(), m * 1.5 + 1.5 / 3 * (4 - 1));
 }
 
+// ZB-H1's bubble is (p − 1)(t_F + t_B − t_W): B carries the recomputation and the communication
+// besides half the backward compute, W the other half, so they widen the bubble.
+TEST(Pipeline, ZeroBubbleBubbleCountsWhatTheWeightGradientDoesNotCarry) {
+  const StageKinds k = three_kinds();
+  PlanSpec p = four_stages(Schedule::kZeroBubble);
+  auto t = times(1.0, 1.2, 1.5);
+  for (auto& st : t) {
+    st.tp = s(0.2);
+    st.recompute = s(0.1);
+  }
+  const double m = 16;
+  // The last kind: t = 1.5 + 0.3, b = 1.0; t − b = 0.5 + 0.2 + 0.1.
+  EXPECT_DOUBLE_EQ(pipeline_time(p, m, k, t, Seconds{}).pipeline.si(), m * 1.8 + (0.5 + 0.3) * (4 - 1));
+}
+
 TEST(Pipeline, TransfersOfFillAndDrainAndThoseLongerThanAChunk) {
   const StageKinds k = three_kinds();
   PlanSpec p = four_stages(Schedule::k1F1B);
