@@ -1,6 +1,8 @@
 #include "gui/format.hpp"
 
+#include <QLocale>
 #include <QStringList>
+#include <algorithm>
 #include <cmath>
 
 namespace trainplan::gui {
@@ -35,12 +37,37 @@ QString plan_summary(const PlanSpec& p) {
 }
 
 QString si_number(double v, int digits) {
+  // Fixed notation with `digits` significant digits under the largest prefix the value reaches
+  // ('g' printed 9040 as "9.04e+03").
+  struct Prefix {
+    double scale;
+    const char* text;
+  };
+  static constexpr Prefix kPrefixes[] = {{1e12, " T"}, {1e9, " G"}, {1e6, " M"}, {1e3, " k"}, {1, ""}};
   const double a = std::fabs(v);
-  if (a >= 1e12) return QString::number(v / 1e12, 'g', digits) + QStringLiteral(" T");
-  if (a >= 1e9) return QString::number(v / 1e9, 'g', digits) + QStringLiteral(" G");
-  if (a >= 1e6) return QString::number(v / 1e6, 'g', digits) + QStringLiteral(" M");
-  if (a >= 1e4) return QString::number(v / 1e3, 'g', digits) + QStringLiteral(" k");
-  return QString::number(v, 'g', digits);
+  for (const Prefix& p : kPrefixes) {
+    if (a < p.scale && p.scale > 1) continue;
+    const double x = v / p.scale;
+    const int whole = std::fabs(x) < 1 ? 1 : static_cast<int>(std::floor(std::log10(std::fabs(x)))) + 1;
+    return QString::number(x, 'f', std::max(0, digits - whole)) + QString::fromUtf8(p.text);
+  }
+  return QString::number(v);
+}
+
+QString grouped(long long v) {
+  QLocale locale;
+  locale.setNumberOptions(QLocale::DefaultNumberOptions);  // the C locale omits group separators by default
+  return locale.toString(v);
+}
+
+QString spec_heading(const ModelSpec& m, const ClusterSpec& c, const TrainingSpec& t, bool job) {
+  QStringList parts;
+  parts << QString::fromStdString(m.name.empty() ? m.key : m.name);
+  parts << QStringLiteral("%1 × %2").arg(c.gpus()).arg(QString::fromStdString(c.node.gpu.name.empty() ? c.node.gpu.key : c.node.gpu.name));
+  parts << QString::fromUtf8(precision_name(t.precision));
+  if (t.framework != Framework::kUnstated) parts << QString::fromUtf8(framework_name(t.framework));
+  parts << (job ? QStringLiteral("job") : QStringLiteral("plan problem (up to these GPUs)"));
+  return parts.join(QStringLiteral(" · "));
 }
 
 QString seconds_text(double s) {

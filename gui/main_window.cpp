@@ -2,6 +2,7 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QCloseEvent>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QGroupBox>
@@ -22,6 +23,7 @@
 #include "model/spec/hf_config.hpp"
 
 #include "gui/explanation.hpp"
+#include "gui/format.hpp"
 #include "gui/pareto_chart.hpp"
 #include "gui/pipeline_schedule.hpp"
 #include "gui/plan_export.hpp"
@@ -88,9 +90,14 @@ MainWindow::MainWindow(const Catalog& catalog, Options options, QWidget* parent)
   });
   connect(worker_, &PlanWorker::cancelled, this, [this] {
     set_running(false);
+    parts_.progress->setValue(0);
     stats_->setText(tr("Cancelled; the previous results stay on screen"));
   });
-  connect(parts_.editor, &SpecEditor::document_changed, this, &MainWindow::update_title);
+  connect(parts_.editor, &SpecEditor::document_changed, this, [this] {
+    set_modified(true);
+    update_title();
+  });
+  connect(parts_.editor, &SpecEditor::edited, this, [this] { set_modified(true); });
   connect(parts_.editor->form(), &SpecForm::import_hf_requested, this, &MainWindow::import_hf);
   set_running(false);
   update_title();
@@ -103,16 +110,19 @@ void MainWindow::build_actions() {
   QAction* open = file->addAction(tr("&Open spec…"), this, [this] {
     const QString path =
         QFileDialog::getOpenFileName(this, tr("Open a job or plan problem"), QString::fromStdString(catalog_.dir()), tr("JSON (*.json)"));
-    if (!path.isEmpty()) open_spec(path);
+    if (!path.isEmpty() && open_spec(path)) run();
   });
   open->setShortcut(QKeySequence::Open);
-  QAction* save = file->addAction(tr("&Save spec"), this, [this] { save_to(QString::fromStdString(parts_.editor->document().path)); });
-  save->setShortcut(QKeySequence::Save);
-  file->addAction(tr("Save spec &as…"), this, [this] {
-    const QString path =
-        QFileDialog::getSaveFileName(this, tr("Save spec"), QString::fromStdString(parts_.editor->document().path), tr("JSON (*.json)"));
-    if (!path.isEmpty()) save_to(path);
+  QAction* save = file->addAction(tr("&Save spec"), this, [this] {
+    // An untitled document has no file yet: ask where, as Save As does.
+    const std::string& path = parts_.editor->document().path;
+    if (path.empty() || !QFileInfo(QString::fromStdString(path)).isAbsolute())
+      save_as();
+    else
+      save_to(QString::fromStdString(path));
   });
+  save->setShortcut(QKeySequence::Save);
+  file->addAction(tr("Save spec &as…"), this, [this] { save_as(); });
   file->addSeparator();
   file->addAction(tr("Open &model file…"), this, [this] { open_part("model"); });
   file->addAction(tr("Import &Hugging Face config.json…"), this, &MainWindow::import_hf);
@@ -234,6 +244,7 @@ QWidget* MainWindow::build_center() {
 }
 
 bool MainWindow::open_spec(const QString& path) {
+  if (!settle_unsaved()) return false;
   Diagnostics diag;
   auto doc = load_spec_document(path.toStdString(), diag);
   if (!doc) {
@@ -242,6 +253,9 @@ bool MainWindow::open_spec(const QString& path) {
   }
   parts_.editor->set_document(std::move(*doc));
   const ParsedSpec parsed = parts_.editor->validate();
+  // The old spec's plans do not belong under the new heading.
+  clear_results();
+  set_modified(false);
   update_title();
   if (!parsed.ok()) {
     report_error(tr("Problems in %1").arg(QFileInfo(path).fileName()), QString::fromStdString(diagnostics_text(parsed.diagnostics)));
@@ -372,11 +386,69 @@ void MainWindow::report_error(const QString& title, const QString& text) {
 void MainWindow::update_title() {
   const SpecDocument& doc = parts_.editor->document();
   const QString file = QFileInfo(QString::fromStdString(doc.path)).fileName();
-  setWindowTitle(tr("trainplan — %1").arg(file.isEmpty() ? tr("untitled") : file));
-  QString desc = doc.json.contains("description") && doc.json["description"].is_string()
-                     ? QString::fromStdString(doc.json["description"].get<std::string>())
-                     : file;
-  heading_->setText(desc);
+  // "[*]" is where Qt shows the unsaved-edits marker (setWindowModified).
+  setWindowTitle(tr("trainplan — %1[*]").arg(file.isEmpty() ? tr("untitled") : file));
+  // The heading says what the spec describes now; the file's description is its tooltip.
+  const ParsedSpec parsed = parse_spec(doc, catalog_);
+  QString text = tr("%1 — the spec has problems (listed under the spec)").arg(file.isEmpty() ? tr("untitled") : file);
+  if (parsed.ok() && parsed.job) text = spec_heading(parsed.job->model, parsed.job->cluster, parsed.job->training, true);
+#ifdef TRAINPLAN_GUI_HAVE_PLANNER
+  if (parsed.ok() && parsed.problem) text = spec_heading(parsed.problem->model, parsed.problem->cluster, parsed.problem->training, false);
+#endif
+  heading_->setText(text);
+  heading_->setToolTip(doc.json.contains("description") && doc.json["description"].is_string()
+                           ? QString::fromStdString(doc.json["description"].get<std::string>())
+                           : QString());
+}
+
+QString MainWindow::heading() const { return heading_->text(); }
+
+void MainWindow::set_modified(bool modified) {
+  modified_ = modified;
+  setWindowModified(modified);
+}
+
+void MainWindow::clear_results() {
+  outcome_.reset();
+  selected_ = -1;
+  parts_.model->set_outcome(nullptr);
+  parts_.pareto->set_outcome(nullptr);
+  select_plan(-1);
+  parts_.progress->setValue(0);
+  stats_->setText(tr("Not run yet: Run (Ctrl+R) evaluates the spec"));
+}
+
+bool MainWindow::settle_unsaved() {
+  if (!modified_) return true;
+  const QString file = QFileInfo(QString::fromStdString(parts_.editor->document().path)).fileName();
+  Unsaved answer = Unsaved::kDiscard;
+  if (options_.ask_unsaved) {
+    answer = options_.ask_unsaved(file);
+  } else if (options_.interactive) {
+    const auto b = QMessageBox::question(
+        this, tr("Unsaved edits"), tr("The spec %1 has edits that are not saved. Save them?").arg(file.isEmpty() ? tr("untitled") : file),
+        QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+    answer = b == QMessageBox::Save ? Unsaved::kSave : b == QMessageBox::Discard ? Unsaved::kDiscard : Unsaved::kCancel;
+  }
+  if (answer == Unsaved::kCancel) return false;
+  if (answer == Unsaved::kSave) {
+    const std::string& path = parts_.editor->document().path;
+    return path.empty() || !QFileInfo(QString::fromStdString(path)).isAbsolute() ? save_as() : save_to(QString::fromStdString(path));
+  }
+  return true;
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+  if (settle_unsaved())
+    event->accept();
+  else
+    event->ignore();
+}
+
+bool MainWindow::save_as() {
+  const QString path =
+      QFileDialog::getSaveFileName(this, tr("Save spec"), QString::fromStdString(parts_.editor->document().path), tr("JSON (*.json)"));
+  return !path.isEmpty() && save_to(path);
 }
 
 bool MainWindow::save_to(const QString& path) {
@@ -390,6 +462,7 @@ bool MainWindow::save_to(const QString& path) {
   doc.path = path.toStdString();
   parts_.editor->set_document(std::move(doc));
   parts_.editor->validate();
+  set_modified(false);
   update_title();
   stats_->setText(tr("Saved %1").arg(path));
   return true;

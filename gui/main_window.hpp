@@ -9,6 +9,7 @@
 #pragma once
 
 #include <QMainWindow>
+#include <functional>
 #include <memory>
 
 #include "gui/plan_runner.hpp"
@@ -35,8 +36,12 @@ class MainWindow : public QMainWindow {
   Q_OBJECT
 
  public:
+  // What to do with unsaved edits before they would be lost (Quit, Open).
+  enum class Unsaved { kSave, kDiscard, kCancel };
   struct Options {
     bool interactive = true;  // false: errors go to stderr and last_error(), never a modal box
+    // Asked when unsaved edits would be lost; empty: a message box (interactive), else discard.
+    std::function<Unsaved(const QString& file)> ask_unsaved;
   };
   // The widgets, for tests and screenshots.
   struct Parts {
@@ -68,6 +73,13 @@ class MainWindow : public QMainWindow {
   [[nodiscard]] const PlanOutcome* outcome() const { return outcome_.get(); }
   [[nodiscard]] int selected_row() const { return selected_; }
   [[nodiscard]] const QString& last_error() const { return last_error_; }
+  [[nodiscard]] bool modified() const { return modified_; }
+  [[nodiscard]] QString heading() const;
+  // Asks what to do with unsaved edits (saving them if told to); false: the user cancelled.
+  bool settle_unsaved();
+
+ protected:
+  void closeEvent(QCloseEvent* event) override;
 
  private:
   void build_actions();
@@ -76,6 +88,9 @@ class MainWindow : public QMainWindow {
   void set_running(bool running);
   void report_error(const QString& title, const QString& text);
   void update_title();
+  void set_modified(bool modified);
+  void clear_results();
+  bool save_as();
   bool save_to(const QString& path);
   void save_part(const char* key, const QString& what);
   void open_part(const char* key);
@@ -91,6 +106,7 @@ class MainWindow : public QMainWindow {
   std::shared_ptr<const PlanOutcome> outcome_;
   int selected_ = -1;
   QString last_error_;
+  bool modified_ = false;
 };
 
 }  // namespace trainplan::gui

@@ -3,16 +3,20 @@
 #include <QChart>
 #include <QChartView>
 #include <QComboBox>
+#include <QCursor>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLegendMarker>
 #include <QLineSeries>
 #include <QScatterSeries>
+#include <QToolTip>
 #include <QVBoxLayout>
 #include <QValueAxis>
 #include <algorithm>
 #include <cmath>
 #include <limits>
+
+#include "gui/format.hpp"
 
 namespace trainplan::gui {
 namespace {
@@ -39,6 +43,28 @@ void fit_axis(QValueAxis* axis, double lo, double hi) {
 
 }  // namespace
 
+std::vector<bool> front_of(const std::vector<QPointF>& points, bool higher_x_is_better) {
+  const double sign = higher_x_is_better ? 1.0 : -1.0;
+  // Sorted by x best first (ties: y best first), a point is on the front when its y beats every y
+  // before it.
+  std::vector<size_t> order(points.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    const double xa = sign * points[a].x(), xb = sign * points[b].x();
+    return xa != xb ? xa > xb : points[a].y() > points[b].y();
+  });
+  std::vector<bool> front(points.size(), false);
+  double best_y = -std::numeric_limits<double>::infinity();
+  for (size_t k = 0; k < order.size(); ++k) {
+    const QPointF& p = points[order[k]];
+    // Equal points are all on the front (neither dominates the other).
+    const bool same_as_previous = k > 0 && points[order[k - 1]] == p && front[order[k - 1]];
+    if (p.y() > best_y || same_as_previous) front[order[k]] = true;
+    best_y = std::max(best_y, p.y());
+  }
+  return front;
+}
+
 ParetoChart::ParetoChart(QWidget* parent) : QWidget(parent) {
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
@@ -57,7 +83,7 @@ ParetoChart::ParetoChart(QWidget* parent) : QWidget(parent) {
   chart_->setMargins(QMargins(4, 4, 4, 4));
   chart_->legend()->setAlignment(Qt::AlignBottom);
   others_ = make_series(tr("plans"), QColor(0x9a, 0xa5, 0xb1, 170), QColor(0x70, 0x7a, 0x86), 8);
-  front_ = make_series(tr("Pareto front"), QColor(0xf2, 0xa9, 0x00), QColor(0x9a, 0x5b, 0x00), 9);
+  front_ = make_series(tr("Pareto front (these axes)"), QColor(0xf2, 0xa9, 0x00), QColor(0x9a, 0x5b, 0x00), 9);
   selected_ = make_series(tr("selected"), QColor(0x1f, 0x6f, 0xd1, 60), QColor(0x1f, 0x6f, 0xd1), 22);
   selected_->setPen(QPen(QColor(0x1f, 0x6f, 0xd1), 3));
   x_ = new QValueAxis;
@@ -74,10 +100,12 @@ ParetoChart::ParetoChart(QWidget* parent) : QWidget(parent) {
   connect(others_, &QScatterSeries::clicked, this, &ParetoChart::on_clicked);
   connect(front_, &QScatterSeries::clicked, this, &ParetoChart::on_clicked);
   connect(selected_, &QScatterSeries::clicked, this, &ParetoChart::on_clicked);
+  connect(others_, &QScatterSeries::hovered, this, &ParetoChart::on_hovered);
+  connect(front_, &QScatterSeries::hovered, this, &ParetoChart::on_hovered);
 
   view_ = new QChartView(chart_);
   view_->setRenderHint(QPainter::Antialiasing);
-  view_->setToolTip(tr("Click a point to select its plan"));
+  view_->setToolTip(tr("Click a point to select its plan; hover it for its plan and figures"));
   layout->addWidget(view_);
   connect(x_choice_, &QComboBox::currentIndexChanged, this, [this](int i) { set_x_axis(static_cast<XAxis>(i)); });
   rebuild();
@@ -143,15 +171,20 @@ void ParetoChart::rebuild() {
   }
   x_->setLabelFormat(x_mode_ == XAxis::kGpus ? QStringLiteral("%.0f") : QStringLiteral("%.1f"));
   double xlo = std::numeric_limits<double>::max(), xhi = -xlo, yhi = 0;
+  on_front_.clear();
   if (outcome_) {
-    for (int i = 0; i < static_cast<int>(outcome_->rows.size()); ++i) {
-      const QPointF p = point_of(i);
+    std::vector<QPointF> points;
+    for (int i = 0; i < static_cast<int>(outcome_->rows.size()); ++i) points.push_back(point_of(i));
+    on_front_ = front_of(points, x_mode_ == XAxis::kHeadroom);
+    for (int i = 0; i < static_cast<int>(points.size()); ++i) {
+      const QPointF p = points[static_cast<size_t>(i)];
       const PlanRow& r = outcome_->rows[static_cast<size_t>(i)];
-      (r.pareto ? front_ : others_)->append(p);
+      const bool front = on_front_[static_cast<size_t>(i)];
+      (front ? front_ : others_)->append(p);
       xlo = std::min(xlo, p.x());
       xhi = std::max(xhi, p.x());
-      yhi = std::max(yhi, r.pareto && r.has_band ? r.band.tokens_hi : p.y());
-      if (r.pareto) add_error_bar(i, false);
+      yhi = std::max(yhi, front && r.has_band ? r.band.tokens_hi : p.y());
+      if (front) add_error_bar(i, false);
     }
   }
   if (xhi < xlo) {
@@ -182,7 +215,27 @@ std::optional<QPointF> ParetoChart::selected_point() const {
 }
 
 void ParetoChart::on_clicked(const QPointF& p) {
-  if (!outcome_ || outcome_->rows.empty()) return;
+  const int row = nearest_row(p);
+  if (row >= 0) emit plan_clicked(row);
+}
+
+void ParetoChart::on_hovered(const QPointF& p, bool state) {
+  const int row = state ? nearest_row(p) : -1;
+  if (row < 0) {
+    QToolTip::hideText();
+    return;
+  }
+  const PlanRow& r = outcome_->rows[static_cast<size_t>(row)];
+  const QString text = tr("%1\n%2 tokens/s · %3 GPUs · headroom %4 GiB%5")
+                           .arg(plan_summary(r.job.plan), si_number(r.eval.tokens_per_s))
+                           .arg(r.eval.gpus)
+                           .arg(r.headroom_gib, 0, 'f', 1)
+                           .arg(r.usd_per_mtok > 0 ? tr(" · $%1 per M tokens").arg(r.usd_per_mtok, 0, 'f', 3) : QString());
+  QToolTip::showText(QCursor::pos(), text, view_);
+}
+
+int ParetoChart::nearest_row(const QPointF& p) const {
+  if (!outcome_ || outcome_->rows.empty()) return -1;
   // Nearest plan in axis-normalized distance.
   const double sx = std::max(1e-12, x_->max() - x_->min()), sy = std::max(1e-12, y_->max() - y_->min());
   int best = -1;
@@ -195,7 +248,7 @@ void ParetoChart::on_clicked(const QPointF& p) {
       best = i;
     }
   }
-  if (best >= 0) emit plan_clicked(best);
+  return best;
 }
 
 }  // namespace trainplan::gui

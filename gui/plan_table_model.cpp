@@ -1,5 +1,7 @@
 #include "gui/plan_table_model.hpp"
 
+#include <cmath>
+
 #include <QBrush>
 #include <QColor>
 #include <QFont>
@@ -59,12 +61,12 @@ QVariant PlanTableModel::data(const QModelIndex& index, int role) const {
     switch (index.column()) {
       case kRank: return r->rank > 0 ? QString::number(r->rank) : QStringLiteral("–");
       case kPlan: return plan_summary(r->job.plan);
-      case kGpus: return e.gpus;
+      case kGpus: return grouped(e.gpus);
       case kTokensPerS: return si_number(e.tokens_per_s);
       case kBand:
         return r->has_band ? si_number(r->band.tokens_lo) + QStringLiteral("–") + si_number(r->band.tokens_hi) : QStringLiteral("–");
       case kFlags: return r->extrapolation.empty() ? QStringLiteral("✓") : QStringLiteral("⚠ %1").arg(r->extrapolation.size());
-      case kTokensPerSPerGpu: return QString::number(e.tokens_per_s_per_gpu, 'f', 0);
+      case kTokensPerSPerGpu: return grouped(std::llround(e.tokens_per_s_per_gpu));
       case kMfu: return QString::number(e.mfu_pct, 'f', 1);
       case kStepTime: return QString::number(e.step_time / s(1), 'f', 2);
       case kPeakMemory: return QString::number(peak, 'f', 1);

@@ -41,8 +41,26 @@ SpecEditor::SpecEditor(const Catalog& catalog, QWidget* parent) : QWidget(parent
   problems_->setMaximumHeight(110);
   layout->addWidget(problems_);
 
-  connect(form_, &SpecForm::edited, this, [this] { form_dirty_ = true; });
-  connect(json_, &QPlainTextEdit::textChanged, this, [this] { json_dirty_ = true; });
+  connect(form_, &SpecForm::edited, this, [this] {
+    form_dirty_ = true;
+    emit edited();
+  });
+  connect(json_, &QPlainTextEdit::textChanged, this, [this] {
+    json_dirty_ = true;
+    emit edited();
+  });
+  // Leaving a tab takes its edits, so the other tab shows them; a JSON syntax error keeps the JSON
+  // tab open with the problem listed instead of discarding the text.
+  connect(tabs_, &QTabWidget::currentChanged, this, [this] {
+    if (!json_dirty_ && !form_dirty_) return;
+    if (apply_edits()) {
+      validate();
+      emit document_changed();
+    } else {
+      const QSignalBlocker block(tabs_);
+      tabs_->setCurrentWidget(json_);
+    }
+  });
   connect(apply, &QPushButton::clicked, this, [this] {
     if (apply_edits()) {
       validate();
@@ -65,7 +83,8 @@ void SpecEditor::refresh_views() {
 }
 
 bool SpecEditor::apply_edits() {
-  if (tabs_->currentWidget() == json_ && json_dirty_) {
+  // Whichever tab holds edits (leaving a tab applies them, so at most one does).
+  if (json_dirty_) {
     // The file reader's checks (nesting depth, duplicate keys) on the edited text too.
     Diagnostics diag;
     auto j = parse_json_text(json_->toPlainText().toStdString(), doc_.path, diag);

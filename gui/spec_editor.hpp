@@ -26,7 +26,8 @@ class SpecEditor : public QWidget {
 
   void set_document(SpecDocument doc);
   [[nodiscard]] const SpecDocument& document() const { return doc_; }
-  // Takes the visible tab's edits into the document; false (and problems listed) on a JSON syntax error.
+  // Takes the pending edits (of the JSON text, else of the form) into the document; false (and
+  // problems listed, the text kept) on a JSON syntax error.
   bool apply_edits();
   ParsedSpec validate();
   // Sets the model to {"hf_config": path} after checking the file reads as a model.
@@ -40,6 +41,7 @@ class SpecEditor : public QWidget {
 
  signals:
   void document_changed();
+  void edited();  // the user changed a field or the JSON text (not yet applied)
 
  private:
   void refresh_views();

@@ -36,6 +36,20 @@ QComboBox* name_combo(const QStringList& names) {
   return c;
 }
 
+// Shows `text` in a combo of names; a value not among them is added (in red, "not a known value")
+// rather than replaced by another, so that storing the form writes back what the file said and
+// the reader reports it.
+void show_name(QComboBox* c, const QString& text) {
+  int i = c->findText(text);
+  if (i < 0) {
+    c->addItem(text);
+    i = c->count() - 1;
+    c->setItemData(i, QColor(0xb0, 0x30, 0x30), Qt::ForegroundRole);
+    c->setItemData(i, QObject::tr("not a known value: the spec's problems list says what is expected"), Qt::ToolTipRole);
+  }
+  c->setCurrentIndex(i);
+}
+
 QSpinBox* spin(int lo, int hi, const QString& special = {}) {
   auto* s = new QSpinBox;
   s->setRange(lo, hi);
@@ -212,7 +226,7 @@ void SpecForm::load(const Json& doc) {
   else
     global_batch_->setValue(json_int(training, "global_batch", 1));
   global_batch_->setEnabled(!(training.is_object() && training.contains("global_batch") && training["global_batch"].is_object()));
-  precision_->setCurrentText(json_text(training, "precision", "bf16"));
+  show_name(precision_, json_text(training, "precision", "bf16"));
 
   const bool job = doc.contains("plan") && doc["plan"].is_object();
   plan_->setChecked(job);
@@ -248,22 +262,42 @@ Json SpecForm::cluster_node_with_gpu(const std::string& cluster_key, const std::
   return node;
 }
 
+// The form's cluster, GPU and node count written into the document's cluster, keeping every other
+// key of it (node overrides such as NICs, topology): only what the form shows changes.
+void SpecForm::store_cluster(Json& doc) const {
+  const std::string cluster_key = cluster_->currentData().toString().toStdString();
+  const std::string gpu_key = gpu_->currentData().toString().toStdString();
+  Json& c = doc["cluster"];
+  if (cluster_key.empty()) {  // an inline cluster: only the node count is the form's
+    if (c.is_object() && nodes_->value() > 0) c["nodes"] = nodes_->value();
+    if (c.is_null()) doc.erase("cluster");
+    return;
+  }
+  const bool same_base = (c.is_string() && c.get<std::string>() == cluster_key) ||
+                         (c.is_object() && c.contains("base") && c["base"].is_string() && c["base"].get<std::string>() == cluster_key);
+  if (!same_base || !c.is_object()) c = Json::object();
+  c["base"] = cluster_key;
+  if (nodes_->value() > 0)
+    c["nodes"] = nodes_->value();
+  else
+    c.erase("nodes");
+  if (!gpu_key.empty()) {
+    if (c.contains("node") && c["node"].is_object())
+      c["node"]["gpu"] = gpu_key;
+    else
+      c["node"] = cluster_node_with_gpu(cluster_key, gpu_key);
+  } else if (c.contains("node") && c["node"].is_object()) {
+    c["node"].erase("gpu");
+    if (c["node"].empty()) c.erase("node");
+  }
+}
+
 void SpecForm::store(Json& doc) const {
   if (!doc.is_object()) doc = Json::object();
   const std::string model_key = model_->currentData().toString().toStdString();
   if (!model_key.empty()) doc["model"] = model_key;
 
-  const std::string cluster_key = cluster_->currentData().toString().toStdString();
-  const std::string gpu_key = gpu_->currentData().toString().toStdString();
-  if (!cluster_key.empty()) {
-    Json c = Json::object();
-    c["base"] = cluster_key;
-    if (nodes_->value() > 0) c["nodes"] = nodes_->value();
-    if (!gpu_key.empty()) c["node"] = cluster_node_with_gpu(cluster_key, gpu_key);
-    doc["cluster"] = c;
-  } else if (doc.contains("cluster") && doc["cluster"].is_object()) {
-    if (nodes_->value() > 0) doc["cluster"]["nodes"] = nodes_->value();
-  }
+  store_cluster(doc);
 
   Json& t = doc["training"];
   if (!t.is_object()) t = Json::object();

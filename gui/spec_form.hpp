@@ -36,6 +36,9 @@ class SpecForm : public QWidget {
   [[nodiscard]] QComboBox* model_choice() const { return model_; }
   [[nodiscard]] QComboBox* cluster_choice() const { return cluster_; }
   [[nodiscard]] QComboBox* gpu_choice() const { return gpu_; }
+  [[nodiscard]] QComboBox* precision_choice() const { return precision_; }
+  [[nodiscard]] QSpinBox* global_batch_box() const { return global_batch_; }
+  [[nodiscard]] QSpinBox* nodes_box() const { return nodes_; }
   [[nodiscard]] QGroupBox* plan_group() const { return plan_; }
 
  signals:
@@ -47,6 +50,7 @@ class SpecForm : public QWidget {
   QWidget* build_cluster_box();
   QWidget* build_training_box();
   QWidget* build_plan_box();
+  void store_cluster(Json& doc) const;
   [[nodiscard]] Json cluster_node_with_gpu(const std::string& cluster_key, const std::string& gpu_key) const;
 
   const Catalog& catalog_;

@@ -7,7 +7,9 @@
 #include <QListWidget>
 #include <QPlainTextEdit>
 #include <QProgressBar>
+#include <QPushButton>
 #include <QSortFilterProxyModel>
+#include <QSpinBox>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -23,6 +25,7 @@
 #include "gui/stage_memory_chart.hpp"
 #include "gui/time_breakdown_chart.hpp"
 #include "gui/timeline_view.hpp"
+#include "model/analytic.hpp"
 
 using namespace trainplan;
 using gui::MainWindow;
@@ -97,7 +100,7 @@ class MainWindowTest : public QObject {
               1e-9 * r.usd_per_mtok);
     QVERIFY(parts.explanation->toPlainText().contains(QStringLiteral("Goodput.")));
     int front_bands = 0;
-    for (const auto& x : out->rows) front_bands += x.pareto && x.has_band;
+    for (size_t i = 0; i < out->rows.size(); ++i) front_bands += parts.pareto->on_front()[i] && out->rows[i].has_band;
     QCOMPARE(parts.pareto->error_bar_count(), front_bands + 1);
     // Pareto chart: the selection marker sits on the plan's point (headroom, tokens/s).
     const auto marker = parts.pareto->selected_point();
@@ -120,6 +123,30 @@ class MainWindowTest : public QObject {
     // The other x axes of the Pareto chart.
     parts.pareto->set_x_axis(gui::ParetoChart::XAxis::kGpus);
     QCOMPARE(parts.pareto->selected_point()->x(), static_cast<double>(r.eval.gpus));
+
+    // For each pair of axes drawn, the amber points are exactly the non-dominated ones: none has a
+    // plan with at least its throughput and an x at least as good, better on one; every grey point has.
+    using X = gui::ParetoChart::XAxis;
+    for (X x : {X::kHeadroom, X::kCost, X::kGpus}) {
+      parts.pareto->set_x_axis(x);
+      const bool high_x = x == X::kHeadroom;
+      const auto& front = parts.pareto->on_front();
+      int on = 0;
+      for (size_t i = 0; i < out->rows.size(); ++i) {
+        const QPointF p = parts.pareto->point_of(static_cast<int>(i));
+        bool dominated = false;
+        for (size_t j = 0; j < out->rows.size() && !dominated; ++j) {
+          const QPointF q = parts.pareto->point_of(static_cast<int>(j));
+          const bool x_ok = high_x ? q.x() >= p.x() : q.x() <= p.x();
+          const bool x_better = high_x ? q.x() > p.x() : q.x() < p.x();
+          dominated = x_ok && q.y() >= p.y() && (x_better || q.y() > p.y());
+        }
+        QCOMPARE(static_cast<bool>(front[i]), !dominated);
+        on += front[i];
+      }
+      QVERIFY(on >= 1);
+      qInfo("x axis %d: %d of %zu plans on the 2-D front", static_cast<int>(x), on, out->rows.size());
+    }
   }
 
   void selected_plan_exports() {
@@ -237,6 +264,136 @@ class MainWindowTest : public QObject {
     w.parts().editor->json_editor()->setPlainText(QStringLiteral("{ not json"));
     QVERIFY(!w.parts().editor->apply_edits());
     QVERIFY(w.parts().editor->problems()->item(0)->text().contains(QStringLiteral("not valid JSON")));
+  }
+
+  // A node override of the file (100 Gbps NICs) survives a form edit, the run and Save.
+  void form_edits_keep_the_files_overrides() {
+    QTemporaryDir dir;
+    const char* text = R"({"model": "gpt3-175b",
+      "cluster": {"base": "dgx-a100-superpod", "nodes": 128,
+                  "node": {"base": "dgx-a100", "nics": {"count": 8, "rate": "100Gbps", "latency": "1.5us"}}},
+      "training": {"global_batch": 1536, "sequence_length": 2048, "precision": "bf16"},
+      "plan": {"tp": 8, "pp": 8, "dp": 16, "micro_batch": 1, "sequence_parallel": true}})";
+    const QString path = write_file(dir, "override.json", text);
+    MainWindow w(catalog_, {.interactive = false});
+    QVERIFY(w.open_spec(path));
+    w.parts().editor->form()->global_batch_box()->setValue(768);
+    QVERIFY(w.run_now());
+    const Json& doc = w.parts().editor->document().json;
+    QCOMPARE(QString::fromStdString(doc["cluster"]["node"]["nics"]["rate"].get<std::string>()), QStringLiteral("100Gbps"));
+    QCOMPARE(doc["training"]["global_batch"].get<int>(), 768);
+    // The run used the override: the same job read from a file, as `trainplan predict` reads it.
+    std::string edited = text;
+    edited.replace(edited.find("1536"), 4, "768");
+    Diagnostics diag;
+    const auto job = load_job_file(write_file(dir, "expected.json", edited.c_str()).toStdString(), catalog_, diag);
+    QVERIFY(job.has_value());
+    QCOMPARE(w.outcome()->rows.front().eval.step_time.si(),
+             AnalyticEvaluator().evaluate(*job, load_calibration(catalog_, job->cluster.node.gpu, "", diag)).step_time.si());
+    QCOMPARE(job->cluster.node.nic.bandwidth.si(), 100e9 / 8);
+    // Save writes it with the override.
+    const QString saved = dir.filePath(QStringLiteral("saved.json"));
+    QVERIFY(w.parts().editor->apply_edits());
+    std::string error;
+    QVERIFY(gui::save_spec_document(w.parts().editor->document(), saved.toStdString(), error));
+    auto back = load_json_file(saved.toStdString(), diag);
+    QCOMPARE(QString::fromStdString((*back)["cluster"]["node"]["nics"]["rate"].get<std::string>()), QStringLiteral("100Gbps"));
+  }
+
+  // Edits in the JSON tab are taken when the tab is left: the form shows them and the run uses them;
+  // a syntax error keeps the JSON tab and its text.
+  void json_edits_survive_switching_to_the_form() {
+    MainWindow w(catalog_, {.interactive = false});
+    QVERIFY(w.open_spec(example("gpt3-175b-a100-1024.json")));
+    auto* tabs = w.parts().editor->findChild<QTabWidget*>();
+    tabs->setCurrentIndex(1);
+    Json doc = w.parts().editor->document().json;
+    doc["training"]["global_batch"] = 768;
+    w.parts().editor->json_editor()->setPlainText(QString::fromStdString(doc.dump(2)));
+    tabs->setCurrentIndex(0);
+    QCOMPARE(w.parts().editor->form()->global_batch_box()->value(), 768);
+    QVERIFY(w.run_now());
+    QCOMPARE(w.outcome()->rows.front().job.training.global_batch, 768LL);
+    QVERIFY(w.modified());
+
+    tabs->setCurrentIndex(1);
+    w.parts().editor->json_editor()->setPlainText(QStringLiteral("{ \"model\": "));
+    tabs->setCurrentIndex(0);
+    QCOMPARE(tabs->currentIndex(), 1);
+    QCOMPARE(w.parts().editor->json_editor()->toPlainText(), QStringLiteral("{ \"model\": "));
+    QVERIFY(w.parts().editor->problems()->item(0)->text().contains(QStringLiteral("not valid JSON")));
+  }
+
+  // A value the form does not know is shown as it is and written back, so the reader names it.
+  void unknown_values_are_kept_and_reported() {
+    MainWindow w(catalog_, {.interactive = false});
+    QVERIFY(w.open_spec(example("gpt3-175b-a100-1024.json")));
+    auto* tabs = w.parts().editor->findChild<QTabWidget*>();
+    tabs->setCurrentIndex(1);
+    Json doc = w.parts().editor->document().json;
+    doc["training"]["precision"] = "bf17";
+    w.parts().editor->json_editor()->setPlainText(QString::fromStdString(doc.dump(2)));
+    tabs->setCurrentIndex(0);
+    QCOMPARE(w.parts().editor->form()->precision_choice()->currentText(), QStringLiteral("bf17"));
+    w.parts().editor->form()->global_batch_box()->setValue(768);  // an edit in the form
+    QVERIFY(w.parts().editor->apply_edits());
+    QCOMPARE(QString::fromStdString(w.parts().editor->document().json["training"]["precision"].get<std::string>()), QStringLiteral("bf17"));
+    QVERIFY(!w.run_now());
+    QVERIFY2(w.last_error().contains(QStringLiteral("/training/precision")), qPrintable(w.last_error()));
+  }
+
+  // The heading says what the spec describes after edits, not the file's description.
+  void heading_follows_the_spec() {
+    MainWindow w(catalog_, {.interactive = false});
+    QVERIFY(w.open_spec(example("gpt3-175b-a100-1024.json")));
+    const QString before = w.heading();
+    gui::SpecForm* form = w.parts().editor->form();
+    form->model_choice()->setCurrentIndex(form->model_choice()->findData(QStringLiteral("llama3-8b")));
+    form->gpu_choice()->setCurrentIndex(form->gpu_choice()->findData(QStringLiteral("h100-sxm5-80gb")));
+    for (auto* b : w.parts().editor->findChildren<QPushButton*>())
+      if (b->text().startsWith(QStringLiteral("Apply"))) b->click();
+    const gui::ParsedSpec parsed = gui::parse_spec(w.parts().editor->document(), catalog_);
+    QVERIFY(parsed.ok() && parsed.job);
+    QCOMPARE(w.heading(), gui::spec_heading(parsed.job->model, parsed.job->cluster, parsed.job->training, true));
+    QVERIFY(w.heading() != before);
+    QVERIFY(w.heading().contains(QString::fromStdString(parsed.job->model.name)));
+    QVERIFY(w.heading().contains(QString::fromStdString(parsed.job->cluster.node.gpu.name)));
+    QVERIFY(w.windowTitle().contains(QStringLiteral("[*]")) && w.isWindowModified());
+  }
+
+  // Quit and Open with unsaved edits ask; Cancel keeps the window and the edits.
+  void unsaved_edits_are_asked_about() {
+    int asked = 0;
+    gui::MainWindow::Unsaved answer = gui::MainWindow::Unsaved::kCancel;
+    MainWindow w(catalog_, {.interactive = false, .ask_unsaved = [&](const QString&) {
+                              ++asked;
+                              return answer;
+                            }});
+    QVERIFY(w.open_spec(example("gpt3-175b-a100-1024.json")));
+    QVERIFY(w.close());  // nothing edited: no question
+    QCOMPARE(asked, 0);
+    w.parts().editor->form()->global_batch_box()->setValue(768);
+    QVERIFY(w.modified());
+    QVERIFY(!w.close());
+    QCOMPARE(asked, 1);
+    QVERIFY(!w.open_spec(example("llama3-8b-fsdp-a100-32.json")));  // cancelled: the edits stay
+    QCOMPARE(asked, 2);
+    QCOMPARE(w.parts().editor->form()->global_batch_box()->value(), 768);
+    answer = gui::MainWindow::Unsaved::kDiscard;
+    QVERIFY(w.open_spec(example("llama3-8b-fsdp-a100-32.json")));
+    QCOMPARE(asked, 3);
+    QVERIFY(!w.modified());
+    QVERIFY(w.outcome() == nullptr);  // the old results are not left under the new spec
+  }
+
+  // Figures read as numbers: fixed notation under an SI prefix, group separators in counts.
+  void numbers_read_as_numbers() {
+    QCOMPARE(gui::si_number(9040), QStringLiteral("9.04 k"));
+    QCOMPARE(gui::si_number(316030), QStringLiteral("316 k"));
+    QCOMPARE(gui::si_number(1.5e6), QStringLiteral("1.50 M"));
+    QCOMPARE(gui::si_number(412.3), QStringLiteral("412"));
+    QCOMPARE(gui::si_number(0.25), QStringLiteral("0.25"));
+    QCOMPARE(gui::grouped(16384), QLocale().toString(16) + QLocale().groupSeparator() + QStringLiteral("384"));
   }
 
   void hf_config_import_sets_the_model() {
