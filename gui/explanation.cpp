@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "gui/format.hpp"
+#include "model/spec/plan_knobs.hpp"
+#include "model/spec/spec_json.hpp"
 
 namespace trainplan::gui {
 namespace {
@@ -166,6 +168,52 @@ QString explanation_html(const PlanOutcome& outcome, const PlanRow& row) {
   h += QStringLiteral("<p style='color:#707a86'>Evaluator: %1 · calibration: %2</p>")
            .arg(QString::fromStdString(outcome.evaluator), QString::fromStdString(outcome.cal.source).toHtmlEscaped());
   return h;
+}
+
+QString comparison_html(const std::vector<const PlanRow*>& rows) {
+  QString h = QStringLiteral("<h3>%1 plans side by side</h3><table cellspacing=0 cellpadding=3 border=1><tr><th></th>").arg(rows.size());
+  for (const PlanRow* r : rows)
+    h += QStringLiteral("<th>%1</th>").arg(r->rank > 0 ? QStringLiteral("#%1").arg(r->rank) : QStringLiteral("front"));
+  h += QStringLiteral("</tr>");
+  auto line = [&](const QString& name, auto&& cell, bool differ) {
+    h += QStringLiteral("<tr><td>%1%2</td>").arg(differ ? QStringLiteral("<b>≠</b> ") : QString(), name.toHtmlEscaped());
+    for (const PlanRow* r : rows) h += QStringLiteral("<td align=right>%1</td>").arg(cell(*r).toHtmlEscaped());
+    h += QStringLiteral("</tr>");
+  };
+  line(
+      QStringLiteral("tokens/s"), [](const PlanRow& r) { return si_number(r.eval.tokens_per_s); }, false);
+  line(
+      QStringLiteral("80 % band"),
+      [](const PlanRow& r) {
+        return r.has_band ? si_number(r.band.tokens_lo) + QStringLiteral("–") + si_number(r.band.tokens_hi) : QStringLiteral("–");
+      },
+      false);
+  line(
+      QStringLiteral("step time"), [](const PlanRow& r) { return seconds_text(r.eval.step_time / s(1)); }, false);
+  line(
+      QStringLiteral("MFU %"), [](const PlanRow& r) { return QString::number(r.eval.mfu_pct, 'f', 1); }, false);
+  line(
+      QStringLiteral("GPUs"), [](const PlanRow& r) { return grouped(r.eval.gpus); }, false);
+  line(
+      QStringLiteral("peak memory GiB"), [](const PlanRow& r) { return QString::number(r.eval.peak_memory / GiB(1), 'f', 1); }, false);
+  line(
+      QStringLiteral("$ per M tokens"),
+      [](const PlanRow& r) { return r.usd_per_mtok > 0 ? QString::number(r.usd_per_mtok, 'f', 3) : QStringLiteral("–"); }, false);
+  line(
+      QStringLiteral("extrapolation flags"), [](const PlanRow& r) { return QString::number(r.extrapolation.size()); }, false);
+  // Every knob as the job JSON writes it (model/spec/plan_knobs.hpp), those that differ first.
+  std::vector<std::pair<const KnobDecl*, bool>> knobs;
+  for (const KnobDecl& k : kPlanKnobs) {
+    bool differ = false;
+    for (const PlanRow* r : rows) differ = differ || k.get(r->job.plan) != k.get(rows.front()->job.plan);
+    knobs.emplace_back(&k, differ);
+  }
+  std::stable_partition(knobs.begin(), knobs.end(), [](const auto& k) { return k.second; });
+  for (const auto& [k, differ] : knobs)
+    line(
+        QString::fromUtf8(k->name.data(), static_cast<int>(k->name.size())),
+        [k = k](const PlanRow& r) { return QString::fromStdString(knob_json(*k, r.job.plan).dump()); }, differ);
+  return h + QStringLiteral("</table>");
 }
 
 }  // namespace trainplan::gui

@@ -2,6 +2,8 @@
 // goes and what the largest overhead comes from, what fills the memory, and what the search did.
 #pragma once
 
+#include <vector>
+
 #include <QString>
 
 #include "gui/plan_runner.hpp"
@@ -9,5 +11,8 @@
 namespace trainplan::gui {
 
 QString explanation_html(const PlanOutcome& outcome, const PlanRow& row);
+// Two or more plans side by side: their figures (throughput with its band, step time, MFU, memory,
+// cost) and every plan knob, the knobs that differ first and marked.
+QString comparison_html(const std::vector<const PlanRow*>& rows);
 
 }  // namespace trainplan::gui

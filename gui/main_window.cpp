@@ -2,12 +2,15 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QClipboard>
 #include <QCloseEvent>
+#include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QGroupBox>
 #include <QHeaderView>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QProgressBar>
@@ -18,6 +21,7 @@
 #include <QTextBrowser>
 #include <QToolBar>
 #include <QVBoxLayout>
+#include <algorithm>
 #include <iostream>
 
 #include "model/spec/hf_config.hpp"
@@ -123,6 +127,10 @@ void MainWindow::build_actions() {
   });
   save->setShortcut(QKeySequence::Save);
   file->addAction(tr("Save spec &as…"), this, [this] { save_as(); });
+  file->addAction(tr("Export plan &table as CSV…"), this, [this] {
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export the plan table"), QStringLiteral("plans.csv"), tr("CSV (*.csv)"));
+    if (!path.isEmpty()) write_table_csv(path);
+  });
   file->addSeparator();
   file->addAction(tr("Open &model file…"), this, [this] { open_part("model"); });
   file->addAction(tr("Import &Hugging Face config.json…"), this, &MainWindow::import_hf);
@@ -200,7 +208,8 @@ QWidget* MainWindow::build_center() {
   parts_.table->setSortingEnabled(true);
   parts_.table->sortByColumn(PlanTableModel::kRank, Qt::AscendingOrder);
   parts_.table->setSelectionBehavior(QAbstractItemView::SelectRows);
-  parts_.table->setSelectionMode(QAbstractItemView::SingleSelection);
+  // Several rows may be selected (Ctrl/Shift-click): two or more are compared side by side.
+  parts_.table->setSelectionMode(QAbstractItemView::ExtendedSelection);
   parts_.table->setAlternatingRowColors(true);
   parts_.table->verticalHeader()->hide();
   parts_.table->verticalHeader()->setDefaultSectionSize(22);
@@ -209,11 +218,30 @@ QWidget* MainWindow::build_center() {
   parts_.table->setFont(table_font);
   parts_.table->horizontalHeader()->setStretchLastSection(false);
   parts_.table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-  parts_.table->horizontalHeader()->setSectionResizeMode(PlanTableModel::kPlan, QHeaderView::Stretch);
+  // The plan column can be widened by hand (it was stretched to what was left).
+  parts_.table->horizontalHeader()->setSectionResizeMode(PlanTableModel::kPlan, QHeaderView::Interactive);
+  parts_.table->horizontalHeader()->resizeSection(PlanTableModel::kPlan, 330);
+  parts_.filter = new QLineEdit;
+  parts_.filter->setPlaceholderText(tr("Filter plans: text of the plan column, e.g. \"PP8\", \"ZeRO-1\", \"full recomp\""));
+  parts_.filter->setClearButtonEnabled(true);
+  parts_.proxy->setFilterKeyColumn(PlanTableModel::kPlan);
+  parts_.proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
+  connect(parts_.filter, &QLineEdit::textChanged, parts_.proxy, &QSortFilterProxyModel::setFilterFixedString);
+  auto* copy = new QAction(tr("Copy rows"), parts_.table);
+  copy->setShortcut(QKeySequence::Copy);
+  copy->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+  connect(copy, &QAction::triggered, this, [this] { QApplication::clipboard()->setText(selected_rows_text()); });
+  parts_.table->addAction(copy);
+  parts_.table->setContextMenuPolicy(Qt::ActionsContextMenu);
+  auto* plans = new QWidget;
+  auto* plans_layout = new QVBoxLayout(plans);
+  plans_layout->setContentsMargins(0, 0, 0, 0);
+  plans_layout->addWidget(parts_.filter);
+  plans_layout->addWidget(parts_.table, 1);
 
   auto* top = new QSplitter(Qt::Horizontal);
   top->addWidget(framed(tr("Pareto"), parts_.pareto));
-  top->addWidget(framed(tr("Plans (click a header to sort)"), parts_.table));
+  top->addWidget(framed(tr("Plans (click a header to sort; Ctrl-click to compare; Ctrl+C copies)"), plans));
   top->setSizes({400, 900});
 
   parts_.time = new TimeBreakdownChart;
@@ -238,6 +266,16 @@ QWidget* MainWindow::build_center() {
     if (!current.isValid()) return;
     const int row = parts_.proxy->mapToSource(current).row();
     if (row != selected_) select_plan(row);
+  });
+  connect(parts_.table->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
+    const std::vector<int> rows = selected_rows();
+    if (rows.size() >= 2) {
+      std::vector<const PlanRow*> plans;
+      for (int r : rows) plans.push_back(parts_.model->row_at(r));
+      parts_.explanation->setHtml(comparison_html(plans));
+    } else if (const PlanRow* r = parts_.model->row_at(selected_); r && outcome_) {
+      parts_.explanation->setHtml(explanation_html(*outcome_, *r));
+    }
   });
   connect(parts_.pareto, &ParetoChart::plan_clicked, this, &MainWindow::select_plan);
   return center;
@@ -402,6 +440,32 @@ void MainWindow::update_title() {
 }
 
 QString MainWindow::heading() const { return heading_->text(); }
+
+std::vector<int> MainWindow::selected_rows() const {
+  std::vector<int> rows;
+  for (const QModelIndex& i : parts_.table->selectionModel()->selectedRows()) rows.push_back(parts_.proxy->mapToSource(i).row());
+  std::sort(rows.begin(), rows.end());
+  return rows;
+}
+
+QString MainWindow::selected_rows_text() const {
+  std::vector<int> rows;  // in the view's order
+  for (const QModelIndex& i : parts_.table->selectionModel()->selectedRows()) rows.push_back(i.row());
+  std::sort(rows.begin(), rows.end());
+  return table_text(*parts_.proxy, rows, TableText::kTsv);
+}
+
+bool MainWindow::write_table_csv(const QString& path) {
+  std::vector<int> rows;
+  for (int r = 0; r < parts_.proxy->rowCount(); ++r) rows.push_back(r);
+  QFile f(path);
+  if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate) || f.write(table_text(*parts_.proxy, rows, TableText::kCsv).toUtf8()) < 0) {
+    report_error(tr("Export table"), tr("cannot write %1: %2").arg(path, f.errorString()));
+    return false;
+  }
+  stats_->setText(tr("Wrote %1 plans to %2").arg(rows.size()).arg(path));
+  return true;
+}
 
 void MainWindow::set_modified(bool modified) {
   modified_ = modified;

@@ -11,12 +11,14 @@
 #include <QMainWindow>
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "gui/plan_runner.hpp"
 #include "gui/spec_document.hpp"
 
 class QAction;
 class QLabel;
+class QLineEdit;
 class QProgressBar;
 class QSortFilterProxyModel;
 class QTableView;
@@ -41,7 +43,7 @@ class MainWindow : public QMainWindow {
   struct Options {
     bool interactive = true;  // false: errors go to stderr and last_error(), never a modal box
     // Asked when unsaved edits would be lost; empty: a message box (interactive), else discard.
-    std::function<Unsaved(const QString& file)> ask_unsaved;
+    std::function<Unsaved(const QString& file)> ask_unsaved = nullptr;
   };
   // The widgets, for tests and screenshots.
   struct Parts {
@@ -55,6 +57,7 @@ class MainWindow : public QMainWindow {
     QTextBrowser* explanation = nullptr;
     TimelineView* timeline = nullptr;
     QProgressBar* progress = nullptr;
+    QLineEdit* filter = nullptr;
     QAction* run = nullptr;
     QAction* cancel = nullptr;
     std::vector<QAction*> exports;
@@ -75,6 +78,11 @@ class MainWindow : public QMainWindow {
   [[nodiscard]] const QString& last_error() const { return last_error_; }
   [[nodiscard]] bool modified() const { return modified_; }
   [[nodiscard]] QString heading() const;
+  // Source rows of the table's selection (sorted), and the selection as tab-separated text.
+  [[nodiscard]] std::vector<int> selected_rows() const;
+  [[nodiscard]] QString selected_rows_text() const;
+  // The table as the view shows it (filtered, sorted) to a CSV file.
+  bool write_table_csv(const QString& path);
   // Asks what to do with unsaved edits (saving them if told to); false: the user cancelled.
   bool settle_unsaved();
 

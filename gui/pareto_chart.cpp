@@ -192,8 +192,16 @@ void ParetoChart::rebuild() {
     xhi = 1;
   }
   fit_axis(x_, xlo, xhi);
+  // Headroom cannot exceed the GPUs' memory: the axis stops there (it ran to 100 GiB on 80 GiB GPUs).
+  if (x_mode_ == XAxis::kHeadroom && outcome_ && !outcome_->rows.empty()) {
+    double capacity = 0;
+    for (const PlanRow& r : outcome_->rows) capacity = std::max(capacity, r.job.cluster.node.gpu.memory / GiB(1));
+    if (x_->max() > capacity && capacity > x_->min()) x_->setMax(capacity);
+  }
   y_->setRange(0, yhi > 0 ? yhi * 1.1 : 1);
   y_->applyNiceNumbers();
+  // Whole tokens/s, but decimals where the range is small (a blank chart read "1 1 1 0 0 0").
+  y_->setLabelFormat(y_->max() >= 10 ? QStringLiteral("%.0f") : QStringLiteral("%.1f"));
   set_selected(selected_row_);
 }
 

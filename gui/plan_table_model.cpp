@@ -129,4 +129,39 @@ QVariant PlanTableModel::headerData(int section, Qt::Orientation orientation, in
   return {};
 }
 
+namespace {
+
+QString csv_quoted(const QString& text) {
+  if (!text.contains(QLatin1Char(',')) && !text.contains(QLatin1Char('"')) && !text.contains(QLatin1Char('\n'))) return text;
+  QString q = text;
+  q.replace(QStringLiteral("\""), QStringLiteral("\"\""));
+  return QStringLiteral("\"%1\"").arg(q);
+}
+
+}  // namespace
+
+QString table_text(const QAbstractItemModel& model, const std::vector<int>& rows, TableText kind) {
+  const QString sep = kind == TableText::kCsv ? QStringLiteral(",") : QStringLiteral("\t");
+  QStringList lines, cells;
+  for (int c = 0; c < model.columnCount(); ++c) cells << model.headerData(c, Qt::Horizontal, Qt::DisplayRole).toString();
+  lines << cells.join(sep);
+  for (int r : rows) {
+    cells.clear();
+    for (int c = 0; c < model.columnCount(); ++c) {
+      const QModelIndex i = model.index(r, c);
+      QString v = model.data(i, Qt::DisplayRole).toString();
+      if (kind == TableText::kCsv) {
+        // Numbers unrounded; the rank's sort key of unranked front plans is not a rank.
+        const QVariant n = model.data(i, PlanTableModel::kSortRole);
+        const bool numeric = n.typeId() == QMetaType::Double || n.typeId() == QMetaType::Int || n.typeId() == QMetaType::LongLong;
+        if (numeric && c != PlanTableModel::kRank && c != PlanTableModel::kBand) v = QString::number(n.toDouble(), 'g', 12);
+        v = csv_quoted(v);
+      }
+      cells << v;
+    }
+    lines << cells.join(sep);
+  }
+  return lines.join(QStringLiteral("\n")) + QStringLiteral("\n");
+}
+
 }  // namespace trainplan::gui

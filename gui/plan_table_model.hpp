@@ -4,6 +4,7 @@
 
 #include <QAbstractTableModel>
 #include <memory>
+#include <vector>
 
 #include "gui/plan_runner.hpp"
 
@@ -11,6 +12,11 @@ namespace trainplan::gui {
 
 // "Inside the validated envelope ..." or one line per extrapolation flag.
 QString extrapolation_text(const PlanRow& r);
+
+// Rows of a table (in the view's order, through a proxy) as text: tab-separated display texts for
+// the clipboard, or CSV with the numbers unrounded (the sort role) and RFC 4180 quoting.
+enum class TableText { kTsv, kCsv };
+QString table_text(const QAbstractItemModel& model, const std::vector<int>& rows, TableText kind);
 
 class PlanTableModel : public QAbstractTableModel {
   Q_OBJECT

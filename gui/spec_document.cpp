@@ -3,42 +3,14 @@
 #include <filesystem>
 #include <fstream>
 
+#include "model/spec/hf_config.hpp"
+
 namespace trainplan::gui {
 namespace {
 
 std::string sibling_dir(const std::string& path) {
   const auto parent = std::filesystem::path(path).parent_path();
   return parent.empty() ? std::string(".") : parent.string();
-}
-
-// As load_job_file (model/spec/catalog.cpp), on a document already in memory.
-std::optional<JobSpec> read_job(const SpecDocument& doc, const Catalog& catalog, Diagnostics& diag) {
-  Node root{&doc.json, doc.path, "", &diag};
-  ObjectReader r(root);
-  if (!r.valid()) return std::nullopt;
-  JobSpec job;
-  job.model = read_model(r.required_child("model"), catalog, sibling_dir(doc.path));
-  job.cluster = read_cluster(r.required_child("cluster"), catalog);
-  job.training = read_training(r.required_child("training"));
-  job.plan = read_plan(r.required_child("plan"));
-  r.child("description");
-  r.finish();
-  if (!diag.ok()) return std::nullopt;
-  job.training.era = training_era(catalog, job.training, diag);
-  if (job.plan.dp == 0) {
-    const int mp = job.plan.tp * job.plan.pp * job.plan.cp;
-    if (mp <= 0 || job.cluster.gpus() % mp != 0) {
-      root.at("plan").at("dp").error("dp is not given and tp*pp*cp (" + std::to_string(mp) + ") does not divide the cluster's " +
-                                     std::to_string(job.cluster.gpus()) + " GPUs");
-      return std::nullopt;
-    }
-    job.plan.dp = job.cluster.gpus() / mp;
-  }
-  if (job.plan.tp == 1) job.plan.sequence_parallel = false;  // Megatron turns SP off at TP 1
-  apply_framework_defaults(job, root);
-  check_job(job, root);
-  if (!diag.ok()) return std::nullopt;
-  return job;
 }
 
 #ifdef TRAINPLAN_GUI_HAVE_PLANNER
@@ -80,7 +52,7 @@ std::optional<SpecDocument> load_spec_document(const std::string& path, Diagnost
 ParsedSpec parse_spec(const SpecDocument& doc, const Catalog& catalog) {
   ParsedSpec out;
   if (doc.kind() == SpecKind::kJob) {
-    out.job = read_job(doc, catalog, out.diagnostics);
+    out.job = read_job_document(doc.json, doc.path, catalog, out.diagnostics);
     return out;
   }
 #ifdef TRAINPLAN_GUI_HAVE_PLANNER
@@ -104,6 +76,30 @@ bool save_spec_document(const SpecDocument& doc, const std::string& path, std::s
     return false;
   }
   return true;
+}
+
+std::vector<std::string> spec_warnings(const SpecDocument& doc, const ParsedSpec& parsed) {
+  std::vector<std::string> out;
+  if (parsed.job) {
+    const PlanSpec& p = parsed.job->plan;
+    const int per_node = parsed.job->cluster.node.gpus_per_node;
+    if (p.tp > 1 && per_node % p.tp != 0)
+      out.push_back("plan/tp: TP " + std::to_string(p.tp) + " does not divide the " + std::to_string(per_node) +
+                    " GPUs of a node: some TP groups span two nodes and run their collectives over the NICs");
+  }
+  const Json& model = doc.json.contains("model") ? doc.json["model"] : Json();
+  std::optional<Json> hf;
+  Diagnostics ignored;
+  if (model.is_object() && model.contains("hf_config") && model["hf_config"].is_string()) {
+    std::filesystem::path file = model["hf_config"].get<std::string>();
+    if (file.is_relative()) file = std::filesystem::path(doc.path).parent_path() / file;
+    hf = load_json_file(file.string(), ignored);
+  } else if (model.is_object() && looks_like_hf_config(model)) {
+    hf = model;
+  }
+  if (hf)
+    for (const std::string& c : hf_config_caveats(*hf)) out.push_back("model: " + c);
+  return out;
 }
 
 std::string diagnostics_text(const Diagnostics& diag) {

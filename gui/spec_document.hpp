@@ -12,6 +12,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "model/json_reader.hpp"
 #include "model/spec/catalog.hpp"
@@ -47,6 +48,11 @@ std::optional<SpecDocument> load_spec_document(const std::string& path, Diagnost
 ParsedSpec parse_spec(const SpecDocument& doc, const Catalog& catalog);
 // Writes the document (pretty, two-space indent); false with a message on failure.
 bool save_spec_document(const SpecDocument& doc, const std::string& path, std::string& error);
+
+// What the spec runs but the user should know (shown under the problems, not refusing the run):
+// a TP degree that does not divide the GPUs of a node (TP groups then span nodes, over the NICs),
+// and what the Hugging Face reader does not model of the model's config (hf_config_caveats).
+std::vector<std::string> spec_warnings(const SpecDocument& doc, const ParsedSpec& parsed);
 
 // One text per problem: "file:/json/pointer: message".
 std::string diagnostics_text(const Diagnostics& diag);

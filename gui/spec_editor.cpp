@@ -5,9 +5,12 @@
 #include <QListWidget>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QScrollArea>
 #include <QTabWidget>
+#include <QTextBlock>
 #include <QVBoxLayout>
+#include <algorithm>
 
 #include "gui/spec_form.hpp"
 
@@ -91,6 +94,7 @@ bool SpecEditor::apply_edits() {
     if (j && !j->is_object()) diag.add(doc_.path, "", "expected a JSON object");
     if (!diag.ok()) {
       show_problems(diag);
+      mark_syntax_error(diag);
       return false;
     }
     doc_.json = std::move(*j);
@@ -104,13 +108,46 @@ bool SpecEditor::apply_edits() {
 ParsedSpec SpecEditor::validate() {
   ParsedSpec p = parse_spec(doc_, catalog_);
   show_problems(p.diagnostics);
+  for (const std::string& w : spec_warnings(doc_, p)) {
+    auto* item = new QListWidgetItem(QStringLiteral("⚠ ") + QString::fromStdString(w));
+    item->setForeground(QColor(0xa0, 0x60, 0x00));
+    problems_->addItem(item);
+  }
   return p;
+}
+
+// The parser's "at line L, column C" of a JSON syntax error: the line is highlighted and the cursor
+// put there, so the user sees where, not only the parser's text.
+void SpecEditor::mark_syntax_error(const Diagnostics& diag) {
+  static const QRegularExpression at(QStringLiteral("line (\\d+), column (\\d+)"));
+  for (const auto& d : diag.items()) {
+    const QRegularExpressionMatch m = at.match(QString::fromStdString(d.message));
+    if (!m.hasMatch()) continue;
+    const int line = m.captured(1).toInt(), column = m.captured(2).toInt();
+    QTextCursor c(json_->document()->findBlockByNumber(std::max(0, line - 1)));
+    c.movePosition(QTextCursor::Right, QTextCursor::MoveAnchor, std::max(0, std::min(column - 1, c.block().length() - 1)));
+    json_->setTextCursor(c);
+    QTextEdit::ExtraSelection mark;
+    mark.format.setBackground(QColor(0xfd, 0xe2, 0xe2));
+    mark.format.setProperty(QTextFormat::FullWidthSelection, true);
+    mark.cursor = c;
+    mark.cursor.clearSelection();
+    json_->setExtraSelections({mark});
+    error_line_ = line;
+    return;
+  }
 }
 
 void SpecEditor::show_problems(const Diagnostics& diag) {
   problems_->clear();
+  if (diag.ok()) {
+    json_->setExtraSelections({});
+    error_line_ = 0;
+  }
   for (const auto& d : diag.items()) {
-    auto* item = new QListWidgetItem(QString::fromStdString(d.to_string()));
+    // The parser's exception tag ("[json.exception.parse_error.101] ") says nothing to a user.
+    static const QRegularExpression tag(QStringLiteral("\\[json\\.exception\\.[a-z_]+\\.\\d+\\] "));
+    auto* item = new QListWidgetItem(QString::fromStdString(d.to_string()).remove(tag));
     item->setForeground(QColor(0xb0, 0x30, 0x30));
     problems_->addItem(item);
   }

@@ -46,6 +46,7 @@ class SpecEditor : public QWidget {
  private:
   void refresh_views();
   void show_problems(const Diagnostics& diag);
+  void mark_syntax_error(const Diagnostics& diag);
 
   const Catalog& catalog_;
   SpecDocument doc_;
@@ -55,6 +56,11 @@ class SpecEditor : public QWidget {
   QListWidget* problems_ = nullptr;
   bool json_dirty_ = false;
   bool form_dirty_ = false;
+  int error_line_ = 0;
+
+ public:
+  // The line of the JSON syntax error highlighted in the editor (0: none), for tests.
+  [[nodiscard]] int error_line() const { return error_line_; }
 };
 
 }  // namespace trainplan::gui

@@ -7,6 +7,7 @@
 #include <QLineSeries>
 #include <QStackedBarSeries>
 #include <QValueAxis>
+#include <algorithm>
 #include <array>
 
 #include "gui/chart_palette.hpp"
@@ -62,9 +63,19 @@ void StageMemoryChart::show_plan(const PlanRow* row) {
     series->append(set);
   }
   c->addSeries(series);
+  QStringList names;
+  for (int i = 0; i < stages_; ++i) names << tr("stage %1").arg(i);
+  bar_tooltips(series, this, names, tr("GiB"));
   auto* x = new QBarCategoryAxis;
   x->append(categories);
   x->setTitleText(stages_ > 0 ? tr("stage") : QString());
+  // Many stages: vertical, smaller labels rather than elided ones ("…").
+  if (stages_ > 12) {
+    x->setLabelsAngle(-90);
+    QFont f = x->labelsFont();
+    f.setPointSizeF(std::max(6.0, f.pointSizeF() * 0.8));
+    x->setLabelsFont(f);
+  }
   auto* y = new QValueAxis;
   const double capacity = row ? row->job.cluster.node.gpu.memory / GiB(1) : 80;
   y->setRange(0, capacity * 1.1);

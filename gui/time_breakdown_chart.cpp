@@ -79,6 +79,7 @@ void TimeBreakdownChart::show_plan(const PlanRow* selected, const PlanRow* best)
   }
   for (const PlanRow* r : rows) max_total = std::max(max_total, r->eval.step_time / s(1));
   c->addSeries(series);
+  bar_tooltips(series, this, categories, tr("s"));
   auto* y = new QBarCategoryAxis;
   y->append(categories);
   auto* x = new QValueAxis;

@@ -1,12 +1,15 @@
 #include "gui/timeline_view.hpp"
 
+#include <QHelpEvent>
 #include <QMouseEvent>
 #include <QPainter>
+#include <QToolTip>
 #include <QWheelEvent>
 #include <algorithm>
 #include <cmath>
 
 #include "gui/chart_palette.hpp"
+#include "gui/format.hpp"
 
 namespace trainplan::gui {
 namespace {
@@ -40,7 +43,6 @@ double nice_step(double target) {
 TimelineView::TimelineView(QWidget* parent) : QWidget(parent) {
   setMinimumHeight(160);
   setMouseTracking(false);
-  setToolTip(QString::fromUtf8(timeline_note()));
 }
 
 void TimelineView::set_timeline(Timeline timeline, QString source) {
@@ -88,12 +90,56 @@ void TimelineView::mouseMoveEvent(QMouseEvent* event) {
 
 void TimelineView::mouseDoubleClickEvent(QMouseEvent*) { fit(); }
 
+double TimelineView::row_height() const {
+  const int rows = std::max(1, timeline_.stages * 2);
+  // Every stage fits the view: rows shrink (to a pixel) rather than run off the bottom.
+  return std::clamp((height() - kHeaderHeight - kFooterHeight) / static_cast<double>(rows), 1.0, 34.0);
+}
+
+const TimelineBlock* TimelineView::block_at(QPoint p) const {
+  if (p.x() < plot_left()) return nullptr;
+  const double row_h = row_height();
+  const int r = static_cast<int>(std::floor((p.y() - kHeaderHeight) / row_h));
+  const double t = t0_ + (p.x() - plot_left()) * sec_per_px_;
+  const double slack = 2 * sec_per_px_;  // thin blocks are drawn a pixel or two wide
+  for (const TimelineBlock& b : timeline_.blocks)
+    if (b.stage * 2 + b.lane == r && t >= b.start_s - slack && t <= b.end_s + slack) return &b;
+  return nullptr;
+}
+
+QString TimelineView::block_text(const TimelineBlock& b) {
+  QString what;
+  switch (b.kind) {
+    case TimelineBlock::kForward: what = tr("forward"); break;
+    case TimelineBlock::kBackward: what = tr("backward"); break;
+    case TimelineBlock::kWeightGrad: what = tr("weight gradient (W)"); break;
+    case TimelineBlock::kP2p: what = tr("pipeline send"); break;
+    case TimelineBlock::kDpComm: what = tr("exposed DP reduction"); break;
+    case TimelineBlock::kOptimizer: what = tr("optimizer step"); break;
+    case TimelineBlock::kOffload: what = tr("offload"); break;
+  }
+  QString of = b.micro_batch >= 0 ? tr(" of micro-batch %1").arg(b.micro_batch) : QString();
+  if (b.micro_batch >= 0 && b.chunk > 0) of += tr(", chunk %1").arg(b.chunk);
+  return tr("%1%2 on stage %3\n%4 → %5 (%6)")
+      .arg(what, of)
+      .arg(b.stage)
+      .arg(seconds_text(b.start_s), seconds_text(b.end_s), seconds_text(b.end_s - b.start_s));
+}
+
+bool TimelineView::event(QEvent* event) {
+  if (event->type() == QEvent::ToolTip) {
+    const auto* help = static_cast<QHelpEvent*>(event);
+    const TimelineBlock* b = block_at(help->pos());
+    QToolTip::showText(help->globalPos(), b ? block_text(*b) : QString::fromUtf8(timeline_note()), this);
+    return true;
+  }
+  return QWidget::event(event);
+}
+
 void TimelineView::paintEvent(QPaintEvent*) {
   QPainter p(this);
   p.fillRect(rect(), palette().base());
-  const int rows = std::max(1, timeline_.stages * 2);
-  // Every stage fits the view: rows shrink (to a pixel) rather than run off the bottom.
-  const double row_h = std::clamp((height() - kHeaderHeight - kFooterHeight) / static_cast<double>(rows), 1.0, 34.0);
+  const double row_h = row_height();
   const int plot_right = width() - 4;
 
   // Time axis.
@@ -111,7 +157,10 @@ void TimelineView::paintEvent(QPaintEvent*) {
     const QString label = step >= 1      ? QString::number(t, 'f', 0) + "s"
                           : step >= 1e-3 ? QString::number(t * 1e3, 'f', step >= 1e-2 ? 0 : 1) + "ms"
                                          : QString::number(t * 1e6, 'f', 0) + "µs";
-    p.drawText(QRect(x - 40, 4, 80, kHeaderHeight - 6), Qt::AlignHCenter | Qt::AlignBottom, label);
+    // The last label is kept inside the widget (it was cut at the right edge).
+    const int left = std::min(x - 40, width() - 82);
+    p.drawText(QRect(left, 4, 80, kHeaderHeight - 6), left < x - 40 ? Qt::AlignRight | Qt::AlignBottom : Qt::AlignHCenter | Qt::AlignBottom,
+               label);
   }
 
   // Row labels and bands: where rows are thinner than a line of text, every k-th stage is labelled

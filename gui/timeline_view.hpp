@@ -19,10 +19,14 @@ class TimelineView : public QWidget {
   [[nodiscard]] double seconds_per_pixel() const { return sec_per_px_; }
   void zoom(double factor, double anchor_x);
   void fit();
+  // The block drawn at a point of the widget, if any (the tooltip names it), and its text.
+  [[nodiscard]] const TimelineBlock* block_at(QPoint p) const;
+  [[nodiscard]] static QString block_text(const TimelineBlock& b);
 
   [[nodiscard]] QSize sizeHint() const override { return {900, 260}; }
 
  protected:
+  bool event(QEvent* event) override;
   void paintEvent(QPaintEvent* event) override;
   void wheelEvent(QWheelEvent* event) override;
   void mousePressEvent(QMouseEvent* event) override;
@@ -33,6 +37,7 @@ class TimelineView : public QWidget {
  private:
   [[nodiscard]] int plot_left() const { return 92; }
   [[nodiscard]] double x_of(double t) const { return plot_left() + (t - t0_) / sec_per_px_; }
+  [[nodiscard]] double row_height() const;
 
   Timeline timeline_;
   QString source_;

@@ -607,7 +607,11 @@ SoftwareEra training_era(const Catalog& catalog, const TrainingSpec& t, Diagnost
 std::optional<JobSpec> load_job_file(const std::string& path, const Catalog& catalog, Diagnostics& diag) {
   auto doc = load_json_file(path, diag);
   if (!doc) return std::nullopt;
-  Node root{&*doc, path, "", &diag};
+  return read_job_document(*doc, path, catalog, diag);
+}
+
+std::optional<JobSpec> read_job_document(const Json& doc, const std::string& path, const Catalog& catalog, Diagnostics& diag) {
+  Node root{&doc, path, "", &diag};
   ObjectReader r(root);
   if (!r.valid()) return std::nullopt;
   JobSpec job;

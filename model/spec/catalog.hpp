@@ -62,6 +62,9 @@ void apply_framework_defaults(JobSpec& job, const Node& root);
 void check_master_params(bool remainders, const TrainingSpec& t, const Node& key);
 
 std::optional<JobSpec> load_job_file(const std::string& path, const Catalog& catalog, Diagnostics& diag);
+// The same reader on a document already in memory (the GUI's edited spec); `path` names it in
+// messages and is where relative references (hf_config) are resolved from.
+std::optional<JobSpec> read_job_document(const Json& doc, const std::string& path, const Catalog& catalog, Diagnostics& diag);
 std::optional<ModelSpec> load_model_file(const std::string& path, const Catalog& catalog, Diagnostics& diag);
 std::optional<ClusterSpec> load_cluster_file(const std::string& path, const Catalog& catalog, Diagnostics& diag);
 std::optional<GpuSpec> load_gpu_key(const std::string& key, const Catalog& catalog, Diagnostics& diag);

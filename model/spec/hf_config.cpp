@@ -4,6 +4,39 @@
 
 namespace trainplan {
 
+std::vector<std::string> hf_config_caveats(const Json& j) {
+  std::vector<std::string> out;
+  if (!j.is_object()) return out;
+  // The families whose field names read_hf_config follows (this file's header; docs/interfaces.md §5).
+  static constexpr std::string_view kRead[] = {"llama", "mistral", "mixtral", "qwen2", "qwen2_moe", "qwen3", "qwen3_moe", "deepseek_v3"};
+  const std::string type = j.contains("model_type") && j["model_type"].is_string() ? j["model_type"].get<std::string>() : "";
+  bool known = false;
+  for (std::string_view k : kRead) known = known || type == k;
+  if (!known)
+    out.push_back("model_type \"" + type +
+                  "\" is not one of the families the reader was written for (Llama, Mistral, Mixtral, Qwen2/3, DeepSeek-V3): it is read as "
+                  "a plain decoder; check the parameter count");
+  // Fields whose architecture the reader does not model (Hugging Face transformers' configs:
+  // Gemma2Config, NemotronHConfig, Llama4TextConfig).
+  struct Field {
+    const char* key;
+    const char* what;
+  };
+  static constexpr Field kFields[] = {
+      {"final_logit_softcapping", "logit soft-capping (Gemma 2) is not modeled"},
+      {"attn_logit_softcapping", "attention soft-capping (Gemma 2) is not modeled"},
+      {"hybrid_override_pattern", "Mamba layers of a hybrid model (Nemotron-H) are read as transformer blocks"},
+      {"interleave_moe_layer_step", "Llama 4's interleaved MoE and chunked attention are not modeled"},
+  };
+  for (const Field& f : kFields)
+    if (j.contains(f.key) && !j[f.key].is_null()) out.push_back(std::string(f.key) + ": " + f.what);
+  // Gemma's MLP is gated (gate_proj, up_proj, down_proj; transformers GemmaMLP) with a tanh GELU,
+  // which hf_activation reads as an ungated GELU MLP: a third of the MLP's weights short.
+  if (type.rfind("gemma", 0) == 0)
+    out.push_back("Gemma's gated GELU MLP (GeGLU) is read as an ungated GELU MLP: its parameters and FLOPs come out a third short");
+  return out;
+}
+
 bool looks_like_hf_config(const Json& j) { return j.is_object() && j.contains("num_hidden_layers") && j.contains("hidden_size"); }
 
 namespace {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "model/json_reader.hpp"
 #include "model/spec/model_spec.hpp"
@@ -13,6 +14,11 @@
 namespace trainplan {
 
 bool looks_like_hf_config(const Json& j);
+// What the reader does not model in this config, one sentence each (empty: nothing known): a
+// model_type outside the families whose field names it reads, and fields of architectures it reads
+// as a plain transformer (logit soft-capping and GeGLU of Gemma 2/3, Mamba layers of hybrids,
+// Llama 4's interleaved MoE). The GUI lists them as warnings.
+std::vector<std::string> hf_config_caveats(const Json& j);
 ModelSpec read_hf_config(const Node& node);
 // {"hf_config": "path", "name"?: "..."}: loads the file (relative to base_dir) and reads it.
 ModelSpec read_hf_model_reference(const Node& node, const std::string& base_dir);

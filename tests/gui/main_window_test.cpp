@@ -4,6 +4,7 @@
 #include <QAction>
 #include <QComboBox>
 #include <QGroupBox>
+#include <QLineEdit>
 #include <QListWidget>
 #include <QPlainTextEdit>
 #include <QProgressBar>
@@ -26,6 +27,7 @@
 #include "gui/time_breakdown_chart.hpp"
 #include "gui/timeline_view.hpp"
 #include "model/analytic.hpp"
+#include "model/spec/hf_config.hpp"
 
 using namespace trainplan;
 using gui::MainWindow;
@@ -264,6 +266,12 @@ class MainWindowTest : public QObject {
     w.parts().editor->json_editor()->setPlainText(QStringLiteral("{ not json"));
     QVERIFY(!w.parts().editor->apply_edits());
     QVERIFY(w.parts().editor->problems()->item(0)->text().contains(QStringLiteral("not valid JSON")));
+    // The error's line is highlighted, and the parser's exception tag is not shown.
+    w.parts().editor->json_editor()->setPlainText(QStringLiteral("{\n  \"model\": \"llama3-8b\",\n  \"cluster\" \"x\"\n}\n"));
+    QVERIFY(!w.parts().editor->apply_edits());
+    QCOMPARE(w.parts().editor->error_line(), 3);
+    QCOMPARE(w.parts().editor->json_editor()->textCursor().blockNumber(), 2);
+    QVERIFY(!w.parts().editor->problems()->item(0)->text().contains(QStringLiteral("json.exception")));
   }
 
   // A node override of the file (100 Gbps NICs) survives a form edit, the run and Save.
@@ -386,6 +394,65 @@ class MainWindowTest : public QObject {
     QVERIFY(w.outcome() == nullptr);  // the old results are not left under the new spec
   }
 
+  // The plan table filters, copies, exports CSV, and compares two selected plans side by side.
+  void table_filters_copies_exports_and_compares() {
+    if (!gui::planner_available()) QSKIP("this build has no planner");
+    MainWindow w(catalog_, {.interactive = false});
+    QVERIFY(w.open_spec(example("llama3-70b-h100-plan.json")));
+    QVERIFY(w.run_now());
+    const auto& parts = w.parts();
+    const int all = parts.proxy->rowCount();
+    // Filter on the plan text: only the rows whose summary holds it remain.
+    parts.filter->setText(QStringLiteral("pp4"));
+    int expected = 0;
+    for (const auto& r : w.outcome()->rows) expected += gui::plan_summary(r.job.plan).contains(QStringLiteral("PP4"), Qt::CaseInsensitive);
+    QVERIFY(expected > 0 && expected < all);
+    QCOMPARE(parts.proxy->rowCount(), expected);
+    parts.filter->clear();
+    QCOMPARE(parts.proxy->rowCount(), all);
+
+    // CSV of the whole table: a header and one line per row, unrounded throughput.
+    QTemporaryDir dir;
+    const QString csv = dir.filePath(QStringLiteral("plans.csv"));
+    QVERIFY(w.write_table_csv(csv));
+    QFile f(csv);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QStringList lines = QString::fromUtf8(f.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    QCOMPARE(lines.size(), all + 1);
+    QVERIFY2(lines[0].startsWith(QStringLiteral("#,Plan,GPUs,Tok/s,")), qPrintable(lines[0]));
+    const int first = parts.proxy->mapToSource(parts.proxy->index(0, 0)).row();
+    QVERIFY2(lines[1].contains(QString::number(w.outcome()->rows[static_cast<size_t>(first)].eval.tokens_per_s, 'g', 12)),
+             qPrintable(lines[1]));
+
+    // Two rows selected: copied as tab-separated text, compared in the explanation.
+    auto* sel = parts.table->selectionModel();
+    sel->select(parts.proxy->index(0, 0), QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    sel->select(parts.proxy->index(1, 0), QItemSelectionModel::Select | QItemSelectionModel::Rows);
+    QCOMPARE(static_cast<int>(w.selected_rows().size()), 2);
+    const QStringList copied = w.selected_rows_text().split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    QCOMPARE(copied.size(), 3);
+    QVERIFY(copied[1].contains(QLatin1Char('\t')));
+    const QString html = parts.explanation->toPlainText();
+    QVERIFY2(html.contains(QStringLiteral("2 plans side by side")), qPrintable(html.left(200)));
+    QVERIFY(html.contains(QStringLiteral("≠")));  // two different plans differ in some knob
+  }
+
+  // The timeline names the block under the cursor.
+  void timeline_tooltips_name_the_block() {
+    MainWindow w(catalog_, {.interactive = false});
+    QVERIFY(w.open_spec(example("gpt3-175b-a100-1024.json")));
+    QVERIFY(w.run_now());
+    gui::TimelineView* view = w.parts().timeline;
+    view->resize(900, 400);
+    view->fit();
+    const gui::TimelineBlock& first = view->timeline().blocks.front();  // stage 0's first forward
+    const QPoint at(static_cast<int>(92 + (first.start_s + first.end_s) / 2 / view->seconds_per_pixel()), 26 + 2);
+    const gui::TimelineBlock* b = view->block_at(at);
+    QVERIFY(b != nullptr);
+    QCOMPARE(b->kind, first.kind);
+    QVERIFY(gui::TimelineView::block_text(*b).startsWith(QStringLiteral("forward of micro-batch 0 on stage 0")));
+  }
+
   // Figures read as numbers: fixed notation under an SI prefix, group separators in counts.
   void numbers_read_as_numbers() {
     QCOMPARE(gui::si_number(9040), QStringLiteral("9.04 k"));
@@ -394,6 +461,38 @@ class MainWindowTest : public QObject {
     QCOMPARE(gui::si_number(412.3), QStringLiteral("412"));
     QCOMPARE(gui::si_number(0.25), QStringLiteral("0.25"));
     QCOMPARE(gui::grouped(16384), QLocale().toString(16) + QLocale().groupSeparator() + QStringLiteral("384"));
+  }
+
+  // What runs but deserves a word is listed as a warning: TP across nodes, an HF config whose
+  // architecture the reader does not model.
+  void warnings_for_tp_across_nodes_and_unmodeled_configs() {
+    QTemporaryDir dir;
+    write_file(dir, "gemma2.json", R"({"architectures": ["Gemma2ForCausalLM"], "model_type": "gemma2", "hidden_size": 3584,
+      "intermediate_size": 14336, "num_attention_heads": 16, "num_hidden_layers": 42, "num_key_value_heads": 8, "head_dim": 256,
+      "vocab_size": 256000, "hidden_act": "gelu_pytorch_tanh", "final_logit_softcapping": 30.0, "attn_logit_softcapping": 50.0})");
+    const QString job = write_file(dir, "job.json", R"({"model": {"hf_config": "gemma2.json"},
+      "cluster": {"base": "dgx-h100-superpod", "nodes": 1},
+      "training": {"global_batch": 16, "sequence_length": 4096, "precision": "bf16"},
+      "plan": {"tp": 2, "dp": 4}})");
+    const QString tp3 = write_file(dir, "tp3.json", R"({"model": "gpt3-175b",
+      "cluster": {"base": "dgx-a100-superpod", "nodes": 48},
+      "training": {"global_batch": 1536, "sequence_length": 2048, "precision": "bf16"},
+      "plan": {"tp": 3, "pp": 16, "dp": 8}})");
+    auto problems = [&](const QString& path) {
+      MainWindow w(catalog_, {.interactive = false});
+      if (!w.open_spec(path)) return w.last_error();
+      QStringList texts;
+      for (int i = 0; i < w.parts().editor->problems()->count(); ++i) texts << w.parts().editor->problems()->item(i)->text();
+      return texts.join(QLatin1Char('\n'));
+    };
+    const QString gemma = problems(job), split = problems(tp3);
+    QVERIFY2(split.contains(QStringLiteral("TP 3 does not divide the 8 GPUs of a node")), qPrintable(split));
+    QVERIFY2(gemma.contains(QStringLiteral("final_logit_softcapping")), qPrintable(gemma));
+    QVERIFY2(gemma.contains(QStringLiteral("GeGLU")), qPrintable(gemma));
+    QVERIFY(gemma.contains(QStringLiteral("✓ valid job")) &&
+            split.contains(QStringLiteral("✓ valid job")));  // warnings do not refuse the run
+    // A Llama config has none.
+    QCOMPARE(static_cast<int>(hf_config_caveats(Json::parse(R"({"model_type": "llama"})")).size()), 0);
   }
 
   void hf_config_import_sets_the_model() {
