@@ -241,7 +241,7 @@ std::optional<double> parse_usd_per_hour(std::string_view text) {
 
 ObjectReader::ObjectReader(Node node) : node_(std::move(node)) {
   if (!node_.json) {
-    node_.error("missing required object");
+    if (!node_.missing_reported) node_.error("missing required object");
   } else if (!node_.json->is_object()) {
     node_.error("expected an object (got " + describe(*node_.json) + ")");
   } else {
@@ -264,6 +264,7 @@ Node ObjectReader::required_child(std::string_view key) {
   if (c) return *c;
   Node missing = node_.at(key);
   if (valid_) missing.error("missing required key");
+  missing.missing_reported = true;
   return missing;
 }
 

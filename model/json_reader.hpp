@@ -52,6 +52,9 @@ struct Node {
   std::string file;
   std::string pointer;
   Diagnostics* diag = nullptr;
+  // Set on the node ObjectReader::required_child returns for a missing key, once it has said so;
+  // the child's own reader then does not report the same absence again.
+  bool missing_reported = false;
 
   [[nodiscard]] Node at(std::string_view key) const;
   [[nodiscard]] Node at(size_t index) const;

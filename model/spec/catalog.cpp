@@ -54,7 +54,7 @@ struct Resolved {
 // (a catalog key) whose other keys override the base's.
 std::optional<Resolved> resolve(const Node& node, const Catalog& catalog, const std::string& kind) {
   if (!node.json) {
-    node.error("missing required key; expected a catalog key of configs/" + kind + " or an object");
+    if (!node.missing_reported) node.error("missing required key; expected a catalog key of configs/" + kind + " or an object");
     return std::nullopt;
   }
   auto load_key = [&](const std::string& key, const Node& where) -> std::optional<Resolved> {

@@ -453,6 +453,17 @@ class MainWindowTest : public QObject {
     QVERIFY(gui::TimelineView::block_text(*b).startsWith(QStringLiteral("forward of micro-batch 0 on stage 0")));
   }
 
+  // A blank start: each problem listed once, and an honest heading.
+  void a_blank_start_lists_each_problem_once() {
+    MainWindow w(catalog_, {.interactive = false});
+    w.parts().editor->validate();
+    QStringList texts;
+    for (int i = 0; i < w.parts().editor->problems()->count(); ++i) texts << w.parts().editor->problems()->item(i)->text();
+    qInfo("%s", qPrintable(texts.join(QLatin1Char('|'))));
+    QCOMPARE(texts.removeDuplicates(), 0);
+    QVERIFY(w.heading().contains(QStringLiteral("problems")));
+  }
+
   // Figures read as numbers: fixed notation under an SI prefix, group separators in counts.
   void numbers_read_as_numbers() {
     QCOMPARE(gui::si_number(9040), QStringLiteral("9.04 k"));
