@@ -110,9 +110,11 @@ int main(int argc, char** argv) {
 
   trainplan::gui::MainWindow window(catalog, {});
   window.resize(1600, 1000);
+  window.restore_geometry();
   window.show();
-  if (!args.isEmpty()) {
-    const QString spec = args.front();
+  // The spec given, else the last session's.
+  const QString spec = !args.isEmpty() ? args.front() : window.last_session_spec();
+  if (!spec.isEmpty()) {
     QTimer::singleShot(0, &window, [&window, spec] {
       if (window.open_spec(spec)) window.run();
     });

@@ -33,6 +33,7 @@
 #include "gui/plan_export.hpp"
 #include "gui/plan_table_model.hpp"
 #include "gui/plan_worker.hpp"
+#include "gui/session.hpp"
 #include "gui/spec_editor.hpp"
 #include "gui/spec_form.hpp"
 #include "gui/stage_memory_chart.hpp"
@@ -63,6 +64,8 @@ QString format_label(const std::string& f) {
 MainWindow::MainWindow(const Catalog& catalog, Options options, QWidget* parent)
     : QMainWindow(parent), catalog_(catalog), options_(options) {
   worker_ = new PlanWorker(this);
+  if (!options_.settings_file.isEmpty() || options_.interactive) session_ = std::make_unique<Session>(options_.settings_file);
+  history_.reset(Json::object());
   parts_.editor = new SpecEditor(catalog_);
   build_actions();
 
@@ -99,6 +102,9 @@ MainWindow::MainWindow(const Catalog& catalog, Options options, QWidget* parent)
   });
   connect(parts_.editor, &SpecEditor::document_changed, this, [this] {
     set_modified(true);
+    history_.record(parts_.editor->document().json);
+    undo_->setEnabled(history_.can_undo());
+    redo_->setEnabled(history_.can_redo());
     update_title();
   });
   connect(parts_.editor, &SpecEditor::edited, this, [this] { set_modified(true); });
@@ -117,6 +123,15 @@ void MainWindow::build_actions() {
     if (!path.isEmpty() && open_spec(path)) run();
   });
   open->setShortcut(QKeySequence::Open);
+  recent_menu_ = file->addMenu(tr("Open &recent"));
+  connect(recent_menu_, &QMenu::aboutToShow, this, [this] {
+    recent_menu_->clear();
+    for (const QString& p : recent_specs())
+      recent_menu_->addAction(QFileInfo(p).fileName() + QStringLiteral("  —  ") + QFileInfo(p).absolutePath(), this, [this, p] {
+        if (open_spec(p)) run();
+      });
+    if (recent_menu_->isEmpty()) recent_menu_->addAction(tr("(none yet)"))->setEnabled(false);
+  });
   QAction* save = file->addAction(tr("&Save spec"), this, [this] {
     // An untitled document has no file yet: ask where, as Save As does.
     const std::string& path = parts_.editor->document().path;
@@ -139,6 +154,14 @@ void MainWindow::build_actions() {
   file->addAction(tr("Save cluster as…"), this, [this] { save_part("cluster", tr("cluster")); });
   file->addSeparator();
   file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+  QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+  undo_ = edit->addAction(tr("&Undo spec edit"), this, [this] { undo(); });
+  undo_->setShortcut(QKeySequence::Undo);
+  redo_ = edit->addAction(tr("&Redo spec edit"), this, [this] { redo(); });
+  redo_->setShortcut(QKeySequence::Redo);
+  undo_->setEnabled(false);
+  redo_->setEnabled(false);
 
   QMenu* run_menu = menuBar()->addMenu(tr("&Run"));
   parts_.run = run_menu->addAction(tr("▶ Run planner"), this, &MainWindow::run);
@@ -291,6 +314,10 @@ bool MainWindow::open_spec(const QString& path) {
   }
   parts_.editor->set_document(std::move(*doc));
   const ParsedSpec parsed = parts_.editor->validate();
+  history_.reset(parts_.editor->document().json);
+  undo_->setEnabled(false);
+  redo_->setEnabled(false);
+  remember(path);
   // The old spec's plans do not belong under the new heading.
   clear_results();
   set_modified(false);
@@ -503,10 +530,58 @@ bool MainWindow::settle_unsaved() {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
-  if (settle_unsaved())
-    event->accept();
-  else
+  if (!settle_unsaved()) {
     event->ignore();
+    return;
+  }
+  if (session_) {
+    const std::string& path = parts_.editor->document().path;
+    session_->set_last_spec(QFileInfo::exists(QString::fromStdString(path)) ? QString::fromStdString(path) : QString());
+    session_->set_geometry(saveGeometry());
+  }
+  event->accept();
+}
+
+void MainWindow::remember(const QString& path) {
+  if (session_) session_->add_recent(path);
+}
+
+void MainWindow::restore_geometry() {
+  if (session_ && !session_->geometry().isEmpty()) restoreGeometry(session_->geometry());
+}
+
+QStringList MainWindow::recent_specs() const { return session_ ? session_->recent() : QStringList(); }
+
+QString MainWindow::last_session_spec() const {
+  const QString p = session_ ? session_->last_spec() : QString();
+  return QFileInfo::exists(p) ? p : QString();
+}
+
+void MainWindow::show_state(const Json& state) {
+  SpecDocument doc = parts_.editor->document();
+  doc.json = state;
+  parts_.editor->set_document(std::move(doc));
+  parts_.editor->validate();
+  set_modified(true);
+  undo_->setEnabled(history_.can_undo());
+  redo_->setEnabled(history_.can_redo());
+  update_title();
+}
+
+bool MainWindow::undo() {
+  parts_.editor->apply_edits();  // pending edits become a state first, so that Undo returns to before them
+  history_.record(parts_.editor->document().json);
+  const std::optional<Json> before = history_.undo();
+  if (!before) return false;
+  show_state(*before);
+  return true;
+}
+
+bool MainWindow::redo() {
+  const std::optional<Json> after = history_.redo();
+  if (!after) return false;
+  show_state(*after);
+  return true;
 }
 
 bool MainWindow::save_as() {
@@ -527,6 +602,7 @@ bool MainWindow::save_to(const QString& path) {
   parts_.editor->set_document(std::move(doc));
   parts_.editor->validate();
   set_modified(false);
+  remember(path);
   update_title();
   stats_->setText(tr("Saved %1").arg(path));
   return true;

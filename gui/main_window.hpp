@@ -19,6 +19,7 @@
 class QAction;
 class QLabel;
 class QLineEdit;
+class QMenu;
 class QProgressBar;
 class QSortFilterProxyModel;
 class QTableView;
@@ -27,6 +28,7 @@ class QTextBrowser;
 namespace trainplan::gui {
 
 class ParetoChart;
+class Session;
 class PlanTableModel;
 class PlanWorker;
 class SpecEditor;
@@ -44,6 +46,9 @@ class MainWindow : public QMainWindow {
     bool interactive = true;  // false: errors go to stderr and last_error(), never a modal box
     // Asked when unsaved edits would be lost; empty: a message box (interactive), else discard.
     std::function<Unsaved(const QString& file)> ask_unsaved = nullptr;
+    // Where recent files and the session are kept: an INI file; empty: the user's settings when
+    // interactive, nothing otherwise (screenshots and tests leave the user's settings alone).
+    QString settings_file = {};
   };
   // The widgets, for tests and screenshots.
   struct Parts {
@@ -85,6 +90,13 @@ class MainWindow : public QMainWindow {
   bool write_table_csv(const QString& path);
   // Asks what to do with unsaved edits (saving them if told to); false: the user cancelled.
   bool settle_unsaved();
+  // Recent specs, most recent first; the last session's spec ("" when none).
+  [[nodiscard]] QStringList recent_specs() const;
+  [[nodiscard]] QString last_session_spec() const;
+  void restore_geometry();
+  // Undo and redo of applied spec edits; false when there is nothing to undo or redo.
+  bool undo();
+  bool redo();
 
  protected:
   void closeEvent(QCloseEvent* event) override;
@@ -99,6 +111,8 @@ class MainWindow : public QMainWindow {
   void set_modified(bool modified);
   void clear_results();
   bool save_as();
+  void show_state(const Json& state);
+  void remember(const QString& path);
   bool save_to(const QString& path);
   void save_part(const char* key, const QString& what);
   void open_part(const char* key);
@@ -115,6 +129,11 @@ class MainWindow : public QMainWindow {
   int selected_ = -1;
   QString last_error_;
   bool modified_ = false;
+  std::unique_ptr<Session> session_;  // null: nothing is remembered
+  SpecHistory history_;
+  QMenu* recent_menu_ = nullptr;
+  QAction* undo_ = nullptr;
+  QAction* redo_ = nullptr;
 };
 
 }  // namespace trainplan::gui

@@ -102,6 +102,29 @@ std::vector<std::string> spec_warnings(const SpecDocument& doc, const ParsedSpec
   return out;
 }
 
+void SpecHistory::reset(const Json& state) {
+  states_ = {state};
+  at_ = 0;
+}
+
+void SpecHistory::record(const Json& state) {
+  if (!states_.empty() && states_[at_] == state) return;
+  states_.resize(states_.empty() ? 0 : at_ + 1);
+  states_.push_back(state);
+  if (states_.size() > kMax) states_.erase(states_.begin());
+  at_ = states_.size() - 1;
+}
+
+std::optional<Json> SpecHistory::undo() {
+  if (!can_undo()) return std::nullopt;
+  return states_[--at_];
+}
+
+std::optional<Json> SpecHistory::redo() {
+  if (!can_redo()) return std::nullopt;
+  return states_[++at_];
+}
+
 std::string diagnostics_text(const Diagnostics& diag) {
   std::string text;
   for (const auto& d : diag.items()) text += d.to_string() + "\n";

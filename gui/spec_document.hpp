@@ -54,6 +54,25 @@ bool save_spec_document(const SpecDocument& doc, const std::string& path, std::s
 // and what the Hugging Face reader does not model of the model's config (hf_config_caveats).
 std::vector<std::string> spec_warnings(const SpecDocument& doc, const ParsedSpec& parsed);
 
+// The applied states of a document, for Undo and Redo (at most kMax kept, the oldest dropped).
+//
+//   SpecHistory h;  h.reset(doc.json);  h.record(edited);  std::optional<Json> before = h.undo();
+class SpecHistory {
+ public:
+  static constexpr size_t kMax = 100;
+  void reset(const Json& state);
+  // A new state after the current one (redo states beyond it are dropped); equal states are not recorded.
+  void record(const Json& state);
+  std::optional<Json> undo();
+  std::optional<Json> redo();
+  [[nodiscard]] bool can_undo() const { return at_ > 0; }
+  [[nodiscard]] bool can_redo() const { return at_ + 1 < states_.size(); }
+
+ private:
+  std::vector<Json> states_;
+  size_t at_ = 0;
+};
+
 // One text per problem: "file:/json/pointer: message".
 std::string diagnostics_text(const Diagnostics& diag);
 

@@ -453,6 +453,51 @@ class MainWindowTest : public QObject {
     QVERIFY(gui::TimelineView::block_text(*b).startsWith(QStringLiteral("forward of micro-batch 0 on stage 0")));
   }
 
+  // Recent files and the last session are remembered (in the settings file given); Undo and Redo
+  // walk the applied spec edits.
+  void recent_files_session_and_undo() {
+    QTemporaryDir dir;
+    const QString settings = dir.filePath(QStringLiteral("gui.ini"));
+    {
+      MainWindow w(catalog_, {.interactive = false, .ask_unsaved = nullptr, .settings_file = settings});
+      QVERIFY(w.open_spec(example("gpt3-175b-a100-1024.json")));
+      QVERIFY(w.open_spec(example("llama3-8b-fsdp-a100-32.json")));
+      QCOMPARE(w.recent_specs().size(), 2);
+      QVERIFY(w.recent_specs().front().endsWith(QStringLiteral("llama3-8b-fsdp-a100-32.json")));
+
+      // Two applied edits, undone and redone.
+      const int batch = w.parts().editor->document().json["training"]["global_batch"].get<int>();
+      auto apply = [&] {
+        for (auto* b : w.parts().editor->findChildren<QPushButton*>())
+          if (b->text().startsWith(QStringLiteral("Apply"))) b->click();
+      };
+      w.parts().editor->form()->global_batch_box()->setValue(batch * 2);
+      apply();
+      w.parts().editor->form()->global_batch_box()->setValue(batch * 4);
+      apply();
+      QVERIFY(w.undo());
+      QCOMPARE(w.parts().editor->document().json["training"]["global_batch"].get<int>(), batch * 2);
+      QCOMPARE(w.parts().editor->form()->global_batch_box()->value(), batch * 2);
+      QVERIFY(w.undo());
+      QCOMPARE(w.parts().editor->document().json["training"]["global_batch"].get<int>(), batch);
+      QVERIFY(!w.undo());
+      QVERIFY(w.redo());
+      QCOMPARE(w.parts().editor->document().json["training"]["global_batch"].get<int>(), batch * 2);
+      // Undo takes a pending (unapplied) form edit as a state first.
+      w.parts().editor->form()->global_batch_box()->setValue(batch * 8);
+      QVERIFY(w.undo());
+      QCOMPARE(w.parts().editor->document().json["training"]["global_batch"].get<int>(), batch * 2);
+      w.close();  // discards (non-interactive, no question) and saves the session
+    }
+    MainWindow again(catalog_, {.interactive = false, .ask_unsaved = nullptr, .settings_file = settings});
+    QVERIFY(again.last_session_spec().endsWith(QStringLiteral("llama3-8b-fsdp-a100-32.json")));
+    QCOMPARE(again.recent_specs().size(), 2);
+    // Without a settings file a non-interactive window remembers nothing.
+    MainWindow plain(catalog_, {.interactive = false});
+    QVERIFY(plain.open_spec(example("gpt3-175b-a100-1024.json")));
+    QVERIFY(plain.recent_specs().isEmpty());
+  }
+
   // A blank start: each problem listed once, and an honest heading.
   void a_blank_start_lists_each_problem_once() {
     MainWindow w(catalog_, {.interactive = false});
