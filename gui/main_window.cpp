@@ -620,7 +620,7 @@ void MainWindow::save_part(const char* key, const QString& what) {
   Json part = doc[key];
   if (part.is_string()) part = Json{{"base", part}};  // a catalog key as a file of its own
   std::string error;
-  if (!save_spec_document(SpecDocument{path.toStdString(), part}, path.toStdString(), error))
+  if (!save_spec_document(SpecDocument{path.toStdString(), part, {}}, path.toStdString(), error))
     report_error(tr("Save"), QString::fromStdString(error));
 }
 

@@ -46,8 +46,41 @@ std::optional<SpecDocument> load_spec_document(const std::string& path, Diagnost
     diag.add(path, "", "expected a JSON object (a job or a plan problem) (got " + describe(*json) + ")");
     return std::nullopt;
   }
-  return SpecDocument{path, std::move(*json)};
+  SpecDocument doc{path, std::move(*json), {}};
+  std::ifstream in(path);
+  doc.order = key_order(std::string(std::istreambuf_iterator<char>(in), {}));
+  return doc;
 }
+
+nlohmann::ordered_json key_order(const std::string& text) {
+  return nlohmann::ordered_json::parse(text, nullptr, /*allow_exceptions=*/false);
+}
+
+namespace {
+
+// `j` with its objects' keys in the order of `order` where it has them, then the rest (sorted).
+nlohmann::ordered_json in_order(const Json& j, const nlohmann::ordered_json* order) {
+  if (j.is_object()) {
+    nlohmann::ordered_json out = nlohmann::ordered_json::object();
+    if (order && order->is_object())
+      for (auto it = order->begin(); it != order->end(); ++it)
+        if (j.contains(it.key())) out[it.key()] = in_order(j[it.key()], &it.value());
+    for (auto it = j.begin(); it != j.end(); ++it)
+      if (!out.contains(it.key())) out[it.key()] = in_order(it.value(), nullptr);
+    return out;
+  }
+  if (j.is_array()) {
+    nlohmann::ordered_json out = nlohmann::ordered_json::array();
+    for (size_t i = 0; i < j.size(); ++i)
+      out.push_back(in_order(j[i], order && order->is_array() && i < order->size() ? &(*order)[i] : nullptr));
+    return out;
+  }
+  return nlohmann::ordered_json::parse(j.dump());
+}
+
+}  // namespace
+
+std::string ordered_text(const SpecDocument& doc) { return in_order(doc.json, &doc.order).dump(2); }
 
 ParsedSpec parse_spec(const SpecDocument& doc, const Catalog& catalog) {
   ParsedSpec out;
@@ -70,7 +103,7 @@ bool save_spec_document(const SpecDocument& doc, const std::string& path, std::s
     error = "cannot write " + path;
     return false;
   }
-  out << doc.json.dump(2) << "\n";
+  out << ordered_text(doc) << "\n";
   if (!out) {
     error = "error while writing " + path;
     return false;

@@ -29,6 +29,9 @@ enum class SpecKind { kJob, kProblem };
 struct SpecDocument {
   std::string path;  // where it was loaded from / will be saved ("untitled.json" when new)
   Json json = Json::object();
+  // The keys in the order the file (or the JSON tab) wrote them: Json sorts keys, and a saved spec
+  // keeps its author's order, new keys after the old ones.
+  nlohmann::ordered_json order;
   // A document with a "plan" object is a job; otherwise a plan problem.
   [[nodiscard]] SpecKind kind() const { return json.is_object() && json.contains("plan") ? SpecKind::kJob : SpecKind::kProblem; }
 };
@@ -46,7 +49,11 @@ struct ParsedSpec {
 std::optional<SpecDocument> load_spec_document(const std::string& path, Diagnostics& diag);
 // Parses and checks the document (job or plan problem).
 ParsedSpec parse_spec(const SpecDocument& doc, const Catalog& catalog);
-// Writes the document (pretty, two-space indent); false with a message on failure.
+// The document's text, pretty with a two-space indent, keys in `order`.
+std::string ordered_text(const SpecDocument& doc);
+// Takes the key order of a text (a file's, the JSON tab's) that parses.
+nlohmann::ordered_json key_order(const std::string& text);
+// Writes the document (ordered_text); false with a message on failure.
 bool save_spec_document(const SpecDocument& doc, const std::string& path, std::string& error);
 
 // What the spec runs but the user should know (shown under the problems, not refusing the run):

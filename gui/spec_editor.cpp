@@ -81,7 +81,7 @@ void SpecEditor::set_document(SpecDocument doc) {
 void SpecEditor::refresh_views() {
   form_->load(doc_.json);
   const QSignalBlocker block(json_);
-  json_->setPlainText(QString::fromStdString(doc_.json.dump(2)));
+  json_->setPlainText(QString::fromStdString(ordered_text(doc_)));
   json_dirty_ = form_dirty_ = false;
 }
 
@@ -98,6 +98,7 @@ bool SpecEditor::apply_edits() {
       return false;
     }
     doc_.json = std::move(*j);
+    doc_.order = key_order(json_->toPlainText().toStdString());
   } else if (form_dirty_) {
     form_->store(doc_.json);
   }

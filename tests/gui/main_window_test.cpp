@@ -306,6 +306,14 @@ class MainWindowTest : public QObject {
     QVERIFY(gui::save_spec_document(w.parts().editor->document(), saved.toStdString(), error));
     auto back = load_json_file(saved.toStdString(), diag);
     QCOMPARE(QString::fromStdString((*back)["cluster"]["node"]["nics"]["rate"].get<std::string>()), QStringLiteral("100Gbps"));
+    // ... in the file's key order (model, cluster, training, plan; Json alone sorts them).
+    QFile sf(saved);
+    QVERIFY(sf.open(QIODevice::ReadOnly));
+    const QString saved_text = QString::fromUtf8(sf.readAll());
+    QVERIFY(saved_text.indexOf(QStringLiteral("\"model\"")) < saved_text.indexOf(QStringLiteral("\"cluster\"")));
+    QVERIFY(saved_text.indexOf(QStringLiteral("\"cluster\"")) < saved_text.indexOf(QStringLiteral("\"training\"")));
+    QVERIFY(saved_text.indexOf(QStringLiteral("\"training\"")) < saved_text.indexOf(QStringLiteral("\"plan\"")));
+    QVERIFY(saved_text.indexOf(QStringLiteral("\"base\": \"dgx-a100-superpod\"")) < saved_text.indexOf(QStringLiteral("\"nodes\": 128")));
   }
 
   // Edits in the JSON tab are taken when the tab is left: the form shows them and the run uses them;
