@@ -169,16 +169,9 @@ Evaluation AnalyticEvaluator::evaluate_with(const JobSpec& job, const Calibratio
     const DataParallelTime dpt = data_parallel_time(job, cal, kinds.kind[k], params[k], st, m_mb);
     dp_exposed = std::max(dp_exposed, dpt.exposed + dpt.sm_slowdown);
 
-    const double local = local_optimizer_params(p, sg, params[k]);
-    const double opt_frac = p.optimizer_offload.moved();
-    Seconds off_t = offloaded_optimizer_time(local * opt_frac, job);
-    if (p.param_offload.moved() > 0) {
-      // Offloaded parameters stream in for forward and backward of every micro-batch.
-      const Bytes streamed = B(local * bpp.gathered * p.param_offload.fraction * 2 * m_mb);
-      off_t += std::max(Seconds{}, streamed / pcie - (st.fwd + st.bwd) * m_mb);
-    }
-    optimizer = std::max(optimizer, gpu_optimizer_time(local * (1 - opt_frac), bpp, gpu, cal));
-    offload_t = std::max(offload_t, off_t);
+    const OptimizerTime opt = optimizer_time(job, cal, params[k], st, m_mb);
+    optimizer = std::max(optimizer, opt.gpu);
+    offload_t = std::max(offload_t, opt.offload);
   }
   // Tied embeddings split across the pipeline: their gradients are all-reduced between first and last stage.
   Seconds emb_sync{};

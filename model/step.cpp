@@ -246,6 +246,21 @@ double zero3_gathers(const JobSpec& job, const StageKind& sk) {
   return 2.0 + recomputed;
 }
 
+OptimizerTime optimizer_time(const JobSpec& job, const Calibration& cal, const StageParams& params, const StageTimes& t, double m) {
+  const PlanSpec& p = job.plan;
+  const BytesPerParam bpp = bytes_per_param(job.training, p);
+  const double local = local_optimizer_params(p, shard_groups(p, job.cluster), params);
+  const double offloaded = p.optimizer_offload.moved();
+  OptimizerTime out;
+  out.gpu = gpu_optimizer_time(local * (1 - offloaded), bpp, job.cluster.node.gpu, cal);
+  out.offload = offloaded_optimizer_time(local * offloaded, job);
+  if (p.param_offload.moved() > 0) {
+    const Bytes streamed = B(local * bpp.gathered * p.param_offload.fraction * 2 * m);
+    out.offload += std::max(Seconds{}, streamed / job.cluster.node.pcie.bandwidth - (t.fwd + t.bwd) * m);
+  }
+  return out;
+}
+
 DataParallelTime data_parallel_time(const JobSpec& job, const Calibration& cal, const StageKind& sk, const StageParams& params,
                                     const StageTimes& t, double m) {
   const PlanSpec& p = job.plan;

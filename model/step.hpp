@@ -204,6 +204,17 @@ struct DataParallelTime {
 // `sk`'s stage index counts for the drain; `t` is its per-micro-batch time, `m` the micro-batches.
 DataParallelTime data_parallel_time(const JobSpec& job, const Calibration& cal, const StageKind& sk, const StageParams& params,
                                     const StageTimes& t, double m);
+// The optimizer end of a step for one stage kind, the evaluators' both (model/analytic.cpp,
+// model/workload.cpp): the GPU's share of the local parameters stepped on the GPU
+// (gpu_optimizer_time), the offloaded share on the host (offloaded_optimizer_time), and offloaded
+// parameters streamed in over PCIe for the forward and the backward of every micro-batch, of which
+// what the micro-batches' compute (t.fwd + t.bwd each) does not cover shows.
+struct OptimizerTime {
+  Seconds gpu;      // on-GPU Adam
+  Seconds offload;  // host optimizer and parameter streaming
+};
+OptimizerTime optimizer_time(const JobSpec& job, const Calibration& cal, const StageParams& params, const StageTimes& t, double m);
+
 // SMs one NCCL collective of group `g` takes (above): 2 per NIC up to 16; 16 inside the scale-up domain.
 int nccl_sms(const GroupPlacement& g, const NodeSpec& node);
 // FSDP / ZeRO-3 units of a stage kind (its transformer blocks, at least 1), and the parameter

@@ -119,15 +119,12 @@ std::optional<StepWork> build_step(const JobSpec& job, const Calibration& cal, s
   auto blocks = [&](bool is_moe) { return (is_moe && p.expert_tp == 1) ? 1 : 2; };
 
   const BytesPerParam bpp = bytes_per_param(tr, p);
-  const ShardGroups sg = shard_groups(p, cl);
-  const double opt_gpu_frac = 1.0 - p.optimizer_offload.moved();
   if (std::string why = layout_error(m, p); !why.empty()) {
     error = why;
     return std::nullopt;
   }
   const StageKinds kinds = stage_kinds(m, p);
   const PipelineLayout layout = plan_layout(m, p);
-  const BytesPerSecond pcie = cl.node.pcie.bandwidth;
   const double m_mb = static_cast<double>(w.micro_batches);
 
   w.stages.resize(p.pp);
@@ -223,20 +220,12 @@ std::optional<StepWork> build_step(const JobSpec& job, const Calibration& cal, s
     // simulator replays the collectives; what their CTAs take from compute is the model's.
     sw.zero3_units = zero3_units(k);
     sw.zero3_gathers = zero3_gathers(job, k);
-    sw.sm_slowdown = data_parallel_time(job, cal, k, params, stage_times(m, k, costs, p.recompute, p.recompute_layers), m_mb).sm_slowdown;
-    const double local = local_optimizer_params(p, sg, params);
-    const double on_gpu = local * opt_gpu_frac;
-    sw.optimizer = gpu_optimizer_time(on_gpu, bpp, cl.node.gpu, cal);
-    sw.offload = offloaded_optimizer_time(local - on_gpu, job);
-    if (p.param_offload.moved() > 0) {
-      Seconds fb{};
-      for (const ChunkWork& cw : sw.chunks)
-        for (const auto* v : {&cw.fwd, &cw.bwd, &cw.wgrad})
-          for (const Segment& s : *v)
-            if (s.kind == Segment::kCompute && !s.recompute) fb += s.time;
-      const Bytes streamed = B(local * bpp.gathered * p.param_offload.fraction * 2 * m_mb);
-      sw.offload += std::max(Seconds{}, streamed / pcie - fb * m_mb);
-    }
+    // The DP and optimizer ends of the step as the analytic evaluator computes them (model/step.hpp).
+    const StageTimes st = stage_times(m, k, costs, p.recompute, p.recompute_layers);
+    sw.sm_slowdown = data_parallel_time(job, cal, k, params, st, m_mb).sm_slowdown;
+    const OptimizerTime opt = optimizer_time(job, cal, params, st, m_mb);
+    sw.optimizer = opt.gpu;
+    sw.offload = opt.offload;
   }
   if (p.pp > 1) {
     w.p2p_bytes = pipeline_p2p_bytes(job);
