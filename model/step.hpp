@@ -1,7 +1,7 @@
 // One training step, described once (design.md, "model/step"): the stage kinds of the pipeline,
 // their parameters, the per-micro-batch time of each stage kind, the pipeline's closed form per
 // schedule, and the end-of-step work (optimizer, offload). The analytic evaluator
-// (model/analytic.cpp), the simulator's workload (sim/workload.cpp) and the planner's step-time
+// (model/analytic.cpp), the simulator's workload (model/workload.cpp) and the planner's step-time
 // bound (planner/search/bound.cpp) are all built from these functions, so they cannot drift apart.
 //
 //   const LayerContext ctx = layer_context(job, cal);

@@ -113,8 +113,9 @@ std::optional<StepWork> build_step(const JobSpec& job, const Calibration& cal, s
     tps.per_phase = full * ((p.tp - 1.0) / std::max(1, p.tp));
     tps.bus = group_bus_bandwidth(g, cl, cal);
     const Seconds hop = hop_latency(g, cl);
-    tps.latency_per_phase = ctx.sp ? cal.collective_latency + hop * (p.tp - 1.0)
-                                   : (cal.collective_latency + hop * (2.0 * std::ceil(std::log2(std::max(1, p.tp))))) / 2.0;
+    // SP: an all-gather or reduce-scatter per phase (ring); without: an all-reduce over two phases (tree).
+    tps.latency_per_phase = ctx.sp ? cal.collective_latency + hop * latency_steps(Collective::kReduceScatter, p.tp)
+                                   : (cal.collective_latency + hop * latency_steps(Collective::kAllReduce, std::max(1, p.tp))) / 2.0;
   }
   auto blocks = [&](bool is_moe) { return (is_moe && p.expert_tp == 1) ? 1 : 2; };
 

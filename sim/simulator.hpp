@@ -1,7 +1,7 @@
 // `trainplan simulate`: one training step of a fully specified job replayed on SimGrid 3.32.
 //
-// What is simulated. The step (sim/workload.hpp) is replayed op by op following the pipeline
-// schedule (sim/schedule.hpp): one actor per simulated pipeline rank runs its forwards and backwards;
+// What is simulated. The step (model/workload.hpp) is replayed op by op following the pipeline
+// schedule (model/schedule.hpp): one actor per simulated pipeline rank runs its forwards and backwards;
 // compute is a timed activity; TP collectives, pipeline activations and gradients, data-parallel
 // gradient reductions and ZeRO parameter gathers are network flows over the platform
 // (sim/platform.hpp), so they contend on shared NICs and oversubscribed switch uplinks.

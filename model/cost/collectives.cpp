@@ -37,6 +37,26 @@ Seconds hop_latency(const GroupPlacement& g, const ClusterSpec& cluster) {
   return cluster.node.nic.latency + cluster.topology.hop_latency * switch_hops;
 }
 
+CollectiveAlgorithm algorithm_of(Collective c) {
+  switch (c) {
+    case Collective::kAllReduce: return CollectiveAlgorithm::kTree;
+    case Collective::kAllGather:
+    case Collective::kReduceScatter: return CollectiveAlgorithm::kRing;
+    case Collective::kAllToAll:
+    case Collective::kSendRecv: return CollectiveAlgorithm::kDirect;
+  }
+  return CollectiveAlgorithm::kRing;
+}
+
+double latency_steps(Collective c, int n) {
+  switch (algorithm_of(c)) {
+    case CollectiveAlgorithm::kTree: return 2.0 * std::ceil(std::log2(static_cast<double>(n)));
+    case CollectiveAlgorithm::kRing: return n - 1.0;
+    case CollectiveAlgorithm::kDirect: return 1.0;
+  }
+  return n - 1.0;
+}
+
 Seconds collective_time(Collective c, Bytes bytes, const GroupPlacement& g, const ClusterSpec& cluster, const Calibration& cal) noexcept {
   const int n = g.size;
   if (n <= 1 || bytes.si() <= 0) return Seconds{};
@@ -45,12 +65,11 @@ Seconds collective_time(Collective c, Bytes bytes, const GroupPlacement& g, cons
   const double frac = static_cast<double>(n - 1) / n;
   switch (c) {
     case Collective::kAllReduce: {
-      // Ring bandwidth term; latency of NCCL's double binary tree, 2·log2(n) hops (NCCL 2.4+).
-      const double steps = 2.0 * std::ceil(std::log2(static_cast<double>(n)));
-      return bytes / bus * (2.0 * frac) + cal.collective_latency + hop * steps;
+      // Ring bandwidth term; latency of NCCL's double binary tree (latency_steps).
+      return bytes / bus * (2.0 * frac) + cal.collective_latency + hop * latency_steps(c, n);
     }
     case Collective::kAllGather:
-    case Collective::kReduceScatter: return bytes / bus * frac + cal.collective_latency + hop * (n - 1.0);
+    case Collective::kReduceScatter: return bytes / bus * frac + cal.collective_latency + hop * latency_steps(c, n);
     case Collective::kAllToAll: {
       // Intra-node share over NVLink, the rest through the GPU's own NIC share (no ring reuse).
       const NodeSpec& nd = cluster.node;
@@ -59,9 +78,10 @@ Seconds collective_time(Collective c, Bytes bytes, const GroupPlacement& g, cons
       const BytesPerSecond nvl = nd.scale_up.bandwidth * cal.nvlink_efficiency;
       const double oversub = g.crosses_leaf ? cluster.topology.oversubscription : 1.0;
       const BytesPerSecond nic = nd.nic.bandwidth * (static_cast<double>(nd.nics) / nd.gpus_per_node * cal.network_efficiency / oversub);
-      return std::max(bytes * local / nvl, remote > 0 ? bytes * remote / nic : Seconds{}) + cal.collective_latency + hop;
+      return std::max(bytes * local / nvl, remote > 0 ? bytes * remote / nic : Seconds{}) + cal.collective_latency +
+             hop * latency_steps(c, n);
     }
-    case Collective::kSendRecv: return bytes / bus + cal.p2p_latency + hop;
+    case Collective::kSendRecv: return bytes / bus + cal.p2p_latency + hop * latency_steps(c, n);
   }
   return Seconds{};
 }

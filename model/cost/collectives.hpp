@@ -21,6 +21,16 @@ namespace trainplan {
 
 enum class Collective { kAllReduce, kAllGather, kReduceScatter, kAllToAll, kSendRecv };
 
+// The algorithm whose latency a collective pays, as NCCL runs it: a ring for all-gather and
+// reduce-scatter (n − 1 steps), the double binary tree for all-reduce's latency (2·⌈log2 n⌉ steps,
+// NCCL 2.4+; its bandwidth term stays the ring's), direct sends for all-to-all and send/recv (one
+// step). The analytic collectives, the step description's TP phases and the simulator's DP rings
+// all take their hop counts from here.
+enum class CollectiveAlgorithm { kRing, kTree, kDirect };
+CollectiveAlgorithm algorithm_of(Collective c);
+// Latency steps (hops) of collective `c` on n ranks by its algorithm.
+double latency_steps(Collective c, int n);
+
 struct GroupPlacement {
   int size = 1;
   int per_node = 1;         // members on one node

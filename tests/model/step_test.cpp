@@ -130,6 +130,23 @@ std::array<StageTimes, 3> times(double first, double middle, double last, double
   return t;
 }
 
+// NCCL's algorithms name the latency steps: ring n − 1, double binary tree 2·⌈log2 n⌉, direct 1;
+// collective_time charges exactly those hops (a zero-byte-bandwidth check: the latency part alone).
+TEST(Collectives, AlgorithmsNameTheirLatencySteps) {
+  EXPECT_EQ(algorithm_of(Collective::kAllReduce), CollectiveAlgorithm::kTree);
+  EXPECT_EQ(algorithm_of(Collective::kReduceScatter), CollectiveAlgorithm::kRing);
+  EXPECT_EQ(algorithm_of(Collective::kAllToAll), CollectiveAlgorithm::kDirect);
+  EXPECT_DOUBLE_EQ(latency_steps(Collective::kAllGather, 16), 15.0);
+  EXPECT_DOUBLE_EQ(latency_steps(Collective::kAllReduce, 16), 8.0);
+  EXPECT_DOUBLE_EQ(latency_steps(Collective::kAllReduce, 17), 10.0);
+  EXPECT_DOUBLE_EQ(latency_steps(Collective::kSendRecv, 2), 1.0);
+  Fixture f("llama3-70b", "dgx-h100-superpod");
+  const GroupPlacement g = place_group(16, 8, f.cluster);  // one GPU on each of 16 nodes
+  const Seconds tiny = collective_time(Collective::kReduceScatter, B(1), g, f.cluster, f.cal);
+  const Seconds lat = f.cal.collective_latency + hop_latency(g, f.cluster) * 15.0;
+  EXPECT_NEAR(tiny.si(), lat.si(), 1e-9);
+}
+
 TEST(Pipeline, OneFOneBIsFillSteadyStateAndDrain) {
   const StageKinds k = three_kinds();
   PlanSpec p = four_stages(Schedule::k1F1B);
