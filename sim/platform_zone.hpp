@@ -18,7 +18,7 @@ namespace trainplan::sim {
 
 // What the engine's actors need routes for.
 struct NeededRoutes {
-  std::set<int> host_ranks;            // GPUs that get a SimGrid host
+  std::set<int> host_ranks;             // GPUs that get a SimGrid host
   std::set<std::pair<int, int>> pairs;  // (src, dst) GPU routes
   std::vector<int> offload_ranks;       // GPUs with a route to their node's host memory
 };

@@ -105,8 +105,9 @@ StageActor::StageActor(Ctx& ctx, int s_, int k_, int t_, int actor_index_)
   frac = ring.size > 1 ? (ring.size - 1.0) / ring.size : 0.0;
   // Gradient reduction: ZeRO 0 all-reduce (reduce-scatter + all-gather), else reduce-scatter.
   red_bytes = w.zero >= 3 ? 0.0 : sw.grad_bytes.si() * frac * (w.zero == 0 ? 2.0 : 1.0);
-  red_lat = ring.size <= 1 ? 0.0
-                           : coll_lat + dp_hop * latency_steps(w.zero == 0 ? Collective::kAllReduce : Collective::kReduceScatter, ring.size);
+  red_lat = ring.size <= 1
+                ? 0.0
+                : coll_lat + dp_hop * latency_steps(w.zero == 0 ? Collective::kAllReduce : Collective::kReduceScatter, ring.size);
   red_waves = w.zero == 0 ? 2.0 : 1.0;
   bucket_tail = w.overlap_grad_reduce ? 0.05 : 1.0;  // the last bucket starts after backward
   w_done.assign(ops.size(), 0);
@@ -237,9 +238,7 @@ void StageActor::run_pending_w(sg4::Mailbox* box) {
 
 // ZeRO-3 gathers (and reduces) the parameters of the chunk an op runs: its share of the stage's
 // layers (with interleaving each op runs one of v chunks).
-double StageActor::chunk_share(const ChunkWork& ch) const {
-  return stage_layers > 0 ? static_cast<double>(ch.layers) / stage_layers : 1.0;
-}
+double StageActor::chunk_share(const ChunkWork& ch) const { return stage_layers > 0 ? static_cast<double>(ch.layers) / stage_layers : 1.0; }
 
 void StageActor::zero3_latency(const Launched& l, const ChunkWork& ch, double calls) {
   const double done = l.finish + z3_call * calls * std::max(1.0, std::round(sw.zero3_units * chunk_share(ch)));

@@ -26,21 +26,6 @@ const char* row_status_name(RowStatus s) {
 
 namespace {
 
-// The catalog node for a GPU key and scale-up fabric (validation README: system.gpu / scale_up).
-std::string node_for(const std::string& gpu, const std::string& scale_up) {
-  if (gpu == "v100-sxm2-32gb") return scale_up == "nvlink2-nvswitch" || scale_up.empty() ? "dgx2-v100" : "dgx1-v100";
-  if (gpu == "a100-sxm4-40gb") return "dgx-a100-40gb";
-  if (gpu == "a100-sxm4-80gb") return "dgx-a100";
-  if (gpu == "h100-sxm5-80gb") return "dgx-h100";
-  if (gpu == "h800-sxm5-80gb") return "hgx-h800";
-  if (gpu == "h200-sxm-141gb") return "hgx-h200";
-  if (gpu == "b200-sxm-180gb") return "dgx-b200";
-  if (gpu == "gb200-nvl72") return "gb200-nvl72-tray";
-  if (gpu == "gb300-nvl72") return "gb300-nvl72-tray";
-  if (gpu == "mi250x") return "frontier-node";
-  return "";
-}
-
 template <class T>
 std::optional<T> opt(const Json& j, const char* key) {
   if (!j.is_object() || !j.contains(key) || j[key].is_null()) return std::nullopt;
@@ -98,7 +83,67 @@ std::optional<std::string> bad_measurement(const Json& meas) {
 
 }  // namespace
 
+std::optional<RowContext> load_row_context(const Catalog& catalog, Diagnostics& diag) {
+  RowContext ctx;
+  ctx.catalog = &catalog;
+  std::optional<FrameworkProfiles> profiles = load_framework_profiles(catalog, diag);
+  const std::string path = catalog.dir() + "/validation/gpu-nodes.json";
+  const std::optional<Json> doc = load_json_file(path, diag);
+  if (!profiles || !doc) return std::nullopt;
+  ctx.profiles = std::move(*profiles);
+  const size_t before = diag.items().size();
+  ObjectReader top(Node{&*doc, path, "", &diag});
+  if (!top.valid()) return std::nullopt;
+  if (top.string("schema") != "trainplan-gpu-nodes/1") top.node().at("schema").error("expected \"trainplan-gpu-nodes/1\"");
+  top.string("description", "");
+  const Node list = top.required_child("nodes");
+  if (list.json && !list.json->is_array()) list.error("expected an array of {gpu, scale_up?, node, source}");
+  for (size_t i = 0; list.json && list.json->is_array() && i < list.json->size(); ++i) {
+    ObjectReader e(list.at(i));
+    if (!e.valid()) continue;
+    GpuNode n;
+    n.gpu = e.string("gpu");
+    n.node = e.string("node");
+    e.string("source");
+    if (std::optional<Node> su = e.child("scale_up")) {
+      if (!su->json->is_array()) su->error("expected a list of scale-up fabric names (\"\" for none stated)");
+      std::vector<std::string> names;
+      for (size_t k = 0; su->json->is_array() && k < su->json->size(); ++k) {
+        if ((*su->json)[k].is_string())
+          names.push_back((*su->json)[k].get<std::string>());
+        else
+          su->at(k).error("expected a string");
+      }
+      n.scale_up = std::move(names);
+    }
+    if (!n.node.empty() && !catalog.find("nodes", n.node))
+      e.node().at("node").error("expected a node of configs/nodes (got \"" + n.node + "\")");
+    e.finish();
+    ctx.nodes.push_back(std::move(n));
+  }
+  top.finish();
+  if (diag.items().size() != before) return std::nullopt;
+  return ctx;
+}
+
+std::string node_for(const std::vector<GpuNode>& nodes, const std::string& gpu, const std::string& scale_up) {
+  for (const GpuNode& n : nodes)
+    if (n.gpu == gpu && (!n.scale_up || std::find(n.scale_up->begin(), n.scale_up->end(), scale_up) != n.scale_up->end())) return n.node;
+  return "";
+}
+
 std::optional<RowJob> row_to_job(const Json& run, const Catalog& catalog, std::string& reason) {
+  Diagnostics d;
+  const std::optional<RowContext> ctx = load_row_context(catalog, d);
+  if (!ctx) {
+    reason = "validation data: " + (d.items().empty() ? std::string("unreadable") : d.items().front().to_string());
+    return std::nullopt;
+  }
+  return row_to_job(run, *ctx, reason);
+}
+
+std::optional<RowJob> row_to_job(const Json& run, const RowContext& ctx, std::string& reason) {
+  const Catalog& catalog = *ctx.catalog;
   const Json& sys = run.at("system");
   const Json& mod = run.at("model");
   const Json& par = run.at("parallelism");
@@ -132,7 +177,7 @@ std::optional<RowJob> row_to_job(const Json& run, const Catalog& catalog, std::s
     if (out_of_range(par, key, 1)) return std::nullopt;
   if (out_of_range(par, "zero_stage", 0)) return std::nullopt;
   auto gpu = opt<std::string>(sys, "gpu");
-  std::string node_key = gpu ? node_for(*gpu, opt<std::string>(sys, "scale_up").value_or("")) : "";
+  std::string node_key = gpu ? node_for(ctx.nodes, *gpu, opt<std::string>(sys, "scale_up").value_or("")) : "";
   if (node_key.empty()) {
     reason = "no catalog node for GPU " + gpu.value_or("null");
     return std::nullopt;
@@ -265,7 +310,7 @@ std::optional<RowJob> row_to_job(const Json& run, const Catalog& catalog, std::s
   {
     // The run's framework at its date, never its id or source (model/spec/era.hpp).
     Diagnostics d;
-    const std::optional<SoftwareEra> era = software_era(catalog, t.framework, t.date, d);
+    const std::optional<SoftwareEra> era = era_of(ctx.profiles, t.framework, t.date, d);
     if (!era) {
       reason = "framework profiles: " + (d.items().empty() ? std::string("unreadable") : d.items().front().to_string());
       return std::nullopt;
@@ -432,6 +477,9 @@ ValidationReport validate_runs(const Json& doc, const std::string& file, const C
   }
   // The frameworks' defaults and recipes the fill reads (fill.hpp), once for the file.
   const std::optional<FillData> fill_data = load_fill_data(catalog, diag);
+  // The framework profiles and the GPU → node map, once for the file too.
+  const std::optional<RowContext> row_ctx = load_row_context(catalog, diag);
+  if (!row_ctx) return rep;
   std::set<std::string> seen_ids;
   for (size_t i = 0; i < doc["runs"].size(); ++i) {
     const Json& run = doc["runs"][i];
@@ -450,7 +498,7 @@ ValidationReport validate_runs(const Json& doc, const std::string& file, const C
         row.reason = run.value("unusable_reason", Json()).is_string() ? run["unusable_reason"].get<std::string>() : "usable: false";
       } else {
         std::string reason;
-        auto rj = row_to_job(run, catalog, reason);
+        auto rj = row_to_job(run, *row_ctx, reason);
         if (!rj) {
           row.status = RowStatus::kUnsupported;
           row.reason = reason;

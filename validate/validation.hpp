@@ -75,6 +75,23 @@ struct RowJob {
   bool uneven_layout = false;     // layers not divisible by pp: uneven first/last stages
   bool layers_accounted = false;  // a stated interleaving the layers fill only with the embedding and loss counted
 };
+// What every row reads, loaded once per validation file: the catalog, the framework profiles
+// (model/spec/era.hpp) and the GPU → node map (configs/validation/gpu-nodes.json).
+struct GpuNode {
+  std::string gpu, node;
+  std::optional<std::vector<std::string>> scale_up;  // none: any
+};
+struct RowContext {
+  const Catalog* catalog = nullptr;
+  FrameworkProfiles profiles;
+  std::vector<GpuNode> nodes;
+};
+std::optional<RowContext> load_row_context(const Catalog& catalog, Diagnostics& diag);
+// The catalog node for a run's GPU and scale-up fabric ("" when the map has none).
+std::string node_for(const std::vector<GpuNode>& nodes, const std::string& gpu, const std::string& scale_up);
+
+std::optional<RowJob> row_to_job(const Json& run, const RowContext& ctx, std::string& reason);
+// The same, loading the context for this one row (tests).
 std::optional<RowJob> row_to_job(const Json& run, const Catalog& catalog, std::string& reason);
 
 // Calibration supplier per GPU (so that fitting can vary it).

@@ -12,7 +12,10 @@
 #pragma once
 
 #include <array>
+#include <functional>
+#include <map>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "model/json_reader.hpp"
@@ -81,5 +84,15 @@ int date_month(std::string_view date);
 // The era of `framework` (kUnstated: the assumed one, framework.hpp) at `date`, read from the
 // catalog's frameworks/frameworks.json; nullopt with errors naming the file and JSON path.
 std::optional<SoftwareEra> software_era(const Catalog& catalog, Framework framework, std::string_view date, Diagnostics& diag);
+
+// Every profile of frameworks/frameworks.json, read and checked once (a validation run dates all its
+// rows from one read), and the era of one framework at a date from them.
+struct FrameworkProfiles {
+  std::string path;  // for messages
+  std::map<std::string, std::array<FeatureSince, kFeatureCount>, std::less<>> by_name;
+};
+std::optional<FrameworkProfiles> load_framework_profiles(const Catalog& catalog, Diagnostics& diag);
+// nullopt with an error at /frameworks/<name> when the file has no profile for it.
+std::optional<SoftwareEra> era_of(const FrameworkProfiles& profiles, Framework framework, std::string_view date, Diagnostics& diag);
 
 }  // namespace trainplan
