@@ -2,6 +2,9 @@
 // multi-latent attention rows, which carry no MLA dimensions.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "model/pipeline_layout.hpp"
 #include "model/step.hpp"
 #include "tests/validate/public_runs.hpp"
@@ -113,6 +116,34 @@ TEST(ValidationInput, BadMeasurementsDuplicateIdsAndUnknownKeysAreReported) {
   EXPECT_NE(all.find("runs.json:/runs/1/id: duplicate id"), std::string::npos) << all;
   EXPECT_NE(all.find("runs.json:/runs/1/comment_by_hand: unknown key"), std::string::npos) << all;
   EXPECT_EQ(rep.predicted, 0);
+}
+
+// The GPU → node map is data (configs/validation/gpu-nodes.json): the V100 fabric picks DGX-2 or
+// DGX-1, and an entry naming a node the catalog lacks is an error at its JSON path.
+TEST(ValidationRow, GpuNodeMapIsDataCheckedAgainstTheCatalog) {
+  const test::PublicRuns runs;
+  Diagnostics d;
+  const auto ctx = load_row_context(runs.catalog, d);
+  ASSERT_TRUE(ctx.has_value()) << (d.items().empty() ? "" : d.items().front().to_string());
+  EXPECT_EQ(node_for(ctx->nodes, "v100-sxm2-32gb", ""), "dgx2-v100");
+  EXPECT_EQ(node_for(ctx->nodes, "v100-sxm2-32gb", "nvlink2"), "dgx1-v100");
+  EXPECT_EQ(node_for(ctx->nodes, "h100-sxm5-80gb", "nvlink4-nvswitch"), "dgx-h100");
+  EXPECT_EQ(node_for(ctx->nodes, "tpu-v5p", ""), "");
+
+  const auto dir = std::filesystem::temp_directory_path() / "trainplan-gpu-nodes-test";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir / "validation");
+  std::filesystem::create_directories(dir / "nodes");
+  std::filesystem::copy(std::string(CONFIG_DIR) + "/frameworks", dir / "frameworks");
+  std::ofstream(dir / "validation" / "gpu-nodes.json")
+      << R"({"schema": "trainplan-gpu-nodes/1", "nodes": [{"gpu": "h100-sxm5-80gb", "node": "no-such-node", "source": "test"}]})";
+  Diagnostics bad;
+  const Catalog other(dir.string());
+  EXPECT_FALSE(load_row_context(other, bad).has_value());
+  ASSERT_FALSE(bad.items().empty());
+  EXPECT_EQ(bad.items().front().pointer, "/nodes/0/node");
+  EXPECT_NE(bad.items().front().message.find("no-such-node"), std::string::npos);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
