@@ -68,6 +68,40 @@ void report_unknown_keys(const Json& run, const Node& rn) {
   }
 }
 
+// The enumerated fields of a run (public-runs.README.md) and their values: a value outside them
+// makes the row unsupported with the reason, never a silent default (an unknown activation once
+// became squared ReLU, an unknown recomputation none).
+struct Enumerated {
+  const char* section;
+  const char* key;
+  std::vector<const char*> values;
+};
+const std::vector<Enumerated>& enumerated_fields() {
+  static const std::vector<Enumerated> kFields = {
+      {"model", "activation", {"gelu", "swiglu"}},
+      {"model", "attention", {"mha", "gqa", "mla"}},
+      {"parallelism", "activation_recomputation", {"none", "selective", "full"}},
+      {"parallelism", "fsdp", {"full_shard", "shard_grad_op", "megatron_fsdp"}},
+      {"parallelism", "offload", {"none", "params", "params+optimizer"}},
+      {"measured", "tflops_definition", {"model", "hardware"}},
+  };
+  return kFields;
+}
+
+std::optional<std::string> bad_enumerated(const Json& run) {
+  for (const Enumerated& f : enumerated_fields()) {
+    if (!run.contains(f.section) || !run[f.section].is_object()) continue;
+    const Json& obj = run[f.section];
+    if (!obj.contains(f.key) || obj[f.key].is_null()) continue;
+    const Json& v = obj[f.key];
+    if (v.is_string() && std::find(f.values.begin(), f.values.end(), v.get<std::string>()) != f.values.end()) continue;
+    std::string expected;
+    for (const char* name : f.values) expected += std::string(expected.empty() ? "" : ", ") + "\"" + name + "\"";
+    return std::string(f.section) + "." + f.key + ": expected one of " + expected + " or null (got " + describe(v) + ")";
+  }
+  return std::nullopt;
+}
+
 // What was measured must be a positive, finite number: a time of 0 once gave every row 0 % error.
 std::optional<std::string> bad_measurement(const Json& meas) {
   for (const char* key : {"iteration_time_s", "tokens_per_s_per_gpu", "tflops_per_gpu", "mfu_pct"}) {
@@ -144,6 +178,10 @@ std::optional<RowJob> row_to_job(const Json& run, const Catalog& catalog, std::s
 
 std::optional<RowJob> row_to_job(const Json& run, const RowContext& ctx, std::string& reason) {
   const Catalog& catalog = *ctx.catalog;
+  if (std::optional<std::string> bad = bad_enumerated(run)) {
+    reason = "unsupported value: " + *bad;
+    return std::nullopt;
+  }
   const Json& sys = run.at("system");
   const Json& mod = run.at("model");
   const Json& par = run.at("parallelism");

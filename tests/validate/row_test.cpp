@@ -146,5 +146,25 @@ TEST(ValidationRow, GpuNodeMapIsDataCheckedAgainstTheCatalog) {
   std::filesystem::remove_all(dir);
 }
 
+// An enumerated field outside its values makes the row unsupported with the field and the values
+// expected, never a default (an unknown activation once became squared ReLU).
+TEST(ValidationRow, UnknownEnumeratedValuesAreUnsupportedNotDefaults) {
+  const test::PublicRuns runs;
+  std::string reason;
+  Json r = llama_row();
+  r["model"]["activation"] = "geglu";
+  EXPECT_FALSE(row_to_job(r, runs.catalog, reason).has_value());
+  EXPECT_EQ(reason, "unsupported value: model.activation: expected one of \"gelu\", \"swiglu\" or null (got \"geglu\")");
+  r = llama_row();
+  r["parallelism"]["activation_recomputation"] = "partial";
+  EXPECT_FALSE(row_to_job(r, runs.catalog, reason).has_value());
+  EXPECT_NE(reason.find("parallelism.activation_recomputation"), std::string::npos);
+  r = llama_row();
+  r["parallelism"]["offload"] = 3;
+  EXPECT_FALSE(row_to_job(r, runs.catalog, reason).has_value());
+  EXPECT_NE(reason.find("(got 3)"), std::string::npos);
+  EXPECT_TRUE(row_to_job(llama_row(), runs.catalog, reason).has_value()) << reason;
+}
+
 }  // namespace
 }  // namespace trainplan
