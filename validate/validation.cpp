@@ -117,79 +117,15 @@ std::optional<std::string> bad_measurement(const Json& meas) {
 
 }  // namespace
 
-std::optional<RowContext> load_row_context(const Catalog& catalog, Diagnostics& diag) {
-  RowContext ctx;
-  ctx.catalog = &catalog;
-  std::optional<FrameworkProfiles> profiles = load_framework_profiles(catalog, diag);
-  const std::string path = catalog.dir() + "/validation/gpu-nodes.json";
-  const std::optional<Json> doc = load_json_file(path, diag);
-  if (!profiles || !doc) return std::nullopt;
-  ctx.profiles = std::move(*profiles);
-  const size_t before = diag.items().size();
-  ObjectReader top(Node{&*doc, path, "", &diag});
-  if (!top.valid()) return std::nullopt;
-  if (top.string("schema") != "trainplan-gpu-nodes/1") top.node().at("schema").error("expected \"trainplan-gpu-nodes/1\"");
-  top.string("description", "");
-  const Node list = top.required_child("nodes");
-  if (list.json && !list.json->is_array()) list.error("expected an array of {gpu, scale_up?, node, source}");
-  for (size_t i = 0; list.json && list.json->is_array() && i < list.json->size(); ++i) {
-    ObjectReader e(list.at(i));
-    if (!e.valid()) continue;
-    GpuNode n;
-    n.gpu = e.string("gpu");
-    n.node = e.string("node");
-    e.string("source");
-    if (std::optional<Node> su = e.child("scale_up")) {
-      if (!su->json->is_array()) su->error("expected a list of scale-up fabric names (\"\" for none stated)");
-      std::vector<std::string> names;
-      for (size_t k = 0; su->json->is_array() && k < su->json->size(); ++k) {
-        if ((*su->json)[k].is_string())
-          names.push_back((*su->json)[k].get<std::string>());
-        else
-          su->at(k).error("expected a string");
-      }
-      n.scale_up = std::move(names);
-    }
-    if (!n.node.empty() && !catalog.find("nodes", n.node))
-      e.node().at("node").error("expected a node of configs/nodes (got \"" + n.node + "\")");
-    e.finish();
-    ctx.nodes.push_back(std::move(n));
-  }
-  top.finish();
-  if (diag.items().size() != before) return std::nullopt;
-  return ctx;
-}
+namespace {
 
-std::string node_for(const std::vector<GpuNode>& nodes, const std::string& gpu, const std::string& scale_up) {
-  for (const GpuNode& n : nodes)
-    if (n.gpu == gpu && (!n.scale_up || std::find(n.scale_up->begin(), n.scale_up->end(), scale_up) != n.scale_up->end())) return n.node;
-  return "";
-}
-
-std::optional<RowJob> row_to_job(const Json& run, const Catalog& catalog, std::string& reason) {
-  Diagnostics d;
-  const std::optional<RowContext> ctx = load_row_context(catalog, d);
-  if (!ctx) {
-    reason = "validation data: " + (d.items().empty() ? std::string("unreadable") : d.items().front().to_string());
-    return std::nullopt;
-  }
-  return row_to_job(run, *ctx, reason);
-}
-
-std::optional<RowJob> row_to_job(const Json& run, const RowContext& ctx, std::string& reason) {
-  const Catalog& catalog = *ctx.catalog;
-  if (std::optional<std::string> bad = bad_enumerated(run)) {
-    reason = "unsupported value: " + *bad;
-    return std::nullopt;
-  }
+// A number out of range makes the row no job (and would divide by zero below); values beyond
+// int are caught too, as get<int> would wrap them.
+bool numbers_in_range(const Json& run, std::string& reason) {
   const Json& sys = run.at("system");
   const Json& mod = run.at("model");
   const Json& par = run.at("parallelism");
   const Json& tr = run.at("training");
-  RowJob rj;
-  JobSpec& job = rj.job;
-  // A number out of range makes the row no job (and would divide by zero below); values beyond
-  // int are caught too, as get<int> would wrap them.
   auto out_of_range = [&reason](const Json& obj, const char* key, long long min) {
     if (!obj.is_object() || !obj.contains(key) || obj[key].is_null()) return false;
     const Json& v = obj[key];
@@ -202,41 +138,52 @@ std::optional<RowJob> row_to_job(const Json& run, const RowContext& ctx, std::st
     return true;
   };
   for (const char* key : {"num_gpus", "gpus_per_node", "nics_per_node", "nic_gbps"})
-    if (out_of_range(sys, key, 1)) return std::nullopt;
+    if (out_of_range(sys, key, 1)) return false;
   for (const char* key : {"num_layers", "hidden_size", "num_attention_heads", "num_kv_heads", "ffn_hidden_size", "vocab_size", "seq_len"})
-    if (out_of_range(mod, key, 1)) return std::nullopt;
+    if (out_of_range(mod, key, 1)) return false;
   if (mod.contains("moe") && mod["moe"].is_object()) {
     for (const char* key : {"num_experts", "top_k", "expert_ffn_hidden_size"})
-      if (out_of_range(mod["moe"], key, 1)) return std::nullopt;
-    if (out_of_range(mod["moe"], "shared_experts", 0)) return std::nullopt;
+      if (out_of_range(mod["moe"], key, 1)) return false;
+    if (out_of_range(mod["moe"], "shared_experts", 0)) return false;
   }
-  if (out_of_range(tr, "global_batch_size", 1)) return std::nullopt;
+  if (out_of_range(tr, "global_batch_size", 1)) return false;
   for (const char* key : {"tp", "pp", "dp", "cp", "ep", "virtual_pipeline_stages", "micro_batch_size"})
-    if (out_of_range(par, key, 1)) return std::nullopt;
-  if (out_of_range(par, "zero_stage", 0)) return std::nullopt;
+    if (out_of_range(par, key, 1)) return false;
+  if (out_of_range(par, "zero_stage", 0)) return false;
+  return true;
+}
+
+// The run's system as a cluster of catalog nodes (configs/validation/gpu-nodes.json) with the
+// row's GPUs per node, NICs and NIC rate.
+bool read_row_cluster(const Json& sys, const RowContext& ctx, ClusterSpec& cluster, std::string& reason) {
+  const Catalog& catalog = *ctx.catalog;
   auto gpu = opt<std::string>(sys, "gpu");
   std::string node_key = gpu ? node_for(ctx.nodes, *gpu, opt<std::string>(sys, "scale_up").value_or("")) : "";
   if (node_key.empty()) {
     reason = "no catalog node for GPU " + gpu.value_or("null");
-    return std::nullopt;
+    return false;
   }
   Diagnostics diag;
   Json node_ref = node_key;
-  job.cluster.node = read_node(Node{&node_ref, "<validation>", "", &diag}, catalog);
+  cluster.node = read_node(Node{&node_ref, "<validation>", "", &diag}, catalog);
   if (!diag.ok()) {
     reason = diag.items()[0].to_string();
-    return std::nullopt;
+    return false;
   }
-  if (auto g = opt<int>(sys, "gpus_per_node")) job.cluster.node.gpus_per_node = *g;
-  if (auto n = opt<int>(sys, "nics_per_node")) job.cluster.node.nics = *n;
-  if (auto r = opt<double>(sys, "nic_gbps")) job.cluster.node.nic.bandwidth = Gbps(*r);
-  job.cluster.node.scale_up_domain = std::max(job.cluster.node.scale_up_domain, job.cluster.node.gpus_per_node);
+  if (auto g = opt<int>(sys, "gpus_per_node")) cluster.node.gpus_per_node = *g;
+  if (auto n = opt<int>(sys, "nics_per_node")) cluster.node.nics = *n;
+  if (auto r = opt<double>(sys, "nic_gbps")) cluster.node.nic.bandwidth = Gbps(*r);
+  cluster.node.scale_up_domain = std::max(cluster.node.scale_up_domain, cluster.node.gpus_per_node);
   const int gpus = sys.at("num_gpus").get<int>();
-  job.cluster.nodes =
-      static_cast<int>((static_cast<long long>(gpus) + job.cluster.node.gpus_per_node - 1) / job.cluster.node.gpus_per_node);
-  job.cluster.name = "validation";
-  job.cluster.topology = TopologySpec{TopologyKind::kRailOptimized, 1.0, us(0.5), 32};
+  cluster.nodes = static_cast<int>((static_cast<long long>(gpus) + cluster.node.gpus_per_node - 1) / cluster.node.gpus_per_node);
+  cluster.name = "validation";
+  cluster.topology = TopologySpec{TopologyKind::kRailOptimized, 1.0, us(0.5), 32};
+  return true;
+}
 
+// The run's model; the MLP family sets the architecture's other choices (README, model.activation).
+bool read_row_model(const Json& mod, RowJob& rj, std::string& reason) {
+  JobSpec& job = rj.job;
   ModelSpec& m = job.model;
   m.name = mod.value("name", "model");
   m.layers = mod.at("num_layers").get<int>();
@@ -245,7 +192,7 @@ std::optional<RowJob> row_to_job(const Json& run, const RowContext& ctx, std::st
   m.kv_heads = opt<int>(mod, "num_kv_heads").value_or(m.heads);
   if (m.kv_heads > m.heads || m.heads % m.kv_heads != 0) {
     reason = "malformed run: num_kv_heads must divide num_attention_heads";
-    return std::nullopt;
+    return false;
   }
   m.head_dim = static_cast<int>(m.hidden / m.heads);
   m.ffn_hidden = mod.at("ffn_hidden_size").get<long long>();
@@ -279,7 +226,7 @@ std::optional<RowJob> row_to_job(const Json& run, const RowContext& ctx, std::st
     s.shared_ffn_hidden = s.expert_ffn_hidden;
     if (s.top_k > s.experts) {
       reason = "malformed run: moe top_k must not exceed num_experts";
-      return std::nullopt;
+      return false;
     }
     m.moe = s;
   }
@@ -290,12 +237,19 @@ std::optional<RowJob> row_to_job(const Json& run, const RowContext& ctx, std::st
     m.mla = MlaSpec{1536, 512, 128, 64, 128};
     rj.mla_assumed = true;
   }
+  return true;
+}
 
+// The run's training: batch, sequence, precision, and the software that ran with its era.
+bool read_row_training(const Json& run, const RowContext& ctx, RowJob& rj, std::string& reason) {
+  const Json& tr = run.at("training");
+  JobSpec& job = rj.job;
+  const ModelSpec& m = job.model;
   TrainingSpec& t = job.training;
   auto gbs = opt<long long>(tr, "global_batch_size");
   if (!gbs) {
     reason = "no global batch size (the global batch is never guessed)";
-    return std::nullopt;
+    return false;
   }
   t.global_batch = *gbs;
   t.sequence_length = m.max_sequence;
@@ -306,7 +260,7 @@ std::optional<RowJob> row_to_job(const Json& run, const RowContext& ctx, std::st
     t.precision = read_precision_value(Node{&pj, "", "", &d2});
     if (!d2.ok()) {
       reason = "unknown precision " + prec;
-      return std::nullopt;
+      return false;
     }
   }
   // The software that ran (validation README: training.framework, framework_version, date).
@@ -314,7 +268,7 @@ std::optional<RowJob> row_to_job(const Json& run, const RowContext& ctx, std::st
     auto f = tr["framework"].is_string() ? parse_framework(tr["framework"].get<std::string>()) : std::nullopt;
     if (!f) {
       reason = "malformed run: training.framework must be one of " + framework_choices() + " (got " + describe(tr["framework"]) + ")";
-      return std::nullopt;
+      return false;
     }
     t.framework = *f;
   }
@@ -322,11 +276,31 @@ std::optional<RowJob> row_to_job(const Json& run, const RowContext& ctx, std::st
   if (run.contains("date") && !run["date"].is_null()) {
     if (!run["date"].is_string() || !valid_date(run["date"].get<std::string>())) {
       reason = "malformed run: date must be \"YYYY\" or \"YYYY-MM\" (got " + describe(run["date"]) + ")";
-      return std::nullopt;
+      return false;
     }
     t.date = run["date"].get<std::string>();
   }
+  {
+    // The run's framework at its date, never its id or source (model/spec/era.hpp).
+    Diagnostics d;
+    const std::optional<SoftwareEra> era = era_of(ctx.profiles, t.framework, t.date, d);
+    if (!era) {
+      reason = "framework profiles: " + (d.items().empty() ? std::string("unreadable") : d.items().front().to_string());
+      return false;
+    }
+    rj.era = *era;
+    t.era = *era;  // the evaluator refuses a stated feature the run's software lacked (plan_knobs.hpp)
+  }
+  return true;
+}
 
+bool read_row_knobs(const Json& run, int gpus, RowJob& rj, std::string& reason);
+
+// The run's parallelism as a plan; the unstated knobs are marked free for the fill (fill.hpp).
+bool read_row_plan(const Json& run, int gpus, RowJob& rj, std::string& reason) {
+  const Json& par = run.at("parallelism");
+  JobSpec& job = rj.job;
+  const ModelSpec& m = job.model;
   PlanSpec& p = job.plan;
   p.tp = par.at("tp").get<int>();
   p.pp = par.at("pp").get<int>();
@@ -336,7 +310,7 @@ std::optional<RowJob> row_to_job(const Json& run, const RowContext& ctx, std::st
     const auto layout = planner::stage_layout(m.layers, p.pp);
     if (!layout) {
       reason = "malformed run: " + std::to_string(m.layers) + " layers cannot be split over pp " + std::to_string(p.pp);
-      return std::nullopt;
+      return false;
     }
     p.first_stage_layers = layout->first;
     p.last_stage_layers = layout->last;
@@ -345,17 +319,17 @@ std::optional<RowJob> row_to_job(const Json& run, const RowContext& ctx, std::st
   p.dp = par.at("dp").get<int>();
   p.cp = opt<int>(par, "cp").value_or(1);
   p.ep = opt<int>(par, "ep").value_or(1);
-  {
-    // The run's framework at its date, never its id or source (model/spec/era.hpp).
-    Diagnostics d;
-    const std::optional<SoftwareEra> era = era_of(ctx.profiles, t.framework, t.date, d);
-    if (!era) {
-      reason = "framework profiles: " + (d.items().empty() ? std::string("unreadable") : d.items().front().to_string());
-      return std::nullopt;
-    }
-    rj.era = *era;
-    t.era = *era;  // the evaluator refuses a stated feature the run's software lacked (plan_knobs.hpp)
-  }
+  return read_row_knobs(run, gpus, rj, reason);
+}
+
+// The run's knobs beside the degrees: what its software ran (era), interleaving, sharding, offload,
+// micro-batch and recomputation, each stated or marked free.
+bool read_row_knobs(const Json& run, int gpus, RowJob& rj, std::string& reason) {
+  const Json& par = run.at("parallelism");
+  JobSpec& job = rj.job;
+  const ModelSpec& m = job.model;
+  TrainingSpec& t = job.training;
+  PlanSpec& p = job.plan;
   // Attention as the source's software ran it: materialised scores before fused flash attention.
   if (!rj.era.has(Feature::kFlashAttention)) p.attention = AttentionBackend::kUnfused;
   p.tp_grad_overlap = rj.era.has(Feature::kTpGradOverlap);
@@ -423,16 +397,91 @@ std::optional<RowJob> row_to_job(const Json& run, const RowContext& ctx, std::st
   p.param_remainders = rj.era.has(Feature::kParamRemainders) && remainders_possible(t);
   if (p.zero > 3) {
     reason = "malformed run: zero_stage must be 0 to 3";
-    return std::nullopt;
+    return false;
   }
   if (static_cast<long long>(p.tp) * p.pp * p.dp * p.cp != gpus) {
     reason = "tp*pp*dp*cp does not equal num_gpus";
-    return std::nullopt;
+    return false;
   }
   if (p.ep > 1 && !m.moe) {
     reason = "expert parallelism on a dense model";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<RowContext> load_row_context(const Catalog& catalog, Diagnostics& diag) {
+  RowContext ctx;
+  ctx.catalog = &catalog;
+  std::optional<FrameworkProfiles> profiles = load_framework_profiles(catalog, diag);
+  const std::string path = catalog.dir() + "/validation/gpu-nodes.json";
+  const std::optional<Json> doc = load_json_file(path, diag);
+  if (!profiles || !doc) return std::nullopt;
+  ctx.profiles = std::move(*profiles);
+  const size_t before = diag.items().size();
+  ObjectReader top(Node{&*doc, path, "", &diag});
+  if (!top.valid()) return std::nullopt;
+  if (top.string("schema") != "trainplan-gpu-nodes/1") top.node().at("schema").error("expected \"trainplan-gpu-nodes/1\"");
+  top.string("description", "");
+  const Node list = top.required_child("nodes");
+  if (list.json && !list.json->is_array()) list.error("expected an array of {gpu, scale_up?, node, source}");
+  for (size_t i = 0; list.json && list.json->is_array() && i < list.json->size(); ++i) {
+    ObjectReader e(list.at(i));
+    if (!e.valid()) continue;
+    GpuNode n;
+    n.gpu = e.string("gpu");
+    n.node = e.string("node");
+    e.string("source");
+    if (std::optional<Node> su = e.child("scale_up")) {
+      if (!su->json->is_array()) su->error("expected a list of scale-up fabric names (\"\" for none stated)");
+      std::vector<std::string> names;
+      for (size_t k = 0; su->json->is_array() && k < su->json->size(); ++k) {
+        if ((*su->json)[k].is_string())
+          names.push_back((*su->json)[k].get<std::string>());
+        else
+          su->at(k).error("expected a string");
+      }
+      n.scale_up = std::move(names);
+    }
+    if (!n.node.empty() && !catalog.find("nodes", n.node))
+      e.node().at("node").error("expected a node of configs/nodes (got \"" + n.node + "\")");
+    e.finish();
+    ctx.nodes.push_back(std::move(n));
+  }
+  top.finish();
+  if (diag.items().size() != before) return std::nullopt;
+  return ctx;
+}
+
+std::string node_for(const std::vector<GpuNode>& nodes, const std::string& gpu, const std::string& scale_up) {
+  for (const GpuNode& n : nodes)
+    if (n.gpu == gpu && (!n.scale_up || std::find(n.scale_up->begin(), n.scale_up->end(), scale_up) != n.scale_up->end())) return n.node;
+  return "";
+}
+
+std::optional<RowJob> row_to_job(const Json& run, const Catalog& catalog, std::string& reason) {
+  Diagnostics d;
+  const std::optional<RowContext> ctx = load_row_context(catalog, d);
+  if (!ctx) {
+    reason = "validation data: " + (d.items().empty() ? std::string("unreadable") : d.items().front().to_string());
     return std::nullopt;
   }
+  return row_to_job(run, *ctx, reason);
+}
+
+std::optional<RowJob> row_to_job(const Json& run, const RowContext& ctx, std::string& reason) {
+  if (std::optional<std::string> bad = bad_enumerated(run)) {
+    reason = "unsupported value: " + *bad;
+    return std::nullopt;
+  }
+  if (!numbers_in_range(run, reason)) return std::nullopt;
+  RowJob rj;
+  if (!read_row_cluster(run.at("system"), ctx, rj.job.cluster, reason)) return std::nullopt;
+  if (!read_row_model(run.at("model"), rj, reason)) return std::nullopt;
+  if (!read_row_training(run, ctx, rj, reason)) return std::nullopt;
+  if (!read_row_plan(run, run.at("system").at("num_gpus").get<int>(), rj, reason)) return std::nullopt;
   return rj;
 }
 
