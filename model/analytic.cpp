@@ -48,35 +48,19 @@ std::string fixed1(double v) {
   return std::string(buf, r.ptr);
 }
 
-}  // namespace
-
-Evaluation AnalyticEvaluator::evaluate(const JobSpec& job, const Calibration& cal) const {
-  return evaluate_with(job, cal, layer_costs(layer_context(job, cal)));
-}
-
-Evaluation AnalyticEvaluator::evaluate(const JobSpec& job, const Calibration& cal, LayerCostCache& cache) const {
-  return evaluate_with(job, cal, cache.get(job, cal));
-}
-
-Evaluation AnalyticEvaluator::evaluate_with(const JobSpec& job, const Calibration& cal, const LayerCosts& costs) {
-  Evaluation ev;
+// What makes the plan no plan before any cost: a placement Megatron would not build, layers left
+// off the stages, a precision the GPU does not run, a knob value the framework refuses.
+void check_plan(const JobSpec& job, const StageKinds& kinds, Evaluation& ev) {
   const ModelSpec& m = job.model;
   const PlanSpec& p = job.plan;
   const TrainingSpec& tr = job.training;
-  const ClusterSpec& cl = job.cluster;
-  const GpuSpec& gpu = cl.node.gpu;
-  ev.pp = p.pp;
-  ev.gpus = p.gpus();
-  ev.micro_batches = job.micro_batches();
-  const double m_mb = static_cast<double>(ev.micro_batches);
-
+  const GpuSpec& gpu = job.cluster.node.gpu;
   // A placement Megatron would not build (the spec readers refuse it; callers that build plans
   // themselves might not) is no plan: say so rather than predict another model.
   if (std::string why = layout_error(m, p); !why.empty()) {
     ev.feasible = false;
     ev.reasons.push_back({InfeasibleReason::kIndivisible, why});
   }
-  const StageKinds kinds = stage_kinds(m, p);
   {
     // Every layer on some stage (a check of the placement itself).
     int held = 0;
@@ -102,14 +86,15 @@ Evaluation AnalyticEvaluator::evaluate_with(const JobSpec& job, const Calibratio
       ev.feasible = false;
       ev.reasons.push_back({InfeasibleReason::kUnsupported, std::string(k.name) + ": " + why});
     }
-  const long long vocab = padded_vocab(m.vocab, p.tp);
-  std::vector<StageTimes> times(kinds.count);
-  std::vector<StageParams> params(kinds.count);
-  for (int k = 0; k < kinds.count; ++k) {
-    times[k] = stage_times(m, kinds.kind[k], costs, p.recompute, p.recompute_layers);
-    params[k] = stage_params(m, p, vocab, kinds.kind[k]);
-  }
+}
 
+// Memory per stage kind, the peak stage, and whether the GPU, the host and the NVMe hold it.
+void fit_memory(const JobSpec& job, const Calibration& cal, const StageKinds& kinds, const std::vector<StageParams>& params,
+                const LayerCosts& costs, double m_mb, Evaluation& ev) {
+  const PlanSpec& p = job.plan;
+  const TrainingSpec& tr = job.training;
+  const ClusterSpec& cl = job.cluster;
+  const GpuSpec& gpu = cl.node.gpu;
   // --- Memory per stage kind.
   const BytesPerParam bpp = bytes_per_param(tr, p);
   const ShardGroups sg = shard_groups(p, cl);
@@ -148,39 +133,24 @@ Evaluation AnalyticEvaluator::evaluate_with(const JobSpec& job, const Calibratio
     ev.feasible = false;
     ev.reasons.push_back({InfeasibleReason::kNvmeCapacity, "NVMe offload exceeds the node's NVMe capacity"});
   }
+}
 
-  // --- Pipeline critical path.
-  // Activation offload traffic runs over PCIe beside compute; only the excess shows.
-  const BytesPerSecond pcie = cl.node.pcie.bandwidth;
-  if (p.activation_offload.moved() > 0) {
-    for (int k = 0; k < kinds.count; ++k) {
-      const Bytes moved = ev.stage_kinds[k].offloaded_cpu;
-      const Seconds pcie_t = moved / std::max(1.0, std::min<double>(m_mb, p.pp)) * 2.0 / pcie;
-      times[k].offload = std::max(Seconds{}, pcie_t - times[k].fwd);
-    }
-  }
-  const PipelineTime pt = pipeline_time(p, m_mb, kinds, times, pipeline_p2p_time(job, cal));
+// The step's parts that the evaluator adds up (for the breakdown).
+struct StepParts {
+  PipelineTime pipeline;
+  Seconds dp_exposed, emb_sync, optimizer, offload;
+};
 
-  // --- Data-parallel gradient reduction and parameter gathers (per stage; the worst counts),
-  // with the compute slowed beside the hidden part (model/step.hpp data_parallel_time).
-  Seconds dp_exposed{}, optimizer{}, offload_t{};
-  for (int k = 0; k < kinds.count; ++k) {
-    const StageTimes& st = times[k];
-    const DataParallelTime dpt = data_parallel_time(job, cal, kinds.kind[k], params[k], st, m_mb);
-    dp_exposed = std::max(dp_exposed, dpt.exposed + dpt.sm_slowdown);
-
-    const OptimizerTime opt = optimizer_time(job, cal, params[k], st, m_mb);
-    optimizer = std::max(optimizer, opt.gpu);
-    offload_t = std::max(offload_t, opt.offload);
-  }
-  // Tied embeddings split across the pipeline: their gradients are all-reduced between first and last stage.
-  Seconds emb_sync{};
-  if (m.tied_embeddings && p.pp > 1)
-    emb_sync = collective_time(Collective::kAllReduce, B(static_cast<double>(vocab) * m.hidden / p.tp * bpp.grads),
-                               place_group(2, p.tp * p.cp * p.dp * (p.pp - 1), cl), cl, cal);
-
-  ev.step_time = pt.pipeline + pt.pp_comm + dp_exposed + emb_sync + optimizer + offload_t;
-
+// The breakdown along the critical stage, and the throughput and FLOP rates of the step.
+void breakdown_and_rates(const JobSpec& job, const StageKinds& kinds, const std::vector<StageTimes>& times, const StepParts& parts,
+                         long long vocab, Evaluation& ev) {
+  const ModelSpec& m = job.model;
+  const PlanSpec& p = job.plan;
+  const TrainingSpec& tr = job.training;
+  const GpuSpec& gpu = job.cluster.node.gpu;
+  const double m_mb = static_cast<double>(ev.micro_batches);
+  const PipelineTime& pt = parts.pipeline;
+  const Seconds dp_exposed = parts.dp_exposed, emb_sync = parts.emb_sync, optimizer = parts.optimizer, offload_t = parts.offload;
   // --- Breakdown along the critical stage.
   int crit = 0;
   for (int k = 1; k < kinds.count; ++k)
@@ -213,6 +183,74 @@ Evaluation AnalyticEvaluator::evaluate_with(const JobSpec& job, const Calibratio
     ev.mfu_pct = 100.0 * ev.model_tflops_per_gpu / peak;
     ev.hfu_pct = 100.0 * ev.hardware_tflops_per_gpu / peak;
   }
+}
+
+}  // namespace
+
+Evaluation AnalyticEvaluator::evaluate(const JobSpec& job, const Calibration& cal) const {
+  return evaluate_with(job, cal, layer_costs(layer_context(job, cal)));
+}
+
+Evaluation AnalyticEvaluator::evaluate(const JobSpec& job, const Calibration& cal, LayerCostCache& cache) const {
+  return evaluate_with(job, cal, cache.get(job, cal));
+}
+
+Evaluation AnalyticEvaluator::evaluate_with(const JobSpec& job, const Calibration& cal, const LayerCosts& costs) {
+  Evaluation ev;
+  const ModelSpec& m = job.model;
+  const PlanSpec& p = job.plan;
+  const ClusterSpec& cl = job.cluster;
+  ev.pp = p.pp;
+  ev.gpus = p.gpus();
+  ev.micro_batches = job.micro_batches();
+  const double m_mb = static_cast<double>(ev.micro_batches);
+
+  const StageKinds kinds = stage_kinds(m, p);
+  check_plan(job, kinds, ev);
+  const long long vocab = padded_vocab(m.vocab, p.tp);
+  std::vector<StageTimes> times(kinds.count);
+  std::vector<StageParams> params(kinds.count);
+  for (int k = 0; k < kinds.count; ++k) {
+    times[k] = stage_times(m, kinds.kind[k], costs, p.recompute, p.recompute_layers);
+    params[k] = stage_params(m, p, vocab, kinds.kind[k]);
+  }
+
+  fit_memory(job, cal, kinds, params, costs, m_mb, ev);
+
+  // --- Pipeline critical path.
+  // Activation offload traffic runs over PCIe beside compute; only the excess shows.
+  const BytesPerSecond pcie = cl.node.pcie.bandwidth;
+  if (p.activation_offload.moved() > 0) {
+    for (int k = 0; k < kinds.count; ++k) {
+      const Bytes moved = ev.stage_kinds[k].offloaded_cpu;
+      const Seconds pcie_t = moved / std::max(1.0, std::min<double>(m_mb, p.pp)) * 2.0 / pcie;
+      times[k].offload = std::max(Seconds{}, pcie_t - times[k].fwd);
+    }
+  }
+  const PipelineTime pt = pipeline_time(p, m_mb, kinds, times, pipeline_p2p_time(job, cal));
+
+  // --- Data-parallel gradient reduction and parameter gathers (per stage; the worst counts),
+  // with the compute slowed beside the hidden part (model/step.hpp data_parallel_time).
+  Seconds dp_exposed{}, optimizer{}, offload_t{};
+  for (int k = 0; k < kinds.count; ++k) {
+    const StageTimes& st = times[k];
+    const DataParallelTime dpt = data_parallel_time(job, cal, kinds.kind[k], params[k], st, m_mb);
+    dp_exposed = std::max(dp_exposed, dpt.exposed + dpt.sm_slowdown);
+
+    const OptimizerTime opt = optimizer_time(job, cal, params[k], st, m_mb);
+    optimizer = std::max(optimizer, opt.gpu);
+    offload_t = std::max(offload_t, opt.offload);
+  }
+  // Tied embeddings split across the pipeline: their gradients are all-reduced between first and last stage.
+  Seconds emb_sync{};
+  if (m.tied_embeddings && p.pp > 1)
+    emb_sync =
+        collective_time(Collective::kAllReduce, B(static_cast<double>(vocab) * m.hidden / p.tp * bytes_per_param(job.training, p).grads),
+                        place_group(2, p.tp * p.cp * p.dp * (p.pp - 1), cl), cl, cal);
+
+  ev.step_time = pt.pipeline + pt.pp_comm + dp_exposed + emb_sync + optimizer + offload_t;
+
+  breakdown_and_rates(job, kinds, times, {pt, dp_exposed, emb_sync, optimizer, offload_t}, vocab, ev);
   guard_finite(ev);
   return ev;
 }
