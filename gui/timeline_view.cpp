@@ -139,10 +139,14 @@ bool TimelineView::event(QEvent* event) {
 void TimelineView::paintEvent(QPaintEvent*) {
   QPainter p(this);
   p.fillRect(rect(), palette().base());
-  const double row_h = row_height();
-  const int plot_right = width() - 4;
+  paint_axis(p);
+  paint_rows(p);
+  paint_blocks(p);
+  paint_legend(p);
+}
 
-  // Time axis.
+void TimelineView::paint_axis(QPainter& p) const {
+  const int plot_right = width() - 4;
   p.setPen(palette().text().color());
   QFont small = font();
   small.setPointSizeF(font().pointSizeF() * 0.85);
@@ -162,7 +166,11 @@ void TimelineView::paintEvent(QPaintEvent*) {
     p.drawText(QRect(left, 4, 80, kHeaderHeight - 6), left < x - 40 ? Qt::AlignRight | Qt::AlignBottom : Qt::AlignHCenter | Qt::AlignBottom,
                label);
   }
+}
 
+void TimelineView::paint_rows(QPainter& p) const {
+  const double row_h = row_height();
+  const int plot_right = width() - 4;
   // Row labels and bands: where rows are thinner than a line of text, every k-th stage is labelled
   // and the comm rows are not, so labels never overlap.
   const double text_h = p.fontMetrics().height();
@@ -185,7 +193,11 @@ void TimelineView::paintEvent(QPaintEvent*) {
     p.drawText(QRect(plot_left(), kHeaderHeight, plot_right - plot_left(), height() - kHeaderHeight - kFooterHeight),
                Qt::AlignCenter | Qt::TextWordWrap, tr("No timeline: %1").arg(QString::fromStdString(timeline_.error)));
   }
+}
 
+void TimelineView::paint_blocks(QPainter& p) const {
+  const double row_h = row_height();
+  const int plot_right = width() - 4;
   // Blocks, clipped to the plot.
   p.setClipRect(QRect(plot_left(), kHeaderHeight, plot_right - plot_left(), height() - kHeaderHeight - kFooterHeight));
   p.setRenderHint(QPainter::Antialiasing, false);
@@ -207,7 +219,10 @@ void TimelineView::paintEvent(QPaintEvent*) {
     }
   }
   p.setClipping(false);
+}
 
+void TimelineView::paint_legend(QPainter& p) const {
+  const int plot_right = width() - 4;
   // Legend and source.
   int x = plot_left();
   const int y = height() - kFooterHeight + 4;

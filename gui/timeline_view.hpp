@@ -4,6 +4,8 @@
 
 #include <QWidget>
 
+class QPainter;
+
 #include "gui/pipeline_schedule.hpp"
 
 namespace trainplan::gui {
@@ -38,6 +40,10 @@ class TimelineView : public QWidget {
   [[nodiscard]] int plot_left() const { return 92; }
   [[nodiscard]] double x_of(double t) const { return plot_left() + (t - t0_) / sec_per_px_; }
   [[nodiscard]] double row_height() const;
+  void paint_axis(QPainter& p) const;
+  void paint_rows(QPainter& p) const;
+  void paint_blocks(QPainter& p) const;
+  void paint_legend(QPainter& p) const;
 
   Timeline timeline_;
   QString source_;

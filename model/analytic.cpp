@@ -216,6 +216,8 @@ Evaluation AnalyticEvaluator::evaluate_with(const JobSpec& job, const Calibratio
   }
 
   fit_memory(job, cal, kinds, params, costs, m_mb, ev);
+  const BytesPerParam bpp = bytes_per_param(job.training, p);
+  const ShardGroups groups = shard_groups(p, cl);
 
   // --- Pipeline critical path.
   // Activation offload traffic runs over PCIe beside compute; only the excess shows.
@@ -237,16 +239,15 @@ Evaluation AnalyticEvaluator::evaluate_with(const JobSpec& job, const Calibratio
     const DataParallelTime dpt = data_parallel_time(job, cal, kinds.kind[k], params[k], st, m_mb);
     dp_exposed = std::max(dp_exposed, dpt.exposed + dpt.sm_slowdown);
 
-    const OptimizerTime opt = optimizer_time(job, cal, params[k], st, m_mb);
+    const OptimizerTime opt = optimizer_time(job, cal, bpp, groups, params[k], st, m_mb);
     optimizer = std::max(optimizer, opt.gpu);
     offload_t = std::max(offload_t, opt.offload);
   }
   // Tied embeddings split across the pipeline: their gradients are all-reduced between first and last stage.
   Seconds emb_sync{};
   if (m.tied_embeddings && p.pp > 1)
-    emb_sync =
-        collective_time(Collective::kAllReduce, B(static_cast<double>(vocab) * m.hidden / p.tp * bytes_per_param(job.training, p).grads),
-                        place_group(2, p.tp * p.cp * p.dp * (p.pp - 1), cl), cl, cal);
+    emb_sync = collective_time(Collective::kAllReduce, B(static_cast<double>(vocab) * m.hidden / p.tp * bpp.grads),
+                               place_group(2, p.tp * p.cp * p.dp * (p.pp - 1), cl), cl, cal);
 
   ev.step_time = pt.pipeline + pt.pp_comm + dp_exposed + emb_sync + optimizer + offload_t;
 

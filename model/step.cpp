@@ -246,10 +246,10 @@ double zero3_gathers(const JobSpec& job, const StageKind& sk) {
   return 2.0 + recomputed;
 }
 
-OptimizerTime optimizer_time(const JobSpec& job, const Calibration& cal, const StageParams& params, const StageTimes& t, double m) {
+OptimizerTime optimizer_time(const JobSpec& job, const Calibration& cal, const BytesPerParam& bpp, const ShardGroups& groups,
+                             const StageParams& params, const StageTimes& t, double m) {
   const PlanSpec& p = job.plan;
-  const BytesPerParam bpp = bytes_per_param(job.training, p);
-  const double local = local_optimizer_params(p, shard_groups(p, job.cluster), params);
+  const double local = local_optimizer_params(p, groups, params);
   const double offloaded = p.optimizer_offload.moved();
   OptimizerTime out;
   out.gpu = gpu_optimizer_time(local * (1 - offloaded), bpp, job.cluster.node.gpu, cal);

@@ -209,11 +209,14 @@ DataParallelTime data_parallel_time(const JobSpec& job, const Calibration& cal, 
 // (gpu_optimizer_time), the offloaded share on the host (offloaded_optimizer_time), and offloaded
 // parameters streamed in over PCIe for the forward and the backward of every micro-batch, of which
 // what the micro-batches' compute (t.fwd + t.bwd each) does not cover shows.
+struct ShardGroups;  // model/memory.hpp
 struct OptimizerTime {
   Seconds gpu;      // on-GPU Adam
   Seconds offload;  // host optimizer and parameter streaming
 };
-OptimizerTime optimizer_time(const JobSpec& job, const Calibration& cal, const StageParams& params, const StageTimes& t, double m);
+// `bpp` and `groups` are the plan's (bytes_per_param, memory.hpp shard_groups), computed once by the caller.
+OptimizerTime optimizer_time(const JobSpec& job, const Calibration& cal, const BytesPerParam& bpp, const ShardGroups& groups,
+                             const StageParams& params, const StageTimes& t, double m);
 
 // SMs one NCCL collective of group `g` takes (above): 2 per NIC up to 16; 16 inside the scale-up domain.
 int nccl_sms(const GroupPlacement& g, const NodeSpec& node);

@@ -217,7 +217,7 @@ void end_of_stage(const JobSpec& job, const Calibration& cal, const StepWork& w,
   sw.zero3_gathers = zero3_gathers(job, k);
   const StageTimes st = stage_times(job.model, k, costs, p.recompute, p.recompute_layers);
   sw.sm_slowdown = data_parallel_time(job, cal, k, params, st, m_mb).sm_slowdown;
-  const OptimizerTime opt = optimizer_time(job, cal, params, st, m_mb);
+  const OptimizerTime opt = optimizer_time(job, cal, bytes_per_param(job.training, p), shard_groups(p, job.cluster), params, st, m_mb);
   sw.optimizer = opt.gpu;
   sw.offload = opt.offload;
 }
