@@ -224,8 +224,7 @@ Evaluation AnalyticEvaluator::evaluate_with(const JobSpec& job, const Calibratio
   const BytesPerSecond pcie = cl.node.pcie.bandwidth;
   if (p.activation_offload.moved() > 0) {
     for (int k = 0; k < kinds.count; ++k) {
-      const Bytes moved = ev.stage_kinds[k].offloaded_cpu;
-      const Seconds pcie_t = moved / std::max(1.0, std::min<double>(m_mb, p.pp)) * 2.0 / pcie;
+      const Seconds pcie_t = activation_offload_bytes(ev.stage_kinds[k], m_mb, p.pp) / pcie;
       times[k].offload = std::max(Seconds{}, pcie_t - times[k].fwd);
     }
   }

@@ -95,6 +95,14 @@ const LayerCosts& LayerCostCache::get(const JobSpec& job, const Calibration& cal
   return it->second;
 }
 
+double recomputed_share(const StageKind& sk, int recompute_layers) {
+  return recompute_layers > 0 ? std::min(1.0, static_cast<double>(recompute_layers) / std::max(1, sk.blocks())) : 1.0;
+}
+
+Bytes activation_offload_bytes(const StageMemory& sm, double micro_batches, int pp) {
+  return sm.offloaded_cpu / std::max(1.0, std::min<double>(micro_batches, pp)) * 2.0;
+}
+
 StageTimes stage_times(const ModelSpec& m, const StageKind& sk, const LayerCosts& c, Recompute r, int recompute_layers) {
   StageTimes st;
   const int moe_layers = sk.moe_layers;
@@ -109,7 +117,7 @@ StageTimes stage_times(const ModelSpec& m, const StageKind& sk, const LayerCosts
   acc(c.dense, dense_layers);
   acc(c.moe, moe_layers);
   if (r == Recompute::kFull) {
-    const double frac = recompute_layers > 0 ? std::min(1.0, static_cast<double>(recompute_layers) / std::max(1, sk.blocks())) : 1.0;
+    const double frac = recomputed_share(sk, recompute_layers);
     st.recompute = (c.dense.fwd * dense_layers + c.moe.fwd * moe_layers) * frac;
     st.tp += (c.dense.tp_comm_fwd * dense_layers + c.moe.tp_comm_fwd * moe_layers) * frac;
     st.ep += c.moe.ep_comm_fwd * (moe_layers * frac);
@@ -242,8 +250,7 @@ double zero3_gathers(const JobSpec& job, const StageKind& sk) {
   const Framework f = effective_framework(job.training.framework);
   const bool deepspeed = f == Framework::kDeepspeed || f == Framework::kMegatronDeepspeed;
   if (!deepspeed || p.recompute != Recompute::kFull) return 2.0;
-  const double recomputed = p.recompute_layers > 0 ? std::min(1.0, static_cast<double>(p.recompute_layers) / zero3_units(sk)) : 1.0;
-  return 2.0 + recomputed;
+  return 2.0 + recomputed_share(sk, p.recompute_layers);
 }
 
 OptimizerTime optimizer_time(const JobSpec& job, const Calibration& cal, const BytesPerParam& bpp, const ShardGroups& groups,

@@ -21,6 +21,7 @@
 #include "model/calibration.hpp"
 #include "model/cost/collectives.hpp"
 #include "model/cost/layer.hpp"
+#include "model/evaluation.hpp"
 #include "model/spec/job.hpp"
 
 namespace trainplan {
@@ -104,6 +105,12 @@ struct StageTimes {
 // Full recomputation repeats the forward (with its TP and EP communication) of the recomputed
 // layers (all, or `recompute_layers` per stage); selective repeats the attention core.
 StageTimes stage_times(const ModelSpec& m, const StageKind& sk, const LayerCosts& c, Recompute r, int recompute_layers);
+// The share of a stage's blocks that full recomputation repeats: recompute_layers of them per stage
+// (Megatron --recompute-num-layers), or all (0).
+double recomputed_share(const StageKind& sk, int recompute_layers);
+// Host traffic of activation offload beside each forward: the stage's offloaded activations over
+// the micro-batches in flight (min(m, p)), out and back (×2).
+Bytes activation_offload_bytes(const StageMemory& sm, double micro_batches, int pp);
 
 // Parameters held by one GPU of a stage kind: dense ones (÷ TP) and routed experts (÷ EP·ETP).
 struct StageParams {

@@ -210,8 +210,7 @@ void end_of_stage(const JobSpec& job, const Calibration& cal, const StepWork& w,
                   const StageParams& params, StageWork& sw) {
   const PlanSpec& p = job.plan;
   const double m_mb = static_cast<double>(w.micro_batches);
-  if (p.activation_offload.moved() > 0)
-    sw.act_offload_bytes = w.analytic.stage(i).offloaded_cpu / std::max(1.0, std::min<double>(m_mb, p.pp)) * 2.0;
+  if (p.activation_offload.moved() > 0) sw.act_offload_bytes = activation_offload_bytes(w.analytic.stage(i), m_mb, p.pp);
   // The simulator replays the DP collectives; what their CTAs take from compute is the model's.
   sw.zero3_units = zero3_units(k);
   sw.zero3_gathers = zero3_gathers(job, k);
@@ -244,7 +243,7 @@ std::optional<StepWork> build_step(const JobSpec& job, const Calibration& cal, s
     const StageParams params = stage_params(m, p, ctx.vocab, k);
     sw.grad_bytes = B((params.dense + params.expert) * bpp.grads);
     sw.param_bytes = w.zero >= 1 ? B((params.dense + params.expert) * bpp.gathered) : Bytes{};
-    const double rfrac = p.recompute_layers > 0 ? std::min(1.0, static_cast<double>(p.recompute_layers) / std::max(1, k.blocks())) : 1.0;
+    const double rfrac = recomputed_share(k, p.recompute_layers);
     const ChunkInputs in{job, ctx, costs, tps, rfrac};
     for (int c = 0; c < w.v; ++c) sw.chunks.push_back(chunk_work(in, layout.at(i, c), sw.fwd_compute));
     end_of_stage(job, cal, w, i, k, costs, params, sw);
