@@ -243,10 +243,10 @@ Evaluation AnalyticEvaluator::evaluate_with(const JobSpec& job, const Calibratio
     offload_t = std::max(offload_t, opt.offload);
   }
   // Tied embeddings split across the pipeline: their gradients are all-reduced between first and last stage.
-  Seconds emb_sync{};
-  if (m.tied_embeddings && p.pp > 1)
-    emb_sync = collective_time(Collective::kAllReduce, B(static_cast<double>(vocab) * m.hidden / p.tp * bpp.grads),
-                               place_group(2, p.tp * p.cp * p.dp * (p.pp - 1), cl), cl, cal);
+  const Bytes emb_bytes = embedding_sync_bytes(job, vocab);
+  const Seconds emb_sync =
+      emb_bytes.si() > 0 ? collective_time(Collective::kAllReduce, emb_bytes, place_group(2, p.tp * p.cp * p.dp * (p.pp - 1), cl), cl, cal)
+                         : Seconds{};
 
   ev.step_time = pt.pipeline + pt.pp_comm + dp_exposed + emb_sync + optimizer + offload_t;
 

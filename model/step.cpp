@@ -156,6 +156,12 @@ Bytes pipeline_p2p_bytes(const JobSpec& job) {
            element_bytes(activation_precision(job.training.precision)) / (split ? p.tp : 1));
 }
 
+Bytes embedding_sync_bytes(const JobSpec& job, long long padded_vocab) {
+  const PlanSpec& p = job.plan;
+  if (!job.model.tied_embeddings || p.pp <= 1) return Bytes{};
+  return B(static_cast<double>(padded_vocab) * job.model.hidden / p.tp * bytes_per_param(job.training, p).grads);
+}
+
 Seconds pipeline_p2p_time(const JobSpec& job, const Calibration& cal) {
   const PlanSpec& p = job.plan;
   if (p.pp <= 1) return Seconds{};

@@ -125,6 +125,10 @@ Bytes pipeline_p2p_bytes(const JobSpec& job);
 // Time of one such transfer, across the node boundary when TP·CP·DP fill a node; with the
 // scatter/gather (no SP) the receiver then all-gathers the t pieces over the TP group.
 Seconds pipeline_p2p_time(const JobSpec& job, const Calibration& cal);
+// Bytes of the tied-embedding gradient all-reduce between the first and the last stage (one GPU's
+// shard of the padded vocabulary × hidden, in the gradients' precision); zero without tied
+// embeddings or a pipeline.
+Bytes embedding_sync_bytes(const JobSpec& job, long long padded_vocab);
 
 // The pipeline's critical path for `m` micro-batches, from the per-micro-batch times t_k and
 // forwards f_k of the stage kinds (p stages, v virtual chunks):

@@ -250,7 +250,7 @@ std::optional<StepWork> build_step(const JobSpec& job, const Calibration& cal, s
   }
   if (p.pp > 1) {
     w.p2p_bytes = pipeline_p2p_bytes(job);
-    if (m.tied_embeddings) w.emb_sync_bytes = B(static_cast<double>(ctx.vocab) * m.hidden / p.tp * bpp.grads);
+    w.emb_sync_bytes = embedding_sync_bytes(job, ctx.vocab);
   }
   return w;
 }
