@@ -163,6 +163,86 @@ void print_text(const planner::PlanProblem& problem, const Json& report) {
               report.value("pareto_scope", std::string("all")) == "all" ? "" : " of the evaluated plans (--exhaustive: of all plans)");
 }
 
+// --export FORMAT needs a known format, -o DIR and the export library; false after saying why.
+bool export_options_ok(const PlanOpts& o) {
+  if (!o.export_format.empty()) {
+#ifdef TRAINPLAN_PLAN_EXPORT
+    if (!exporter::find_format(o.export_format)) {
+      std::cerr << "--export: expected one of " << exporter::format_list() << " (got \"" << o.export_format << "\")\n";
+      return false;
+    }
+    if (o.out_dir.empty()) {
+      std::cerr << "--export needs -o DIR\n";
+      return false;
+    }
+#else
+    std::cerr << "--export: the export library is not part of this build\n";
+    return false;
+#endif
+  }
+  return true;
+}
+
+// Progress on stderr once the search has run for a second: a bar on a terminal, a line per 10 %
+// in a log.
+struct ProgressBar {
+  std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
+  bool drew = false;
+  bool tty = isatty(STDERR_FILENO) != 0;
+  int last_decile = -1;
+  void draw(double done, long long evaluated) {
+    if (std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() < 1.0) return;
+    if (!tty) {  // a log, not a terminal: one line per 10%
+      if (static_cast<int>(done * 10) == last_decile) return;
+      last_decile = static_cast<int>(done * 10);
+    }
+    const int width = 30, filled = static_cast<int>(done * width);
+    std::fprintf(stderr, "%s[%s%s] %3.0f%%  %lld plans", tty ? "\r" : "", std::string(filled, '#').c_str(),
+                 std::string(width - filled, ' ').c_str(), done * 100, evaluated);
+    if (!tty) std::fprintf(stderr, "\n");
+    drew = true;
+  }
+  void finish() const {
+    if (drew && tty) std::fprintf(stderr, "\n");
+  }
+};
+
+// --simulate-top N: the best N plans again through the simulator (analytic ranking where the build
+// has none, with a message).
+std::vector<Evaluation> simulate_best(const PlanOpts& o, const planner::PlanProblem& problem, const Calibration& cal,
+                                      const planner::ObjectiveContext& octx, planner::SearchResult& result, const char*& sim_name) {
+  std::vector<Evaluation> simulated;
+  if (o.simulate_top > 0) {
+#ifdef TRAINPLAN_PLAN_SIM
+    const SimEvaluator sim;
+    simulated = planner::simulate_top(problem, cal, octx, &sim, o.simulate_top, result);
+    sim_name = sim.name();
+#else
+    (void)sim_name;
+    std::cerr << "--simulate-top: the simulator is not part of this build (configure with -DTRAINPLAN_BUILD_SIM=ON); "
+                 "the plans are ranked by the analytic model alone\n";
+    simulated = planner::simulate_top(problem, cal, octx, nullptr, o.simulate_top, result);
+#endif
+  }
+  return simulated;
+}
+
+// The search as the command line asks for it.
+planner::SearchOptions search_options(const PlanOpts& o, planner::Objective objective, const UncertaintyModel& uncertainty,
+                                      planner::Ranking ranking, std::ostream* csv) {
+  planner::SearchOptions so;
+  so.objective = objective;
+  so.uncertainty = &uncertainty;
+  so.ranking = ranking;
+  so.within_envelope = o.within_envelope;
+  so.top = std::max(o.top, std::max(1, o.simulate_top));
+  so.threads = o.threads;
+  so.time_limit_s = o.time_limit;
+  so.prune = !o.exhaustive;
+  so.csv = csv;
+  return so;
+}
+
 void run_plan(const PlanOpts& o, CliContext& ctx) {
   Catalog catalog = ctx.catalog();
   Diagnostics diag;
@@ -204,23 +284,9 @@ void run_plan(const PlanOpts& o, CliContext& ctx) {
     ctx.exit_code = kExitBadInput;
     return;
   }
-  if (!o.export_format.empty()) {
-#ifdef TRAINPLAN_PLAN_EXPORT
-    if (!exporter::find_format(o.export_format)) {
-      std::cerr << "--export: expected one of " << exporter::format_list() << " (got \"" << o.export_format << "\")\n";
-      ctx.exit_code = kExitBadInput;
-      return;
-    }
-    if (o.out_dir.empty()) {
-      std::cerr << "--export needs -o DIR\n";
-      ctx.exit_code = kExitBadInput;
-      return;
-    }
-#else
-    std::cerr << "--export: the export library is not part of this build\n";
+  if (!export_options_ok(o)) {
     ctx.exit_code = kExitBadInput;
     return;
-#endif
   }
 
   std::unique_ptr<std::ofstream> csv;
@@ -232,49 +298,14 @@ void run_plan(const PlanOpts& o, CliContext& ctx) {
       return;
     }
   }
-  planner::SearchOptions so;
-  so.objective = *objective;
-  so.uncertainty = &*uncertainty;
-  so.ranking = *ranking;
-  so.within_envelope = o.within_envelope;
-  so.top = std::max(o.top, std::max(1, o.simulate_top));
-  so.threads = o.threads;
-  so.time_limit_s = o.time_limit;
-  so.prune = !o.exhaustive;
-  so.csv = csv.get();
-  // Progress bar on stderr once the search has run for a second.
-  const auto t0 = std::chrono::steady_clock::now();
-  bool drew = false;
-  const bool tty = isatty(STDERR_FILENO) != 0;
-  int last_decile = -1;
-  so.progress = [&](double done, long long evaluated) {
-    if (std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() < 1.0) return;
-    if (!tty) {  // a log, not a terminal: one line per 10%
-      if (static_cast<int>(done * 10) == last_decile) return;
-      last_decile = static_cast<int>(done * 10);
-    }
-    const int width = 30, filled = static_cast<int>(done * width);
-    std::fprintf(stderr, "%s[%s%s] %3.0f%%  %lld plans", tty ? "\r" : "", std::string(filled, '#').c_str(),
-                 std::string(width - filled, ' ').c_str(), done * 100, evaluated);
-    if (!tty) std::fprintf(stderr, "\n");
-    drew = true;
-  };
+  planner::SearchOptions so = search_options(o, *objective, *uncertainty, *ranking, csv.get());
+  ProgressBar bar;
+  so.progress = [&bar](double done, long long evaluated) { bar.draw(done, evaluated); };
   planner::SearchResult result = planner::run_search(*problem, cal, so);
-  if (drew && tty) std::fprintf(stderr, "\n");
+  bar.finish();
 
-  std::vector<Evaluation> simulated;
   const char* sim_name = nullptr;
-  if (o.simulate_top > 0) {
-#ifdef TRAINPLAN_PLAN_SIM
-    const SimEvaluator sim;
-    simulated = planner::simulate_top(*problem, cal, octx, &sim, o.simulate_top, result);
-    sim_name = sim.name();
-#else
-    std::cerr << "--simulate-top: the simulator is not part of this build (configure with -DTRAINPLAN_BUILD_SIM=ON); "
-                 "the plans are ranked by the analytic model alone\n";
-    simulated = planner::simulate_top(*problem, cal, octx, nullptr, o.simulate_top, result);
-#endif
-  }
+  const std::vector<Evaluation> simulated = simulate_best(o, *problem, cal, octx, result, sim_name);
 
   AnalyticEvaluator analytic;
   planner::ReportOptions ro;

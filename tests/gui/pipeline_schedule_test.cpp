@@ -34,6 +34,16 @@ StepWork even_pipeline(int p, int m, Schedule sched = Schedule::k1F1B) {
   return w;
 }
 
+// The shipped GPT-3 175B job (PP 8) and its GPU's calibration.
+std::optional<JobSpec> gpt3_175b() {
+  Diagnostics diag;
+  return load_job_file(std::string(CONFIG_DIR) + "/examples/gpt3-175b-a100-1024.json", Catalog(CONFIG_DIR), diag);
+}
+Calibration calibration_of(const JobSpec& job) {
+  Diagnostics diag;
+  return load_calibration(Catalog(CONFIG_DIR), job.cluster.node.gpu, "", diag);
+}
+
 int count(const gui::Timeline& t, TimelineBlock::Kind k) {
   int n = 0;
   for (const auto& b : t.blocks) n += b.kind == k;
@@ -98,11 +108,9 @@ class PipelineScheduleTest : public QObject {
 
   // A real job: its schedule as the plan states it, each op of each chunk drawn once.
   void a_job_is_drawn_in_its_own_schedule() {
-    Catalog catalog(CONFIG_DIR);
-    Diagnostics diag;
-    auto job = load_job_file(std::string(CONFIG_DIR) + "/examples/gpt3-175b-a100-1024.json", catalog, diag);
+    auto job = gpt3_175b();
     QVERIFY(job.has_value());
-    const Calibration cal = load_calibration(catalog, job->cluster.node.gpu, "", diag);
+    const Calibration cal = calibration_of(*job);
     job->plan.schedule = Schedule::kInterleaved;
     job->plan.virtual_stages = 2;
     const Evaluation e = AnalyticEvaluator().evaluate(*job, cal);
@@ -123,11 +131,9 @@ class PipelineScheduleTest : public QObject {
   // The timeline's step is the table's: the replay and the evaluation's closed form agree within
   // 1 % for each schedule (measured: 1F1B 0.00 %, interleaved 0.00 %, zero-bubble +0.65 %).
   void the_timeline_step_is_the_tables() {
-    Catalog catalog(CONFIG_DIR);
-    Diagnostics diag;
-    auto job = load_job_file(std::string(CONFIG_DIR) + "/examples/gpt3-175b-a100-1024.json", catalog, diag);
+    auto job = gpt3_175b();
     QVERIFY(job.has_value());
-    const Calibration cal = load_calibration(catalog, job->cluster.node.gpu, "", diag);
+    const Calibration cal = calibration_of(*job);
     for (Schedule sched : {Schedule::k1F1B, Schedule::kInterleaved, Schedule::kZeroBubble}) {
       job->plan.schedule = sched;
       job->plan.virtual_stages = sched == Schedule::kInterleaved ? 2 : 1;
